@@ -1,0 +1,51 @@
+"""The ``antrean`` command: one subcommand per role, each delegating to its package's ``main(argv)``.
+
+Roles are imported lazily so a counter node never loads the hub's dependencies.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+
+from antrean import __version__
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "hub": ("hub.cli", "run the hub (dispatcher, database, MQTT gateway, web)"),
+    "db": ("hub.cli_db", "database tasks: antrean db upgrade --config FILE"),
+    "user": ("hub.web.cli_user", "web accounts: antrean user add ..."),
+    "bpjs": ("hub.bpjs.cli", "BPJS PCare: peserta, poli, daftar, batal, sim"),
+    "bench": ("antrean.bench", "benchmarks: antrean bench hub|kiosk|display|counter|web|bpjs"),
+    "demo": ("antrean.demo", "everything on one machine: broker, hub, simulated nodes"),
+    "kiosk": ("firmware.kiosk_node.cli", "kiosk node: touch UI and ticket printer"),
+    "display": ("firmware.display_node.cli", "display node: waiting-room screen and voice"),
+    "counter": ("firmware.counter_button.cli", "counter node: CALL / SKIP / RECALL buttons"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: antrean [--version] COMMAND [ARGS...]", "", "commands:"]
+    lines += [f"  {name:<9} {help_text}" for name, (_, help_text) in COMMANDS.items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        sys.stdout.write(usage())
+        return 0 if args else 2
+    if args[0] == "--version":
+        sys.stdout.write(f"antrean {__version__}\n")
+        return 0
+    entry = COMMANDS.get(args[0])
+    if entry is None:
+        sys.stderr.write(f"antrean: unknown command {args[0]!r}\n\n" + usage())
+        return 2
+    module = importlib.import_module(entry[0])
+    result: int = module.main(args[1:])
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

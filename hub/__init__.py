@@ -1,0 +1,1 @@
+"""The hub: dispatcher, database, BPJS bridge, web and MQTT gateway."""

@@ -1,0 +1,57 @@
+"""The MQTT contract v1 of Antrean: every topic and payload, typed and validated, in one place."""
+
+from protocol.errors import MESSAGES, ErrorCode, ProtocolError
+from protocol.link import MqttLink, parse_mqtt_url
+from protocol.payloads import (
+    Announcement,
+    BookingRequest,
+    CounterCommand,
+    CounterReply,
+    CounterState,
+    DisplayCounter,
+    DisplayState,
+    ErrorInfo,
+    NodeStatus,
+    Payload,
+    ServicePoly,
+    Services,
+    Ticket,
+    TicketCancel,
+    TicketReply,
+    TicketRequest,
+    TicketSummary,
+    Totals,
+    WaitingCounts,
+)
+from protocol.topics import QOS, TOPICS, Topics, TopicSpec
+
+__all__ = [
+    "MESSAGES",
+    "QOS",
+    "TOPICS",
+    "Announcement",
+    "BookingRequest",
+    "CounterCommand",
+    "CounterReply",
+    "CounterState",
+    "DisplayCounter",
+    "DisplayState",
+    "ErrorCode",
+    "ErrorInfo",
+    "MqttLink",
+    "NodeStatus",
+    "Payload",
+    "ProtocolError",
+    "ServicePoly",
+    "Services",
+    "Ticket",
+    "TicketCancel",
+    "TicketReply",
+    "TicketRequest",
+    "TicketSummary",
+    "TopicSpec",
+    "Topics",
+    "Totals",
+    "WaitingCounts",
+    "parse_mqtt_url",
+]

@@ -1,0 +1,294 @@
+"""Every payload of the MQTT contract v1 as a frozen, validated model.
+
+>>> req = TicketRequest(request_id="k1-0001", category="umum", payment_type="bpjs", poly_code="A")
+>>> TicketRequest.decode(req.encode()) == req
+True
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from protocol.errors import MESSAGES, ErrorCode, ProtocolError
+
+MAX_PAYLOAD_BYTES = 64 * 1024
+
+Category = Literal["prioritas", "umum"]
+PriorityReason = Literal["lansia", "bumil", "disabilitas", "balita"]
+PaymentType = Literal["bpjs", "umum"]
+TicketSource = Literal["kiosk", "web", "mobile", "jkn"]
+TicketStatus = Literal[
+    "waiting",
+    "confirmed",
+    "called",
+    "serving",
+    "registered",
+    "directed_to_poly",
+    "done",
+    "skipped",
+    "cancelled",
+]
+CounterAction = Literal["call", "skip", "recall"]
+CommandSource = Literal["button", "web"]
+NodeRole = Literal["hub", "kiosk", "display", "counter"]
+NodeState = Literal["online", "offline"]
+
+PRIORITY_REASON_LABELS: dict[str, str] = {
+    "lansia": "Lansia",
+    "bumil": "Ibu Hamil",
+    "disabilitas": "Disabilitas",
+    "balita": "Balita",
+}
+PAYMENT_LABELS: dict[str, str] = {"bpjs": "BPJS", "umum": "Umum"}
+
+RequestId = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class Payload(BaseModel):
+    """Base of every payload: frozen, unknown fields refused, ``v`` must be 1."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    v: Literal[1] = 1
+
+    def encode(self) -> bytes:
+        return self.model_dump_json().encode("utf-8")
+
+    @classmethod
+    def decode(cls, data: bytes | str) -> Self:
+        """Parse and validate; raises :class:`ProtocolError` with an English detail."""
+        if len(data) > MAX_PAYLOAD_BYTES:
+            raise ProtocolError(f"payload of {len(data)} bytes exceeds {MAX_PAYLOAD_BYTES}")
+        try:
+            raw = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ProtocolError(f"not JSON: {exc}") from exc
+        request_id = raw.get("request_id") if isinstance(raw, dict) else None
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
+            )
+            raise ProtocolError(
+                f"invalid {cls.__name__}: {problems}",
+                request_id if isinstance(request_id, str) else None,
+            ) from exc
+
+
+class Part(BaseModel):
+    """A nested object inside a payload."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ErrorInfo(Part):
+    """An error: code and an Indonesian message."""
+
+    code: ErrorCode
+    message: str
+
+    @classmethod
+    def of(cls, code: ErrorCode, message: str | None = None) -> ErrorInfo:
+        return cls(code=code, message=message or MESSAGES[code])
+
+
+class Ticket(Part):
+    """A queue ticket as the hub issued it."""
+
+    number: str = Field(description="e.g. P-003")
+    prefix: str
+    seq: int = Field(ge=1)
+    category: Category
+    priority_reason: PriorityReason | None = None
+    poly_code: str
+    poly_name: str
+    payment_type: PaymentType
+    source: TicketSource
+    status: TicketStatus
+    issued_at: datetime
+    service_date: date
+    ahead: int = Field(ge=0, description="tickets called before this one under the current policy")
+    estimated_wait_min: tuple[int, int] = Field(description="[low, high] minutes")
+    status_url: str = Field(description="public status page opened by the ticket's QR code")
+
+
+class TicketSummary(Part):
+    """What a waiting-room screen may show about a ticket: nothing personal, no status link."""
+
+    number: str
+    category: Category
+    priority_reason: PriorityReason | None = None
+    poly_code: str
+    poly_name: str
+
+
+def _check_reply(ok: bool, ticket: object, error: object) -> None:
+    if ok and error is not None:
+        raise ValueError("ok reply must not carry an error")
+    if not ok and error is None:
+        raise ValueError("failed reply needs an error")
+
+
+class TicketRequest(Payload):
+    """A patient takes a number at a kiosk."""
+
+    request_id: str = RequestId
+    category: Category
+    priority_reason: PriorityReason | None = None
+    payment_type: PaymentType
+    poly_code: str = Field(min_length=1, max_length=16)
+
+    @model_validator(mode="after")
+    def _reason_matches_category(self) -> Self:
+        if self.category == "prioritas" and self.priority_reason is None:
+            raise ValueError("priority_reason is required for category prioritas")
+        if self.category == "umum" and self.priority_reason is not None:
+            raise ValueError("priority_reason is only for category prioritas")
+        return self
+
+
+class TicketCancel(Payload):
+    """The kiosk gave up on a request; a ticket issued for it is cancelled."""
+
+    request_id: str = RequestId
+
+
+class TicketReply(Payload):
+    """Reply to a ticket or booking request."""
+
+    request_id: str
+    ok: bool
+    ticket: Ticket | None = None
+    error: ErrorInfo | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        _check_reply(self.ok, self.ticket, self.error)
+        if self.ok and self.ticket is None:
+            raise ValueError("ok ticket reply needs a ticket")
+        return self
+
+
+class BookingRequest(Payload):
+    """An online booking is confirmed at the kiosk on arrival."""
+
+    request_id: str = RequestId
+    booking_code: str = Field(min_length=4, max_length=16, pattern=r"^[A-Za-z0-9-]+$")
+
+
+class ServicePoly(Part):
+    """One poly as the kiosk offers it."""
+
+    code: str
+    name: str
+    prefix: str
+    remaining: int = Field(ge=0)
+    open: bool
+
+
+class Services(Payload):
+    """What the kiosk offers now (retained)."""
+
+    open: bool
+    opens_at: str = Field(description="HH:MM")
+    closes_at: str = Field(description="HH:MM")
+    polys: list[ServicePoly]
+    priority_reasons: list[PriorityReason]
+    payment_types: list[PaymentType]
+    site_name: str
+    motto: str
+
+
+class CounterCommand(Payload):
+    """A loket button or the web loket page acts."""
+
+    request_id: str = RequestId
+    action: CounterAction
+    source: CommandSource
+
+
+class CounterReply(Payload):
+    """Result of a counter command."""
+
+    request_id: str
+    ok: bool
+    ticket: Ticket | None = None
+    error: ErrorInfo | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        _check_reply(self.ok, self.ticket, self.error)
+        return self
+
+
+class WaitingCounts(Part):
+    """Tickets waiting per class."""
+
+    prioritas: int = Field(ge=0)
+    umum: int = Field(ge=0)
+
+
+class CounterState(Payload):
+    """The state of one loket (retained)."""
+
+    counter: int = Field(ge=1)
+    name: str
+    current: Ticket | None
+    waiting: WaitingCounts
+    open: bool
+
+
+class DisplayCounter(Part):
+    """One loket on the waiting-room screen."""
+
+    counter: int = Field(ge=1)
+    name: str
+    ticket: TicketSummary | None
+
+
+class Totals(Part):
+    """Footer totals of the day."""
+
+    issued: int = Field(ge=0)
+    registered: int = Field(ge=0)
+    waiting: int = Field(ge=0)
+
+
+class DisplayState(Payload):
+    """Everything the waiting-room screen shows (retained)."""
+
+    counters: list[DisplayCounter]
+    next_priority: list[TicketSummary]
+    next_general: list[TicketSummary] = Field(description="in true call order")
+    remaining_priority: int = Field(ge=0)
+    remaining_general: int = Field(ge=0)
+    totals: Totals
+    running_text: str
+    updated_at: datetime
+
+
+class Announcement(Payload):
+    """One call to be spoken on the display."""
+
+    id: str = Field(min_length=1, max_length=64)
+    ticket_number: str
+    category: Category
+    counter: int = Field(ge=1)
+    counter_name: str
+    text: str = Field(description="the Indonesian sentence to speak")
+    repeat: bool = Field(description="true on a recall")
+
+
+class NodeStatus(Payload):
+    """Availability of a node or the hub (retained, also the last will)."""
+
+    node: str
+    role: NodeRole
+    state: NodeState
+    version: str
+    details: dict[str, Any] = Field(default_factory=dict)
