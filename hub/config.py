@@ -1,0 +1,157 @@
+"""The hub's configuration (``/etc/antrean/hub.toml``): one strict model, every key documented."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+
+from antrean.config import ConfigModel
+from hub.db.base import sqlite_url
+from protocol.topics import check_segment
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_RATIO = re.compile(r"^(strict|[1-9]\d?:[1-9]\d?)$")
+
+
+def parse_hhmm(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _check_hhmm(value: str) -> str:
+    if not _HHMM.match(value):
+        raise ValueError(f"must be a time HH:MM, got {value!r}")
+    return value
+
+
+class BrokerConfig(ConfigModel):
+    host: str = Field("0.0.0.0", description="Address the embedded broker listens on")
+    port: int = Field(
+        1883, ge=1, le=65535, description="Port of the embedded broker (used when [mqtt] url is empty)"
+    )
+
+
+class MqttConfig(ConfigModel):
+    url: str = Field(
+        "", description='External broker, e.g. "mqtt://user:pass@127.0.0.1:1883"; empty: embedded'
+    )
+
+
+class DatabaseConfig(ConfigModel):
+    url: str = Field(
+        "",
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://antrean@localhost/antrean; "
+        "empty: SQLite in data_dir",
+    )
+
+
+class WebConfig(ConfigModel):
+    host: str = Field("0.0.0.0", description="Address the web server listens on")
+    port: int = Field(8080, ge=0, le=65535, description="Port of the loket/admin web (0: web disabled)")
+    public_url: str = Field(
+        "",
+        description="Base URL printed in ticket QR codes, e.g. http://10.0.0.2:8080; "
+        "empty: http://<hostname>:<port>",
+    )
+    secret_key_file: str = Field(
+        "", description="File holding the session signing key; empty: data_dir/secret_key"
+    )
+    threads: int = Field(8, ge=1, le=64, description="Web server worker threads")
+
+
+class QueueSettings(ConfigModel):
+    """Queue rules. Keys set here are written to the live queue configuration at every start;
+    keys not set keep what the admin set in the web."""
+
+    priority_ratio: str = Field("2:1", description='"N:M" (N priority calls, then M general) or "strict"')
+    operating_start: str = Field("07:30", description="Tickets are issued from this time (HH:MM)")
+    operating_end: str = Field(
+        "14:00", description="... until this time (HH:MM); 24-hour polys are always open"
+    )
+    reset_time: str = Field(
+        "06:00", description="Start of the service day (HH:MM); earlier unfinished tickets expire"
+    )
+    avg_service_minutes: int = Field(
+        5, ge=1, le=120, description="Loket service time used until today's is measured"
+    )
+    max_general_wait_min: int = Field(
+        60,
+        ge=0,
+        le=1440,
+        description="Fairness cap: a general ticket waiting longer "
+        "is called before further priority tickets (0: off)",
+    )
+    running_text: str = Field(
+        "Selamat datang. Budayakan antre dan jaga kebersihan.",
+        description="Running text on the waiting-room screen",
+    )
+    tts_enabled: bool = Field(True, description="Voice calls on the display")
+
+    @field_validator("priority_ratio")
+    @classmethod
+    def _ratio(cls, value: str) -> str:
+        if not _RATIO.match(value):
+            raise ValueError(f'must be "N:M" such as "2:1", or "strict", got {value!r}')
+        return value
+
+    @field_validator("operating_start", "operating_end", "reset_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        return _check_hhmm(value)
+
+
+class BpjsSettings(ConfigModel):
+    base_url: str = Field(
+        "", description="PCare base URL; empty: BPJS bridge off until configured in the web"
+    )
+    key_file: str = Field(
+        "",
+        description="File with the key that encrypts BPJS secrets in the database; "
+        "empty: data_dir/bpjs.key (or env ANTREAN_BPJS_KEY)",
+    )
+
+
+class HubConfig(ConfigModel):
+    site: str = Field("pkm", description="MQTT root antrean/{site}")
+    site_name: str = Field("Puskesmas Gladak Pakem", description="Name shown on kiosk, tickets and display")
+    motto: str = Field("Melayani Sepenuh Hati", description="Motto shown under the name")
+    data_dir: str = Field("/var/lib/antrean", description="Where the SQLite database, uploads and keys live")
+    timezone: str = Field("Asia/Jakarta", description="Time zone of the puskesmas")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    node_id: str = Field("hub", description="Id of this hub process on MQTT")
+    broker: BrokerConfig = Field(BrokerConfig(), description="Embedded broker")
+    mqtt: MqttConfig = Field(MqttConfig(), description="External broker")
+    database: DatabaseConfig = Field(DatabaseConfig(), description="Database")
+    web: WebConfig = Field(WebConfig(), description="Web")
+    queue: QueueSettings = Field(QueueSettings(), description="Queue rules")
+    bpjs: BpjsSettings = Field(BpjsSettings(), description="BPJS bridge")
+
+    @field_validator("site", "node_id")
+    @classmethod
+    def _segment(cls, value: str) -> str:
+        return check_segment(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or sqlite_url(self.data_dir)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)

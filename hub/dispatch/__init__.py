@@ -1,0 +1,1 @@
+"""The dispatcher: queue rules as pure functions (policy) and the service layer on the database."""

@@ -1,0 +1,870 @@
+"""The dispatcher service: every queue operation as one database transaction, no MQTT inside.
+
+Each operation returns an :class:`Outcome`: the reply for the requester and what changed, which the gateway
+turns into retained state messages and announcements.
+
+>>> # doctest: +SKIP
+>>> dispatcher = Dispatcher(sessions, tz=ZoneInfo("Asia/Jakarta"), public_url="http://hub:8080")
+>>> outcome = dispatcher.issue_ticket(TicketRequest(request_id="r1", category="umum",
+...                                   payment_type="bpjs", poly_code="A"), node="kiosk-1")
+>>> outcome.reply.ticket.number
+'A-001'
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.db.base import utcnow
+from hub.db.models import Booking, Counter, Polyclinic, Queue, RequestLog, TicketEvent
+from hub.dispatch.numbering import format_number, next_seq
+from hub.dispatch.policy import Waiting, estimate_wait, is_open, project_order, service_date
+from hub.dispatch.rules import QueueRules, load_rules
+from hub.dispatch.speech import call_sentence
+from protocol import (
+    Announcement,
+    BookingRequest,
+    CounterCommand,
+    CounterReply,
+    CounterState,
+    DisplayCounter,
+    DisplayState,
+    ErrorInfo,
+    ServicePoly,
+    Services,
+    Ticket,
+    TicketReply,
+    TicketRequest,
+    TicketSummary,
+    Totals,
+    WaitingCounts,
+)
+from protocol.errors import ErrorCode
+
+logger = logging.getLogger(__name__)
+
+CALLABLE = ("waiting", "confirmed")
+AT_LOKET = ("called", "serving")
+UNFINISHED = ("waiting", "confirmed", "called", "serving", "skipped")
+REGISTERED = ("registered", "directed_to_poly", "done")
+TRANSITIONS: dict[str, set[str]] = {
+    "waiting": {"called", "cancelled"},
+    "confirmed": {"called", "cancelled"},
+    "called": {"serving", "skipped", "registered", "directed_to_poly", "done", "cancelled"},
+    "serving": {"skipped", "registered", "directed_to_poly", "done", "cancelled"},
+    "registered": {"directed_to_poly", "done", "cancelled"},
+    "directed_to_poly": {"done"},
+    "skipped": {"called", "cancelled"},
+    "done": set(),
+    "cancelled": set(),
+}
+NEXT_SHOWN = 10
+BOOKING_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"
+
+
+class DispatchError(Exception):
+    def __init__(self, code: ErrorCode, message: str | None = None) -> None:
+        super().__init__(code)
+        self.info = ErrorInfo.of(code, message)
+
+
+@dataclass
+class Outcome:
+    """What an operation answered and what changed (for the gateway to publish)."""
+
+    reply: TicketReply | CounterReply | None = None
+    counters: set[int] = field(default_factory=set)
+    display: bool = False
+    services: bool = False
+    announcement: Announcement | None = None
+
+    def merge(self, other: Outcome) -> None:
+        self.counters |= other.counters
+        self.display = self.display or other.display
+        self.services = self.services or other.services
+
+
+@dataclass(frozen=True)
+class DayView:
+    """Today's callable tickets in true call order as (id, category), with what estimates need."""
+
+    order: list[tuple[int, str]]
+    mean_service_min: float
+    open_counters: int
+
+    def ahead_of(self, queue_id: int) -> int:
+        for index, (key, _category) in enumerate(self.order):
+            if key == queue_id:
+                return index
+        return 0
+
+    def of_class(self, category: str) -> list[int]:
+        return [key for key, cat in self.order if cat == category]
+
+
+class Dispatcher:
+    """Queue operations on the database; transport-free."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        tz: ZoneInfo,
+        public_url: str,
+        site_name: str = "Puskesmas",
+        motto: str = "",
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.tz = tz
+        self.public_url = public_url.rstrip("/")
+        self.site_name = site_name
+        self.motto = motto
+        self.clock = clock
+
+    # ------------------------------------------------------------------ helpers
+
+    def _today(self, rules: QueueRules, now: datetime) -> date:
+        return service_date(now, self.tz, rules.reset)
+
+    @staticmethod
+    def _lock_queue(session: Session) -> None:
+        """Serialize queue-changing transactions (SQLite already does with BEGIN IMMEDIATE)."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(func.pg_advisory_xact_lock(7402136)))
+
+    @staticmethod
+    def _event(
+        session: Session,
+        queue: Queue,
+        to_status: str,
+        now: datetime,
+        *,
+        actor: str | None,
+        reason: str | None = None,
+        counter: int | None = None,
+    ) -> None:
+        if to_status not in TRANSITIONS[queue.status] and not (queue.status == to_status == "waiting"):
+            raise DispatchError("conflict", f"Status {queue.status} tidak dapat diubah menjadi {to_status}.")
+        session.add(
+            TicketEvent(
+                queue_id=queue.id,
+                from_status=queue.status,
+                to_status=to_status,
+                at=now,
+                actor=actor,
+                reason=reason,
+                counter_number=counter,
+            )
+        )
+        queue.status = to_status
+        if reason:
+            queue.status_reason = reason
+
+    def _day_view(self, session: Session, rules: QueueRules, today: date, now: datetime) -> DayView:
+        waiting = (
+            session.execute(
+                select(Queue.id, Queue.queue_category, Queue.queued_at).where(
+                    Queue.queue_date == today, Queue.status.in_(CALLABLE)
+                )
+            )
+            .tuples()
+            .all()
+        )
+        history = list(
+            session.scalars(
+                select(Queue.queue_category)
+                .join(TicketEvent, TicketEvent.queue_id == Queue.id)
+                .where(Queue.queue_date == today, TicketEvent.to_status == "called")
+                .order_by(TicketEvent.id.desc())
+                .limit(rules.rule.priority + rules.rule.general + 1)
+            )
+        )
+        history.reverse()
+        to_w = [
+            Waiting(key, cast(Any, category), queued_at.timestamp()) for key, category, queued_at in waiting
+        ]
+        order = project_order(
+            [w for w in to_w if w.category == "prioritas"],
+            [w for w in to_w if w.category == "umum"],
+            history=history,
+            rule=rules.rule,
+            now=now.timestamp(),
+            fairness_s=rules.max_general_wait_min * 60.0,
+        )
+        durations = session.execute(
+            select(Queue.called_at, Queue.service_ended_at).where(
+                Queue.queue_date == today, Queue.service_ended_at.is_not(None), Queue.called_at.is_not(None)
+            )
+        ).all()
+        minutes = [(end - start).total_seconds() / 60 for start, end in durations if end > start]
+        mean = sum(minutes) / len(minutes) if minutes else float(rules.avg_service_min)
+        open_counters = (
+            session.scalar(select(func.count()).select_from(Counter).where(Counter.is_active)) or 1
+        )
+        return DayView([(w.key, w.category) for w in order], mean, int(open_counters))
+
+    def _ticket(self, queue: Queue, view: DayView | None) -> Ticket:
+        ahead = view.ahead_of(queue.id) if view is not None and queue.status in CALLABLE else 0
+        estimate = (
+            estimate_wait(ahead, view.mean_service_min, view.open_counters)
+            if view is not None and queue.status in CALLABLE
+            else (0, 0)
+        )
+        return Ticket(
+            number=queue.queue_number,
+            prefix=queue.queue_prefix,
+            seq=queue.queue_seq,
+            category=cast(Any, queue.queue_category),
+            priority_reason=cast(Any, queue.priority_reason),
+            poly_code=queue.poly.code,
+            poly_name=queue.poly.name,
+            payment_type=cast(Any, queue.payment_type),
+            source=cast(Any, queue.source),
+            status=cast(Any, queue.status),
+            issued_at=queue.queued_at.astimezone(self.tz),
+            service_date=queue.queue_date,
+            ahead=ahead,
+            estimated_wait_min=estimate,
+            status_url=f"{self.public_url}/t/{queue.status_token}",
+        )
+
+    @staticmethod
+    def _summary(queue: Queue) -> TicketSummary:
+        return TicketSummary(
+            number=queue.queue_number,
+            category=cast(Any, queue.queue_category),
+            priority_reason=cast(Any, queue.priority_reason),
+            poly_code=queue.poly.code,
+            poly_name=queue.poly.name,
+        )
+
+    @staticmethod
+    def _logged(session: Session, today: date, scope: str, request_id: str) -> RequestLog | None:
+        return session.scalar(
+            select(RequestLog).where(
+                RequestLog.service_date == today,
+                RequestLog.scope == scope,
+                RequestLog.request_id == request_id,
+            )
+        )
+
+    def _replay(
+        self, scope: str, request_id: str, kind: type[TicketReply] | type[CounterReply]
+    ) -> TicketReply | CounterReply | None:
+        with self.sessions.begin() as session:
+            rules = load_rules(session)
+            log = self._logged(session, self._today(rules, self.clock()), scope, request_id)
+            return kind.model_validate(log.reply) if log is not None else None
+
+    def _idempotent(
+        self,
+        scope: str,
+        request_id: str,
+        kind: type[TicketReply] | type[CounterReply],
+        work: Callable[[Session, QueueRules, date, datetime], tuple[Outcome, int | None]],
+    ) -> Outcome:
+        """Run ``work`` once per (service day, scope, request id); a repeat gets the stored reply."""
+        try:
+            with self.sessions.begin() as session:
+                rules = load_rules(session)
+                now = self.clock()
+                today = self._today(rules, now)
+                log = self._logged(session, today, scope, request_id)
+                if log is not None:
+                    return Outcome(reply=kind.model_validate(log.reply))
+                try:
+                    with session.begin_nested():
+                        outcome, queue_id = work(session, rules, today, now)
+                except DispatchError as error:
+                    outcome, queue_id = (
+                        Outcome(reply=kind(request_id=request_id, ok=False, error=error.info)),
+                        None,
+                    )
+                assert outcome.reply is not None
+                session.add(
+                    RequestLog(
+                        service_date=today,
+                        scope=scope,
+                        request_id=request_id,
+                        queue_id=queue_id,
+                        reply=outcome.reply.model_dump(mode="json"),
+                    )
+                )
+                session.flush()
+                return outcome
+        except IntegrityError:
+            replay = self._replay(scope, request_id, kind)
+            if replay is None:
+                raise
+            logger.info("request %s %s answered by a concurrent hub process", scope, request_id)
+            return Outcome(reply=replay)
+
+    # ------------------------------------------------------------------ tickets
+
+    def issue_ticket(
+        self,
+        request: TicketRequest,
+        *,
+        node: str,
+        source: str = "kiosk",
+        actor: str | None = None,
+        user_id: int | None = None,
+    ) -> Outcome:
+        def work(
+            session: Session, rules: QueueRules, today: date, now: datetime
+        ) -> tuple[Outcome, int | None]:
+            queue = self._new_ticket(
+                session,
+                rules,
+                today,
+                now,
+                category=request.category,
+                reason=request.priority_reason,
+                payment=request.payment_type,
+                poly_code=request.poly_code,
+                source=source,
+                node=node,
+                request_id=request.request_id,
+                actor=actor or f"kiosk:{node}",
+                user_id=user_id,
+            )
+            view = self._day_view(session, rules, today, now)
+            reply = TicketReply(request_id=request.request_id, ok=True, ticket=self._ticket(queue, view))
+            return Outcome(
+                reply=reply, counters=self._all_counters(session), display=True, services=True
+            ), queue.id
+
+        return self._idempotent(f"kiosk:{node}:ticket", request.request_id, TicketReply, work)
+
+    def _new_ticket(
+        self,
+        session: Session,
+        rules: QueueRules,
+        today: date,
+        now: datetime,
+        *,
+        category: str,
+        reason: str | None,
+        payment: str,
+        poly_code: str,
+        source: str,
+        node: str | None,
+        request_id: str | None,
+        actor: str,
+        user_id: int | None = None,
+        check_hours: bool = True,
+    ) -> Queue:
+        poly = session.scalar(select(Polyclinic).where(Polyclinic.code == poly_code).with_for_update())
+        if poly is None or not poly.is_active:
+            raise DispatchError("unknown_poly")
+        if (
+            check_hours
+            and not poly.is_24_hours
+            and not is_open(now, self.tz, rules.operating_start, rules.operating_end)
+        ):
+            raise DispatchError(
+                "closed",
+                f"Pendaftaran dibuka pukul {rules.operating_start:%H:%M}–{rules.operating_end:%H:%M}.",
+            )
+        used = (
+            session.scalar(
+                select(func.count())
+                .select_from(Queue)
+                .where(Queue.queue_date == today, Queue.poly_id == poly.id, Queue.status != "cancelled")
+            )
+            or 0
+        )
+        if used >= poly.quota_per_day:
+            raise DispatchError("quota_full", f"Kuota {poly.name} hari ini sudah habis.")
+        prefix = "P" if category == "prioritas" else poly.queue_prefix
+        seq = next_seq(session, today, prefix)
+        queue = Queue(
+            queue_number=format_number(prefix, seq),
+            queue_prefix=prefix,
+            queue_seq=seq,
+            queue_category=category,
+            priority_reason=reason,
+            poly_id=poly.id,
+            poly=poly,
+            queue_date=today,
+            source=source,
+            status="waiting",
+            payment_type=payment,
+            queued_at=now,
+            status_token=secrets.token_urlsafe(24),
+            node_id=node,
+            request_id=request_id,
+            created_by=user_id,
+        )
+        session.add(queue)
+        session.flush()
+        session.add(
+            TicketEvent(queue_id=queue.id, from_status=None, to_status="waiting", at=now, actor=actor)
+        )
+        return queue
+
+    def cancel_request(self, request_id: str, *, node: str) -> Outcome:
+        """The kiosk gave up on ``request_id``: cancel the ticket issued for it, or refuse it in advance."""
+        outcome = Outcome()
+        with self.sessions.begin() as session:
+            rules = load_rules(session)
+            now = self.clock()
+            today = self._today(rules, now)
+            scope = f"kiosk:{node}:ticket"
+            log = self._logged(session, today, scope, request_id)
+            if log is None:
+                reply = TicketReply(
+                    request_id=request_id,
+                    ok=False,
+                    error=ErrorInfo.of("conflict", "Permintaan sudah dibatalkan."),
+                )
+                session.add(
+                    RequestLog(
+                        service_date=today,
+                        scope=scope,
+                        request_id=request_id,
+                        reply=reply.model_dump(mode="json"),
+                    )
+                )
+                logger.info("cancel for %s before its request: refused in advance", request_id)
+                return outcome
+            if log.queue_id is None:
+                return outcome
+            queue = session.get(Queue, log.queue_id)
+            if queue is not None and queue.status in CALLABLE:
+                self._event(session, queue, "cancelled", now, actor=f"kiosk:{node}", reason="kiosk_gave_up")
+                logger.info(
+                    "ticket %s cancelled: kiosk %s gave up on %s", queue.queue_number, node, request_id
+                )
+                outcome = Outcome(counters=self._all_counters(session), display=True, services=True)
+        return outcome
+
+    def create_booking(
+        self,
+        *,
+        day: date,
+        category: str,
+        reason: str | None,
+        payment: str,
+        poly_code: str,
+        source: str,
+        nik: str | None = None,
+        bpjs_number: str | None = None,
+        phone: str | None = None,
+    ) -> Booking:
+        """An online booking for ``day``; not callable until confirmed at a kiosk."""
+        if category == "prioritas" and reason is None:
+            raise DispatchError("invalid_request", "Alasan prioritas wajib diisi.")
+        with self.sessions.begin() as session:
+            poly = session.scalar(select(Polyclinic).where(Polyclinic.code == poly_code))
+            if poly is None or not poly.is_active:
+                raise DispatchError("unknown_poly")
+            while True:
+                code = "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
+                if session.scalar(select(Booking.id).where(Booking.booking_code == code)) is None:
+                    break
+            booking = Booking(
+                booking_code=code,
+                service_date=day,
+                source=source,
+                queue_category=category,
+                priority_reason=reason if category == "prioritas" else None,
+                payment_type=payment,
+                poly_id=poly.id,
+                nik=nik,
+                bpjs_number=bpjs_number,
+                phone=phone,
+            )
+            session.add(booking)
+        return booking
+
+    def confirm_booking(self, request: BookingRequest, *, node: str) -> Outcome:
+        """The patient arrived: the booking becomes a ticket queued at this moment (status ``confirmed``)."""
+
+        def work(
+            session: Session, rules: QueueRules, today: date, now: datetime
+        ) -> tuple[Outcome, int | None]:
+            booking = session.scalar(
+                select(Booking).where(Booking.booking_code == request.booking_code.upper()).with_for_update()
+            )
+            if booking is None:
+                raise DispatchError("not_found", "Kode booking tidak ditemukan.")
+            if booking.status == "confirmed":
+                raise DispatchError("conflict", "Kode booking ini sudah dikonfirmasi.")
+            if booking.status != "booked":
+                raise DispatchError("conflict", "Booking ini sudah dibatalkan.")
+            if booking.service_date != today:
+                raise DispatchError("conflict", f"Booking ini untuk tanggal {booking.service_date:%d-%m-%Y}.")
+            poly = session.get(Polyclinic, booking.poly_id)
+            assert poly is not None
+            queue = self._new_ticket(
+                session,
+                rules,
+                today,
+                now,
+                category=booking.queue_category,
+                reason=booking.priority_reason,
+                payment=booking.payment_type,
+                poly_code=poly.code,
+                source=booking.source,
+                node=node,
+                request_id=request.request_id,
+                actor=f"kiosk:{node}",
+                check_hours=False,
+            )
+            self._event(session, queue, "confirmed", now, actor=f"kiosk:{node}", reason="booking")
+            booking.status, booking.queue_id, booking.confirmed_at = "confirmed", queue.id, now
+            view = self._day_view(session, rules, today, now)
+            reply = TicketReply(request_id=request.request_id, ok=True, ticket=self._ticket(queue, view))
+            return Outcome(
+                reply=reply, counters=self._all_counters(session), display=True, services=True
+            ), queue.id
+
+        return self._idempotent(f"kiosk:{node}:booking", request.request_id, TicketReply, work)
+
+    # ------------------------------------------------------------------ lokets
+
+    def command(self, counter: int, command: CounterCommand, *, actor: str | None = None) -> Outcome:
+        """CALL / SKIP / RECALL at loket ``counter``, once per request id."""
+        who = actor or command.source
+
+        def work(
+            session: Session, rules: QueueRules, today: date, now: datetime
+        ) -> tuple[Outcome, int | None]:
+            self._lock_queue(session)
+            loket = self._counter(session, counter)
+            if command.action == "recall":
+                outcome = self._recall(session, loket, now, command.request_id)
+            elif command.action == "skip":
+                outcome = self._skip_and_call(session, rules, today, now, loket, who, command.request_id)
+            else:
+                outcome = self._call_next(session, rules, today, now, loket, who, command.request_id)
+            return outcome, None
+
+        return self._idempotent(f"counter:{counter}", command.request_id, CounterReply, work)
+
+    @staticmethod
+    def _counter(session: Session, number: int) -> Counter:
+        loket = session.scalar(select(Counter).where(Counter.number == number).with_for_update())
+        if loket is None or not loket.is_active:
+            raise DispatchError("not_found", f"Loket {number} tidak terdaftar atau tidak aktif.")
+        return loket
+
+    def _end_service(self, session: Session, loket: Counter, now: datetime, actor: str) -> None:
+        if loket.current_queue_id is None:
+            return
+        current = session.get(Queue, loket.current_queue_id)
+        loket.current_queue_id = None
+        if current is None:
+            return
+        if current.service_ended_at is None:
+            current.service_ended_at = now
+        if current.status in AT_LOKET:
+            self._event(
+                session, current, "done", now, actor=actor, reason="served_at_loket", counter=loket.number
+            )
+            current.completed_at = now
+
+    def _call(
+        self,
+        session: Session,
+        rules: QueueRules,
+        today: date,
+        now: datetime,
+        loket: Counter,
+        queue: Queue,
+        actor: str,
+        request_id: str,
+    ) -> Outcome:
+        self._event(session, queue, "called", now, actor=actor, counter=loket.number)
+        queue.called_at, queue.counter_number = now, loket.number
+        queue.service_ended_at = None
+        loket.current_queue_id = queue.id
+        session.flush()
+        announcement = Announcement(
+            id=f"{queue.id}-{secrets.token_hex(4)}",
+            ticket_number=queue.queue_number,
+            category=cast(Any, queue.queue_category),
+            counter=loket.number,
+            counter_name=loket.name,
+            text=call_sentence(queue.queue_number, loket.name),
+            repeat=False,
+        )
+        reply = CounterReply(request_id=request_id, ok=True, ticket=self._ticket(queue, None))
+        return Outcome(
+            reply=reply, counters=self._all_counters(session), display=True, announcement=announcement
+        )
+
+    def _call_next(
+        self,
+        session: Session,
+        rules: QueueRules,
+        today: date,
+        now: datetime,
+        loket: Counter,
+        actor: str,
+        request_id: str,
+    ) -> Outcome:
+        self._end_service(session, loket, now, actor)
+        allowed = set(loket.categories.split(","))
+        view = self._day_view(session, rules, today, now)
+        chosen = next((key for key, category in view.order if category in allowed), None)
+        if chosen is None:
+            raise DispatchError("no_waiting")
+        queue = session.get(Queue, chosen)
+        assert queue is not None
+        return self._call(session, rules, today, now, loket, queue, actor, request_id)
+
+    def _skip_and_call(
+        self,
+        session: Session,
+        rules: QueueRules,
+        today: date,
+        now: datetime,
+        loket: Counter,
+        actor: str,
+        request_id: str,
+    ) -> Outcome:
+        current = session.get(Queue, loket.current_queue_id) if loket.current_queue_id else None
+        if current is None or current.status not in AT_LOKET:
+            raise DispatchError("conflict", "Tidak ada nomor yang sedang dipanggil di loket ini.")
+        self._event(session, current, "skipped", now, actor=actor, reason="no_show", counter=loket.number)
+        current.service_ended_at = None
+        loket.current_queue_id = None
+        try:
+            return self._call_next(session, rules, today, now, loket, actor, request_id)
+        except DispatchError as error:
+            if error.info.code != "no_waiting":
+                raise
+            reply = CounterReply(request_id=request_id, ok=True, ticket=None)
+            return Outcome(reply=reply, counters=self._all_counters(session), display=True)
+
+    def _recall(self, session: Session, loket: Counter, now: datetime, request_id: str) -> Outcome:
+        current = session.get(Queue, loket.current_queue_id) if loket.current_queue_id else None
+        if current is None or current.status not in (*AT_LOKET, "registered"):
+            raise DispatchError("conflict", "Belum ada nomor yang dipanggil di loket ini.")
+        announcement = Announcement(
+            id=f"{current.id}-{secrets.token_hex(4)}",
+            ticket_number=current.queue_number,
+            category=cast(Any, current.queue_category),
+            counter=loket.number,
+            counter_name=loket.name,
+            text=call_sentence(current.queue_number, loket.name),
+            repeat=True,
+        )
+        reply = CounterReply(request_id=request_id, ok=True, ticket=self._ticket(current, None))
+        return Outcome(reply=reply, announcement=announcement)
+
+    def call_ticket(self, counter: int, queue_id: int, *, actor: str) -> Outcome:
+        """Call a specific (skipped) ticket again at ``counter`` — from the web loket page."""
+        with self.sessions.begin() as session:
+            self._lock_queue(session)
+            rules = load_rules(session)
+            now = self.clock()
+            today = self._today(rules, now)
+            loket = self._counter(session, counter)
+            queue = session.get(Queue, queue_id)
+            if queue is None or queue.queue_date != today:
+                raise DispatchError("not_found")
+            if queue.status not in ("skipped", *CALLABLE):
+                raise DispatchError("conflict", f"Nomor {queue.queue_number} berstatus {queue.status}.")
+            self._end_service(session, loket, now, actor)
+            return self._call(session, rules, today, now, loket, queue, actor, f"web-{secrets.token_hex(6)}")
+
+    def set_status(self, queue_id: int, status: str, *, actor: str, reason: str | None = None) -> Outcome:
+        """A validated status change from the registration workflow (serving, registered...)."""
+        with self.sessions.begin() as session:
+            self._lock_queue(session)
+            now = self.clock()
+            queue = session.get(Queue, queue_id)
+            if queue is None:
+                raise DispatchError("not_found")
+            self._event(session, queue, status, now, actor=actor, reason=reason, counter=queue.counter_number)
+            if status == "serving":
+                queue.served_at = now
+            if status in ("directed_to_poly", "done", "cancelled"):
+                queue.completed_at = queue.completed_at or now
+                for loket in session.scalars(select(Counter).where(Counter.current_queue_id == queue.id)):
+                    if status == "cancelled":
+                        loket.current_queue_id = None
+            return Outcome(counters=self._all_counters(session), display=True, services=status == "cancelled")
+
+    # ------------------------------------------------------------------ day handling
+
+    def expire_previous_days(self) -> Outcome:
+        """Close unfinished tickets of earlier service days as ``cancelled`` (reason ``expired``)."""
+        with self.sessions.begin() as session:
+            self._lock_queue(session)
+            rules = load_rules(session)
+            now = self.clock()
+            today = self._today(rules, now)
+            stale = list(
+                session.scalars(select(Queue).where(Queue.queue_date < today, Queue.status.in_(UNFINISHED)))
+            )
+            for queue in stale:
+                self._event(session, queue, "cancelled", now, actor="system", reason="expired")
+            cleared = session.execute(
+                update(Counter)
+                .where(Counter.current_queue_id.in_(select(Queue.id).where(Queue.queue_date < today)))
+                .values(current_queue_id=None)
+            ).rowcount
+            session.execute(
+                update(Booking)
+                .where(Booking.service_date < today, Booking.status == "booked")
+                .values(status="expired")
+            )
+            if stale or cleared:
+                logger.info(
+                    "service day %s: %d unfinished tickets of earlier days expired", today, len(stale)
+                )
+                return Outcome(counters=self._all_counters(session), display=True, services=True)
+        return Outcome()
+
+    # ------------------------------------------------------------------ snapshots (retained state)
+
+    @staticmethod
+    def _all_counters(session: Session) -> set[int]:
+        return set(session.scalars(select(Counter.number)))
+
+    def counter_numbers(self) -> list[int]:
+        with self.sessions.begin() as session:
+            return sorted(self._all_counters(session))
+
+    def services(self) -> Services:
+        with self.sessions.begin() as session:
+            rules = load_rules(session)
+            now = self.clock()
+            today = self._today(rules, now)
+            open_now = is_open(now, self.tz, rules.operating_start, rules.operating_end)
+            used = dict(
+                session.execute(
+                    select(Queue.poly_id, func.count())
+                    .where(Queue.queue_date == today, Queue.status != "cancelled")
+                    .group_by(Queue.poly_id)
+                )
+                .tuples()
+                .all()
+            )
+            polys = list(
+                session.scalars(
+                    select(Polyclinic)
+                    .where(Polyclinic.is_active)
+                    .order_by(Polyclinic.sort_order, Polyclinic.code)
+                )
+            )
+            return Services(
+                open=open_now or any(p.is_24_hours for p in polys),
+                opens_at=f"{rules.operating_start:%H:%M}",
+                closes_at=f"{rules.operating_end:%H:%M}",
+                polys=[
+                    ServicePoly(
+                        code=p.code,
+                        name=p.name,
+                        prefix=p.queue_prefix,
+                        remaining=max(0, p.quota_per_day - used.get(p.id, 0)),
+                        open=open_now or p.is_24_hours,
+                    )
+                    for p in polys
+                ],
+                priority_reasons=["lansia", "bumil", "disabilitas", "balita"],
+                payment_types=["bpjs", "umum"],
+                site_name=self.site_name,
+                motto=self.motto,
+            )
+
+    @staticmethod
+    def _waiting_counts(view: DayView) -> WaitingCounts:
+        priority = len(view.of_class("prioritas"))
+        return WaitingCounts(prioritas=priority, umum=len(view.order) - priority)
+
+    def counter_states(self, numbers: Iterable[int] | None = None) -> list[CounterState]:
+        with self.sessions.begin() as session:
+            rules = load_rules(session)
+            now = self.clock()
+            view = self._day_view(session, rules, self._today(rules, now), now)
+            query = select(Counter).order_by(Counter.number)
+            if numbers is not None:
+                query = query.where(Counter.number.in_(list(numbers)))
+            states = []
+            for loket in session.scalars(query):
+                current = session.get(Queue, loket.current_queue_id) if loket.current_queue_id else None
+                allowed = set(loket.categories.split(","))
+                counts = self._waiting_counts(view)
+                states.append(
+                    CounterState(
+                        counter=loket.number,
+                        name=loket.name,
+                        current=self._ticket(current, None) if current else None,
+                        waiting=WaitingCounts(
+                            prioritas=counts.prioritas if "prioritas" in allowed else 0,
+                            umum=counts.umum if "umum" in allowed else 0,
+                        ),
+                        open=loket.is_active,
+                    )
+                )
+            return states
+
+    def display_state(self) -> DisplayState:
+        with self.sessions.begin() as session:
+            rules = load_rules(session)
+            now = self.clock()
+            today = self._today(rules, now)
+            view = self._day_view(session, rules, today, now)
+            counters = []
+            for loket in session.scalars(select(Counter).where(Counter.is_active).order_by(Counter.number)):
+                current = session.get(Queue, loket.current_queue_id) if loket.current_queue_id else None
+                counters.append(
+                    DisplayCounter(
+                        counter=loket.number,
+                        name=loket.name,
+                        ticket=self._summary(current) if current else None,
+                    )
+                )
+            statuses = dict(
+                session.execute(
+                    select(Queue.status, func.count()).where(Queue.queue_date == today).group_by(Queue.status)
+                )
+                .tuples()
+                .all()
+            )
+            issued = sum(n for s, n in statuses.items() if s != "cancelled")
+            registered = sum(statuses.get(s, 0) for s in REGISTERED)
+            priority, general = view.of_class("prioritas"), view.of_class("umum")
+            shown = {
+                q.id: q
+                for q in session.scalars(
+                    select(Queue).where(Queue.id.in_(priority[:NEXT_SHOWN] + general[:NEXT_SHOWN]))
+                )
+            }
+            return DisplayState(
+                counters=counters,
+                next_priority=[self._summary(shown[key]) for key in priority[:NEXT_SHOWN]],
+                next_general=[self._summary(shown[key]) for key in general[:NEXT_SHOWN]],
+                remaining_priority=len(priority),
+                remaining_general=len(general),
+                totals=Totals(issued=issued, registered=registered, waiting=len(view.order)),
+                running_text=rules.running_text,
+                updated_at=now.astimezone(self.tz),
+            )
+
+    def ticket_by_token(self, token: str) -> Ticket | None:
+        """The public view of a ticket for its status page."""
+        with self.sessions.begin() as session:
+            queue = session.scalar(select(Queue).where(Queue.status_token == token))
+            if queue is None:
+                return None
+            rules = load_rules(session)
+            now = self.clock()
+            view = self._day_view(session, rules, queue.queue_date, now) if queue.status in CALLABLE else None
+            return self._ticket(queue, view)
