@@ -1,0 +1,140 @@
+"""Audio clips as plain bytes: 16-bit signed mono PCM at one sample rate, WAV in and out, the chime.
+
+Pure Python (``array`` and ``wave``); no numpy needed on a node that only runs espeak-ng.
+
+>>> c = chime(22050)
+>>> round(c.duration, 2), c.peak() > 10000
+(1.4, True)
+>>> join([silence(0.1, 22050), c]).duration > c.duration
+True
+"""
+
+from __future__ import annotations
+
+import array
+import io
+import math
+import sys
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+SAMPLE_RATE = 22050
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Mono signed 16-bit little-endian PCM."""
+
+    pcm: bytes
+    rate: int = SAMPLE_RATE
+
+    @property
+    def samples(self) -> int:
+        return len(self.pcm) // 2
+
+    @property
+    def duration(self) -> float:
+        return self.samples / self.rate
+
+    def _array(self) -> array.array[int]:
+        values = array.array("h")
+        values.frombytes(self.pcm)
+        if sys.byteorder == "big":
+            values.byteswap()
+        return values
+
+    def peak(self) -> int:
+        values = self._array()
+        return max((abs(v) for v in values), default=0)
+
+    def rms(self) -> float:
+        values = self._array()
+        if not values:
+            return 0.0
+        return math.sqrt(sum(v * v for v in values) / len(values))
+
+    def scaled(self, gain: float) -> Clip:
+        if gain == 1.0:
+            return self
+        values = array.array("h", (max(-32768, min(32767, int(v * gain))) for v in self._array()))
+        return Clip(_to_bytes(values), self.rate)
+
+    def resampled(self, rate: int) -> Clip:
+        """Linear interpolation; good enough for speech between 16 and 48 kHz."""
+        if rate == self.rate or not self.pcm:
+            return Clip(self.pcm, rate)
+        source = self._array()
+        count = max(1, round(len(source) * rate / self.rate))
+        step = (len(source) - 1) / max(1, count - 1)
+        out = array.array("h")
+        for i in range(count):
+            position = i * step
+            low = int(position)
+            high = min(low + 1, len(source) - 1)
+            frac = position - low
+            out.append(int(source[low] + (source[high] - source[low]) * frac))
+        return Clip(_to_bytes(out), rate)
+
+    def to_wav(self) -> bytes:
+        buffer = io.BytesIO()
+        with wave.open(buffer, "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(self.rate)
+            out.writeframes(self.pcm)
+        return buffer.getvalue()
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_bytes(self.to_wav())
+
+
+def _to_bytes(values: array.array[int]) -> bytes:
+    if sys.byteorder == "big":
+        values = array.array("h", values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def read_wav(data: bytes | str | Path) -> Clip:
+    """A 16-bit WAV (mono, or stereo mixed down) as a Clip."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else open(data, "rb")  # noqa: SIM115
+    with source, wave.open(source, "rb") as wav:
+        if wav.getsampwidth() != 2:
+            raise ValueError(f"expected 16-bit WAV, got {8 * wav.getsampwidth()}-bit")
+        frames = wav.readframes(wav.getnframes())
+        rate, channels = wav.getframerate(), wav.getnchannels()
+    if channels == 1:
+        return Clip(frames, rate)
+    values = array.array("h")
+    values.frombytes(frames)
+    mono = array.array(
+        "h", (sum(values[i : i + channels]) // channels for i in range(0, len(values), channels))
+    )
+    return Clip(mono.tobytes(), rate)
+
+
+def silence(seconds: float, rate: int = SAMPLE_RATE) -> Clip:
+    return Clip(b"\x00\x00" * int(seconds * rate), rate)
+
+
+def join(clips: list[Clip], rate: int | None = None) -> Clip:
+    """Concatenate, resampling each clip to ``rate`` (default: the first clip's rate)."""
+    if not clips:
+        return Clip(b"", rate or SAMPLE_RATE)
+    target = rate or clips[0].rate
+    return Clip(b"".join(c.resampled(target).pcm for c in clips), target)
+
+
+def chime(rate: int = SAMPLE_RATE, amplitude: float = 0.6) -> Clip:
+    """A two-tone ding-dong (E5 then C5), bell-like: a decaying fundamental with a soft overtone."""
+    values = array.array("h")
+    for frequency, length in ((659.25, 0.6), (523.25, 0.8)):
+        count = int(length * rate)
+        for i in range(count):
+            t = i / rate
+            attack = min(1.0, t / 0.01)
+            envelope = attack * math.exp(-3.2 * t)
+            sample = math.sin(2 * math.pi * frequency * t) + 0.3 * math.sin(4 * math.pi * frequency * t)
+            values.append(int(32767 * amplitude * envelope * sample / 1.3))
+    return Clip(_to_bytes(values), rate)

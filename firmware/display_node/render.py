@@ -1,0 +1,435 @@
+"""Drawing the waiting-room screen with pygame: each region redrawn only when what it shows changed.
+
+Works on any ``pygame.Surface`` (the TV's display surface, or an off-screen one for PNGs); needs only
+``pygame.font`` and no display.
+
+>>> import pygame
+>>> from firmware.display_node.model import ScreenModel
+>>> surface = pygame.Surface((1366, 768))
+>>> renderer = Renderer()
+>>> view = ScreenModel().view(now=0)
+>>> len(renderer.render(surface, view, wall=None, t=0.0)) > 5   # first frame: everything
+True
+>>> [name for name, _ in renderer.render(surface, view, wall=None, t=0.0)]   # nothing changed
+[]
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pygame
+
+from firmware.display_node import texts
+from firmware.display_node.layout import Box, Layout, compute_layout
+from firmware.display_node.model import ScreenView
+from protocol.payloads import DisplayCounter, TicketSummary
+
+logger = logging.getLogger(__name__)
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT_FILES = {
+    "regular": FONT_DIR / "DejaVuSans.ttf",
+    "bold": FONT_DIR / "DejaVuSans-Bold.ttf",
+    "italic": FONT_DIR / "DejaVuSans-Oblique.ttf",
+    "condensed": FONT_DIR / "DejaVuSansCondensed-Bold.ttf",
+}
+
+Color = tuple[int, int, int]
+BACKGROUND: Color = (11, 29, 56)
+PANEL: Color = (22, 49, 88)
+PANEL_EDGE: Color = (48, 84, 134)
+HEADER: Color = (0, 104, 90)
+WHITE: Color = (255, 255, 255)
+MUTED: Color = (186, 204, 226)
+DARK: Color = (10, 22, 40)
+PRIORITY: Color = (255, 170, 40)
+GENERAL: Color = (64, 214, 128)
+HIGHLIGHT: Color = (255, 221, 0)
+HIGHLIGHT_ALT: Color = (255, 244, 160)
+TICKER: Color = (240, 245, 250)
+FOOTER: Color = (6, 17, 34)
+ALERT: Color = (200, 28, 36)
+NOTICE: Color = (214, 120, 0)
+
+
+class Fonts:
+    """DejaVu Sans by size and style (pygame's default font when DejaVu is missing), rendered text cached."""
+
+    def __init__(self, cache_size: int = 768) -> None:
+        if not pygame.font.get_init():
+            pygame.font.init()
+        self._fonts: dict[tuple[str, int], pygame.font.Font] = {}
+        self._text: OrderedDict[tuple[str, str, int, Color], pygame.Surface] = OrderedDict()
+        self._cache_size = cache_size
+        missing = [str(path) for path in FONT_FILES.values() if not path.is_file()]
+        if missing:
+            logger.warning("fonts missing (%s); using pygame's default font", ", ".join(missing))
+
+    def font(self, style: str, size: int) -> pygame.font.Font:
+        key = (style, size)
+        font = self._fonts.get(key)
+        if font is None:
+            path = FONT_FILES.get(style)
+            font = pygame.font.Font(str(path) if path and path.is_file() else None, size)
+            self._fonts[key] = font
+        return font
+
+    def text(self, text: str, style: str, size: int, color: Color) -> pygame.Surface:
+        key = (text, style, size, color)
+        surface = self._text.get(key)
+        if surface is None:
+            surface = self.font(style, size).render(text, True, color)
+            self._text[key] = surface
+            if len(self._text) > self._cache_size:
+                self._text.popitem(last=False)
+        else:
+            self._text.move_to_end(key)
+        return surface
+
+    def fit_size(self, text: str, style: str, height: int, width: int) -> int:
+        """The biggest size at which ``text`` is at most ``height`` tall and ``width`` wide."""
+        size = max(6, int(height * 0.78))
+        text_w = self.font(style, size).size(text)[0]
+        if text_w > width and text_w > 0:
+            size = max(6, int(size * width / text_w))
+        while size > 6 and self.font(style, size).size(text)[0] > width:
+            size -= 1
+        return size
+
+    def fit(self, text: str, style: str, height: int, width: int, color: Color) -> pygame.Surface:
+        """``text`` at the biggest size whose line is at most ``height`` tall and ``width`` wide;
+        ellipsized when even a small size is too wide."""
+        size = max(6, int(height * 0.78))
+        font = self.font(style, size)
+        text_w = font.size(text)[0]
+        if text_w > width and text_w > 0:
+            size = max(6, int(size * width / text_w))
+            min_size = max(6, int(height * 0.45))
+            if size < min_size:
+                size = min_size
+                text = self._ellipsize(text, self.font(style, size), width)
+        while size > 6 and self.font(style, size).size(text)[0] > width:
+            size -= 1
+        return self.text(text, style, size, color)
+
+    @staticmethod
+    def _ellipsize(text: str, font: pygame.font.Font, width: int) -> str:
+        if font.size(text)[0] <= width:
+            return text
+        while text and font.size(text + "…")[0] > width:
+            text = text[:-1]
+        return text.rstrip() + "…"
+
+
+def blit_in(surface: pygame.Surface, image: pygame.Surface, box: Box, align: str = "center") -> None:
+    """Put ``image`` inside ``box``, vertically centred, aligned left/center/right."""
+    y = box.y + (box.h - image.get_height()) // 2
+    if align == "left":
+        x = box.x
+    elif align == "right":
+        x = box.right - image.get_width()
+    else:
+        x = box.x + (box.w - image.get_width()) // 2
+    surface.blit(image, (x, y))
+
+
+def rect(box: Box) -> pygame.Rect:
+    return pygame.Rect(box.as_tuple())
+
+
+class Renderer:
+    """Draws a :class:`ScreenView` onto a surface; ``render`` returns the regions it repainted."""
+
+    def __init__(
+        self,
+        timezone: str = "Asia/Jakarta",
+        title: str = "LOKET PENDAFTARAN",
+        ticker_speed: float = 0.08,
+        fonts: Fonts | None = None,
+    ) -> None:
+        self.timezone = timezone
+        self.zone = ZoneInfo(timezone)
+        self.title = title
+        self.ticker_speed = ticker_speed
+        self.fonts = fonts or Fonts()
+        self._layout: Layout | None = None
+        self._keys: dict[str, object] = {}
+
+    def layout_for(self, view: ScreenView, size: tuple[int, int]) -> Layout:
+        counters = len(view.state.counters) if view.state else 0
+        if self._layout is None or self._layout.size != size or len(self._layout.cards) != max(1, counters):
+            self._layout = compute_layout(counters, size)
+            self._keys.clear()
+        return self._layout
+
+    def invalidate(self) -> None:
+        """Repaint everything on the next frame (e.g. after the window was exposed)."""
+        self._keys.clear()
+
+    def render(
+        self, surface: pygame.Surface, view: ScreenView, wall: datetime | None, t: float, full: bool = False
+    ) -> list[tuple[str, Box]]:
+        """Draw what changed since the last call; ``wall`` is the clock shown, ``t`` drives motion."""
+        lay = self.layout_for(view, surface.get_size())
+        if full or not self._keys:
+            self._keys.clear()
+            surface.fill(BACKGROUND)
+        wall = wall or datetime.now(self.zone)
+        state = view.state
+        drawers: list[tuple[str, Box, object, Callable[[], None]]] = []
+        header_key = (view.site_name, view.motto, texts.tanggal(wall), texts.jam(wall, self.timezone))
+        drawers.append(("header", lay.header, header_key, lambda: self._header(surface, lay, header_key)))
+        drawers.append(
+            ("title", lay.title, (view.message, view.online), lambda: self._title(surface, lay.title, view))
+        )
+        drawers.append(("called_title", lay.called_title, "", lambda: self._called_title(surface, lay)))
+        counters: list[DisplayCounter | None] = list(state.counters) if state else [None]
+        for index, box in enumerate(lay.cards):
+            counter = counters[index] if index < len(counters) else None
+            lit = counter is not None and counter.counter in view.highlighted
+            phase = int(t * 2) % 2 if lit else 0
+            key = (counter, lit, phase)
+            drawers.append(
+                (
+                    f"card{index}",
+                    box,
+                    key,
+                    lambda c=counter, b=box, k=key: self._card(surface, b, c, k[1], k[2]),
+                )
+            )
+        prio = (tuple(state.next_priority[: lay.list_rows]), state.remaining_priority) if state else None
+        gen = (tuple(state.next_general[: lay.list_rows]), state.remaining_general) if state else None
+        drawers.append(("priority", lay.priority, prio, lambda: self._list(surface, lay, True, prio)))
+        drawers.append(("general", lay.general, gen, lambda: self._list(surface, lay, False, gen)))
+        running = state.running_text if state else ""
+        offset = self._ticker_offset(running, lay, t)
+        drawers.append(
+            (
+                "ticker",
+                lay.ticker,
+                (running, offset),
+                lambda: self._ticker(surface, lay.ticker, running, offset),
+            )
+        )
+        totals = state.totals if state else None
+        drawers.append(("footer", lay.footer, totals, lambda: self._footer(surface, lay.footer, totals)))
+
+        dirty: list[tuple[str, Box]] = []
+        for name, box, key, draw in drawers:
+            if self._keys.get(name, _UNSET) == key:
+                continue
+            surface.set_clip(rect(box))
+            try:
+                draw()
+            finally:
+                surface.set_clip(None)
+            self._keys[name] = key
+            dirty.append((name, box))
+        return dirty
+
+    # -- regions --------------------------------------------------------------------------------
+
+    def _header(self, surface: pygame.Surface, lay: Layout, key: tuple[str, str, str, str]) -> None:
+        site, motto, day, clock = key
+        box = lay.header
+        surface.fill(HEADER, rect(box))
+        inner = box.inset(3 * lay.unit, lay.unit * 2)
+        left, right = inner.columns(0.64, 0.36)
+        name_row, motto_row = left.rows(0.6, 0.4)
+        blit_in(
+            surface, self.fonts.fit(site.upper(), "bold", name_row.h, name_row.w, WHITE), name_row, "left"
+        )
+        if motto:
+            blit_in(
+                surface,
+                self.fonts.fit(f"“{motto}”", "italic", motto_row.h, motto_row.w, (220, 245, 238)),
+                motto_row,
+                "left",
+            )
+        day_row, clock_row = right.rows(0.4, 0.6)
+        blit_in(surface, self.fonts.fit(day, "regular", day_row.h, day_row.w, WHITE), day_row, "right")
+        blit_in(surface, self.fonts.fit(clock, "bold", clock_row.h, clock_row.w, WHITE), clock_row, "right")
+
+    def _title(self, surface: pygame.Surface, box: Box, view: ScreenView) -> None:
+        if view.message:
+            surface.fill(ALERT if not view.online else NOTICE, rect(box))
+            text = "⚠  " + view.message
+            image = self.fonts.fit(text, "bold", int(box.h * 0.8), int(box.w * 0.94), WHITE)
+        else:
+            surface.fill(BACKGROUND, rect(box))
+            image = self.fonts.fit(self.title, "bold", int(box.h * 0.85), int(box.w * 0.9), MUTED)
+        blit_in(surface, image, box)
+
+    def _called_title(self, surface: pygame.Surface, lay: Layout) -> None:
+        box = lay.called_title
+        surface.fill(BACKGROUND, rect(box))
+        inner = box.inset(lay.unit * 2, lay.unit)
+        image = self.fonts.fit(texts.TITLE_CALLED, "bold", int(inner.h * 0.9), inner.w, WHITE)
+        blit_in(surface, image, inner)
+
+    def _card(
+        self, surface: pygame.Surface, box: Box, counter: DisplayCounter | None, lit: bool, phase: int
+    ) -> None:
+        surface.fill(BACKGROUND, rect(box))
+        ticket = counter.ticket if counter else None
+        radius = max(4, box.h // 12)
+        fill = (HIGHLIGHT if phase == 0 else HIGHLIGHT_ALT) if lit else PANEL
+        pygame.draw.rect(surface, fill, rect(box), border_radius=radius)
+        if not lit:
+            pygame.draw.rect(surface, PANEL_EDGE, rect(box), width=max(1, box.h // 80), border_radius=radius)
+        ink = DARK if lit else WHITE
+        inner = box.inset(max(4, box.w // 30), max(3, box.h // 24))
+        name_row, number_row, badge_row, poly_row = inner.rows(0.2, 0.44, 0.19, 0.17)
+        name = counter.name.upper() if counter else "LOKET"
+        blit_in(
+            surface, self.fonts.fit(name, "bold", name_row.h, name_row.w, DARK if lit else MUTED), name_row
+        )
+        if ticket is None:
+            blit_in(
+                surface, self.fonts.fit(texts.NO_CALL, "bold", number_row.h, number_row.w, MUTED), number_row
+            )
+            blit_in(
+                surface,
+                self.fonts.fit(texts.WAITING_FOR_CALL, "regular", badge_row.h, badge_row.w, MUTED),
+                badge_row,
+            )
+            return
+        priority = ticket.category == "prioritas"
+        number_color = ink if lit or not priority else PRIORITY
+        blit_in(
+            surface,
+            self.fonts.fit(ticket.number, "bold", number_row.h, number_row.w, number_color),
+            number_row,
+        )
+        self._badge(surface, badge_row, priority)
+        detail = ticket.poly_name
+        if priority and ticket.priority_reason:
+            detail = f"{texts.reason(ticket)} · {ticket.poly_name}"
+        blit_in(surface, self.fonts.fit(detail, "regular", poly_row.h, poly_row.w, ink), poly_row)
+
+    def _badge(self, surface: pygame.Surface, row: Box, priority: bool) -> None:
+        label = texts.PRIORITY_BADGE if priority else texts.GENERAL_BADGE
+        color = PRIORITY if priority else GENERAL
+        image = self.fonts.fit(label, "bold", int(row.h * 0.82), int(row.w * 0.8), DARK)
+        pad_x = max(4, row.h // 2)
+        pill = Box(
+            row.x + (row.w - image.get_width()) // 2 - pad_x,
+            row.y + row.h // 16,
+            image.get_width() + 2 * pad_x,
+            row.h - row.h // 8,
+        )
+        pygame.draw.rect(surface, color, rect(pill), border_radius=pill.h // 2)
+        blit_in(surface, image, pill)
+
+    def _list(
+        self,
+        surface: pygame.Surface,
+        lay: Layout,
+        priority: bool,
+        content: tuple[tuple[TicketSummary, ...], int] | None,
+    ) -> None:
+        box = lay.priority if priority else lay.general
+        accent = PRIORITY if priority else GENERAL
+        surface.fill(BACKGROUND, rect(box))
+        radius = max(4, lay.unit * 2)
+        pygame.draw.rect(surface, PANEL, rect(box), border_radius=radius)
+        row_h = lay.list_row_h
+        title_box, rest = Box(box.x, box.y, box.w, round(row_h * 1.2)), None
+        pygame.draw.rect(
+            surface, accent, rect(title_box), border_top_left_radius=radius, border_top_right_radius=radius
+        )
+        pad = 3 * lay.unit
+        titles = (texts.TITLE_PRIORITY + " ♿", texts.TITLE_GENERAL)
+        size = min(
+            self.fonts.fit_size(t, "bold", int(title_box.h * 0.75), title_box.w - 2 * pad) for t in titles
+        )
+        title = titles[0] if priority else titles[1]
+        blit_in(surface, self.fonts.text(title, "bold", size, DARK), title_box.inset(pad, 0), "left")
+        inner = Box(box.x + pad, title_box.bottom, box.w - 2 * pad, box.bottom - title_box.bottom)
+        y = inner.y
+        tickets, remaining = content if content else ((), 0)
+        sub = Box(inner.x, y, inner.w, round(row_h * 0.8))
+        blit_in(surface, self.fonts.fit(texts.NEXT, "regular", int(sub.h * 0.8), sub.w, MUTED), sub, "left")
+        y = sub.bottom
+        if not tickets:
+            empty = Box(inner.x, y, inner.w, row_h)
+            blit_in(
+                surface, self.fonts.fit(texts.NONE_WAITING, "italic", int(row_h * 0.7), inner.w, MUTED), empty
+            )
+        number_size = self.fonts.fit_size("W-0000", "bold", int(row_h * 0.85), int(inner.w * 0.42))
+        number_w = self.fonts.font("bold", number_size).size("W-0000 ")[0]
+        for ticket in tickets[: lay.list_rows]:
+            row = Box(inner.x, y, inner.w, row_h)
+            number_box, text_box = row.columns(number_w / max(1, row.w), 1.0)
+            blit_in(
+                surface,
+                self.fonts.fit(ticket.number, "bold", int(row_h * 0.85), number_box.w, accent),
+                number_box,
+                "left",
+            )
+            detail = texts.reason(ticket) if priority else ticket.poly_name
+            blit_in(
+                surface,
+                self.fonts.fit(detail, "regular", int(row_h * 0.72), text_box.w, WHITE),
+                text_box,
+                "left",
+            )
+            y += row_h
+        rest = Box(inner.x, box.bottom - round(row_h * 1.05), inner.w, row_h)
+        pygame.draw.line(surface, PANEL_EDGE, (rest.x, rest.y), (rest.right, rest.y), max(1, lay.unit // 3))
+        blit_in(
+            surface,
+            self.fonts.fit(texts.sisa(remaining), "bold", int(row_h * 0.8), inner.w, WHITE),
+            rest,
+            "right",
+        )
+
+    def _ticker_offset(self, text: str, lay: Layout, t: float) -> int:
+        if not text:
+            return 0
+        speed = self.ticker_speed * lay.size[0]
+        period = self._ticker_image(text, lay.ticker).get_width() + lay.ticker.w // 3
+        return int((t * speed) % period)
+
+    def _ticker_image(self, text: str, box: Box) -> pygame.Surface:
+        return self.fonts.text(text, "bold", max(8, int(box.h * 0.55)), DARK)
+
+    def _ticker(self, surface: pygame.Surface, box: Box, text: str, offset: int) -> None:
+        surface.fill(TICKER, rect(box))
+        if not text:
+            return
+        image = self._ticker_image(text, box)
+        period = image.get_width() + box.w // 3
+        x = box.right - offset
+        y = box.y + (box.h - image.get_height()) // 2
+        while x > box.x - image.get_width():
+            x -= period
+        while x < box.right:
+            surface.blit(image, (x, y))
+            x += period
+
+    def _footer(self, surface: pygame.Surface, box: Box, totals: object) -> None:
+        surface.fill(FOOTER, rect(box))
+        if totals is None:
+            return
+        issued, registered, waiting = (getattr(totals, k) for k in ("issued", "registered", "waiting"))
+        items = texts.totals_line(issued, registered, waiting)
+        cells = box.inset(box.w // 60, 0).columns(1 / 3, 1 / 3, 1 / 3)
+        size = min(
+            self.fonts.fit_size(item, "bold", int(box.h * 0.7), int(cell.w * 0.84))
+            for item, cell in zip(items, cells, strict=True)
+        )
+        for index, (item, cell) in enumerate(zip(items, cells, strict=True)):
+            blit_in(surface, self.fonts.text(item, "bold", size, WHITE), cell)
+            if index:
+                top, bottom = box.y + box.h // 4, box.bottom - box.h // 4
+                pygame.draw.line(surface, MUTED, (cell.x, top), (cell.x, bottom), max(1, box.h // 30))
+
+
+_UNSET = object()
