@@ -21,7 +21,7 @@ from collections.abc import Callable
 from gpiozero import LED, RGBLED, Button, Buzzer
 from gpiozero.pins import Factory
 
-from firmware.counter_button.config import ButtonsConfig, LightsConfig, LoketConfig
+from firmware.counter_button.config import ButtonsConfig, LightsConfig, LoketConfig, PinName
 from firmware.counter_button.feedback import Color
 from firmware.counter_button.machine import ACTIONS, Action
 
@@ -52,7 +52,11 @@ class LoketLight:
                 red, green, blue, active_high=lights.active_high, pwm=False, pin_factory=pin_factory
             )
         else:
-            pins = {"green": loket.green_pin, "amber": loket.amber_pin, "red": loket.red_pin}
+            pins: dict[Color, PinName | None] = {
+                "green": loket.green_pin,
+                "amber": loket.amber_pin,
+                "red": loket.red_pin,
+            }
             self.leds = {
                 color: LED(pin, active_high=lights.active_high, pin_factory=pin_factory)
                 for color, pin in pins.items()

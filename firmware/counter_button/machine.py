@@ -142,7 +142,6 @@ class LoketMachine:
             if not pattern.finished(now - started):
                 color, wake_in = pattern.at(now - started)
                 return LampView(pattern.name, color, wake_in)
-            self._playing = None
         if self.offline:
             pattern, started = OFFLINE, self._offline_since
         elif self.pending is not None:

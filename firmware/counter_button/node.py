@@ -29,6 +29,7 @@ from firmware.counter_button.feedback import Color
 from firmware.counter_button.hardware import LoketButtons, LoketLight
 from firmware.counter_button.machine import Action, Event, LoketMachine, Step
 from protocol import CounterReply, CounterState, MqttLink, NodeStatus, ProtocolError, Topics
+from protocol.payloads import NodeState
 
 logger = logging.getLogger(__name__)
 
@@ -122,11 +123,11 @@ class CounterNode:
         for buttons in self.buttons.values():
             buttons.close()
 
-    def _status(self, state: str) -> NodeStatus:
+    def _status(self, state: NodeState) -> NodeStatus:
         return NodeStatus(
             node=self.config.node_id,
             role="counter",
-            state=state,  # type: ignore[arg-type]
+            state=state,
             version=antrean.__version__,
             details={"lokets": sorted(self.machines)},
         )
