@@ -81,6 +81,7 @@ class MqttLink:
         self._listeners: list[Callable[[bool], None]] = []
         self._lock = threading.Lock()
         self.connected = threading.Event()
+        self._stopping = False
         self._client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True, protocol=mqtt.MQTTv311
         )
@@ -130,6 +131,7 @@ class MqttLink:
 
     def stop(self, timeout: float = 2.0) -> None:
         """Publish ``offline`` (a clean stop does not fire the last will) and disconnect."""
+        self._stopping = True
         if self.connected.is_set() and self.status_topic and self._offline is not None:
             info = self._client.publish(self.status_topic, self._offline.encode(), qos=QOS, retain=True)
             try:
@@ -178,7 +180,7 @@ class MqttLink:
     ) -> None:
         was_connected = self.connected.is_set()
         self.connected.clear()
-        if was_connected:
+        if was_connected and not self._stopping:
             logger.warning("MQTT connection to %s:%s lost (%s); reconnecting", self.host, self.port, reason)
             self._notify(False)
 

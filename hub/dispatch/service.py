@@ -197,7 +197,7 @@ class Dispatcher:
         order = project_order(
             [w for w in to_w if w.category == "prioritas"],
             [w for w in to_w if w.category == "umum"],
-            history=history,
+            history=cast(Any, history),
             rule=rules.rule,
             now=now.timestamp(),
             fairness_s=rules.max_general_wait_min * 60.0,
@@ -207,7 +207,9 @@ class Dispatcher:
                 Queue.queue_date == today, Queue.service_ended_at.is_not(None), Queue.called_at.is_not(None)
             )
         ).all()
-        minutes = [(end - start).total_seconds() / 60 for start, end in durations if end > start]
+        minutes = [
+            (end - start).total_seconds() / 60 for start, end in durations if start and end and end > start
+        ]
         mean = sum(minutes) / len(minutes) if minutes else float(rules.avg_service_min)
         open_counters = (
             session.scalar(select(func.count()).select_from(Counter).where(Counter.is_active)) or 1
@@ -714,7 +716,7 @@ class Dispatcher:
             )
             for queue in stale:
                 self._event(session, queue, "cancelled", now, actor="system", reason="expired")
-            cleared = session.execute(
+            cleared = session.execute(  # type: ignore[attr-defined]
                 update(Counter)
                 .where(Counter.current_queue_id.in_(select(Queue.id).where(Queue.queue_date < today)))
                 .values(current_queue_id=None)

@@ -1,0 +1,131 @@
+"""The hub process, wired explicitly: config → broker → database → dispatcher → MQTT → gateway → web."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from antrean import __version__
+from hub.broker import EmbeddedBroker
+from hub.config import HubConfig
+from hub.db.database import open_database
+from hub.dispatch.service import Dispatcher
+from hub.gateway import Gateway
+from hub.publisher import StatePublisher
+from protocol import MqttLink, NodeStatus, Topics
+
+logger = logging.getLogger(__name__)
+HOUSEKEEPING_S = 30.0
+
+
+def public_url(config: HubConfig) -> str:
+    if config.web.public_url:
+        return config.web.public_url.rstrip("/")
+    return f"http://{socket.gethostname()}:{config.web.port}"
+
+
+def hub_status(config: HubConfig, state: str) -> NodeStatus:
+    return NodeStatus(
+        node=config.node_id,
+        role="hub",
+        state=state,
+        version=__version__,
+        details={"site_name": config.site_name},
+    )
+
+
+@dataclass
+class Hub:
+    config: HubConfig
+    engine: Engine
+    sessions: sessionmaker[Any]
+    dispatcher: Dispatcher
+    link: MqttLink
+    topics: Topics
+    publisher: StatePublisher
+    gateway: Gateway
+    broker: EmbeddedBroker | None = None
+    web: Any = None
+    stop_event: threading.Event = field(default_factory=threading.Event)
+
+    def housekeeping(self) -> None:
+        """Daily reset and opening-hours changes, checked every 30 s."""
+        while not self.stop_event.wait(HOUSEKEEPING_S):
+            try:
+                self.publisher.apply(self.dispatcher.expire_previous_days())
+                self.publisher.refresh_services()
+            except Exception:
+                logger.exception("housekeeping failed")
+
+    def run(self) -> None:
+        threading.Thread(target=self.housekeeping, name="housekeeping", daemon=True).start()
+        self.stop_event.wait()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.web is not None:
+            self.web.stop()
+        self.publisher.flush(2)
+        self.publisher.stop()
+        self.link.stop()
+        if self.broker is not None:
+            self.broker.stop()
+        self.engine.dispose()
+
+
+def build_hub(config: HubConfig, *, with_web: bool = True) -> Hub:
+    broker = None
+    mqtt_url = config.mqtt.url
+    if not mqtt_url:
+        broker = EmbeddedBroker(config.broker.host, config.broker.port)
+        broker.start()
+        connect_host = "127.0.0.1" if config.broker.host in ("0.0.0.0", "::") else config.broker.host
+        mqtt_url = f"mqtt://{connect_host}:{config.broker.port}"
+    engine, sessions = open_database(config)
+    dispatcher = Dispatcher(
+        sessions, tz=config.tz, public_url=public_url(config), site_name=config.site_name, motto=config.motto
+    )
+    topics = Topics(config.site)
+    link = MqttLink(
+        mqtt_url,
+        client_id=f"antrean-{config.site}-{config.node_id}",
+        status_topic=topics.hub_status(),
+        online=hub_status(config, "online"),
+        offline=hub_status(config, "offline"),
+    )
+    publisher = StatePublisher(link, topics, dispatcher)
+    gateway = Gateway(link, topics, dispatcher, publisher)
+    hub = Hub(
+        config=config,
+        engine=engine,
+        sessions=sessions,
+        dispatcher=dispatcher,
+        link=link,
+        topics=topics,
+        publisher=publisher,
+        gateway=gateway,
+        broker=broker,
+    )
+    publisher.apply(dispatcher.expire_previous_days())
+    gateway.install()
+    publisher.start()
+    link.start()
+    if with_web and config.web.port:
+        hub.web = start_web(hub)
+    return hub
+
+
+def start_web(hub: Hub) -> Any:
+    """Start the loket/admin web if its package is installed (``hub.web.serve``)."""
+    try:
+        from hub.web.server import serve
+    except ImportError:
+        logger.info("web package not available; running without the web")
+        return None
+    return serve(hub)

@@ -1,0 +1,78 @@
+"""``antrean hub --config FILE``: runs the hub until SIGTERM / Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from antrean.config import ConfigError, load_config
+from antrean.logs import setup_logging
+from hub.broker import BrokerStartError
+from hub.config import HubConfig
+
+logger = logging.getLogger(__name__)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="antrean hub", description="Run the Antrean hub.")
+    p.add_argument("--config", help="TOML config file (e.g. /etc/antrean/hub.toml)")
+    p.add_argument("--mqtt-url", help="override [mqtt] url")
+    p.add_argument("--site", help="override site")
+    p.add_argument("--database-url", help="override [database] url")
+    p.add_argument("--data-dir", help="override data_dir")
+    p.add_argument("--check-config", action="store_true", help="validate the config and exit")
+    return p
+
+
+def load_hub_config(args: argparse.Namespace) -> HubConfig:
+    return load_config(
+        HubConfig,
+        args.config,
+        overrides={
+            "mqtt.url": args.mqtt_url,
+            "site": args.site,
+            "database.url": args.database_url,
+            "data_dir": args.data_dir,
+        },
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        config = load_hub_config(args)
+    except ConfigError as error:
+        sys.stderr.write(f"antrean hub: {error}\n")
+        return 2
+    if args.check_config:
+        sys.stdout.write("configuration OK\n")
+        return 0
+    setup_logging(config.log_level)
+    from hub.app import build_hub
+
+    try:
+        hub = build_hub(config)
+    except BrokerStartError as error:
+        sys.stderr.write(f"antrean hub: {error}\n")
+        return 3
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        logger.info("signal %d: stopping", signum)
+        hub.stop_event.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    logger.info("hub running for site %s", config.site)
+    try:
+        hub.run()
+    finally:
+        hub.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

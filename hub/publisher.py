@@ -1,0 +1,113 @@
+"""Publishes the retained state (services, counter/{n}/state, display/state) and announcements.
+
+Changes are marked dirty and published by one thread: when idle it publishes at once; under a burst,
+several changes coalesce into one snapshot, so state is always whole and the hub never falls behind.
+Announcements go out after the state they belong to."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from hub.dispatch.service import Dispatcher, Outcome
+from protocol import Announcement, MqttLink, Topics
+
+logger = logging.getLogger(__name__)
+
+
+class StatePublisher:
+    def __init__(self, link: MqttLink, topics: Topics, dispatcher: Dispatcher) -> None:
+        self.link = link
+        self.topics = topics
+        self.dispatcher = dispatcher
+        self._cond = threading.Condition()
+        self._counters: set[int] = set()
+        self._all_counters = False
+        self._display = False
+        self._services = False
+        self._announcements: list[Announcement] = []
+        self._stopping = False
+        self._last_services: bytes | None = None
+        self._busy = False
+        self._thread = threading.Thread(target=self._run, name="state-publisher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        self._thread.join(5)
+
+    def apply(self, outcome: Outcome) -> None:
+        """Schedule what ``outcome`` changed."""
+        with self._cond:
+            self._counters |= outcome.counters
+            self._display = self._display or outcome.display
+            self._services = self._services or outcome.services
+            if outcome.announcement is not None:
+                self._announcements.append(outcome.announcement)
+            self._cond.notify()
+
+    def publish_all(self) -> None:
+        """Everything again (after a (re)connect or restart): nodes are whole from retained state."""
+        with self._cond:
+            self._all_counters = self._display = self._services = True
+            self._last_services = None
+            self._cond.notify()
+
+    def refresh_services(self) -> None:
+        """Re-publish ``services`` if it changed by itself (opening hours passing)."""
+        with self._cond:
+            self._services = True
+            self._cond.notify()
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until nothing is pending (tests and shutdown)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._pending() and not self._busy, timeout)
+
+    def _pending(self) -> bool:
+        return bool(
+            self._counters or self._all_counters or self._display or self._services or self._announcements
+        )
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._pending() or self._stopping)
+                if self._stopping:
+                    return
+                counters = None if self._all_counters else set(self._counters)
+                display, services = self._display, self._services
+                announcements = list(self._announcements)
+                self._counters.clear()
+                self._all_counters = self._display = self._services = False
+                self._announcements.clear()
+                self._busy = True
+            try:
+                self._publish(counters, display, services, announcements)
+            except Exception:
+                logger.exception("publishing state failed; retrying with a full republish")
+                self.publish_all()
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def _publish(
+        self, counters: set[int] | None, display: bool, services: bool, announcements: list[Announcement]
+    ) -> None:
+        if services:
+            payload = self.dispatcher.services().encode()
+            if payload != self._last_services:
+                self.link.publish(self.topics.services(), payload, retain=True)
+                self._last_services = payload
+        if counters is None or counters:
+            for state in self.dispatcher.counter_states(counters):
+                self.link.publish(self.topics.counter_state(state.counter), state, retain=True)
+        if display:
+            self.link.publish(self.topics.display_state(), self.dispatcher.display_state(), retain=True)
+        for announcement in announcements:
+            self.link.publish(self.topics.display_announce(), announcement)
