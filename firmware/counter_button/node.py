@@ -108,7 +108,9 @@ class CounterNode:
         return self.link.start(wait=wait)
 
     def stop(self) -> None:
-        """Publish ``offline``, disconnect, darken the lights and release the pins."""
+        """Publish ``offline``, disconnect, darken the lights and release the pins (once)."""
+        if self._stopping.is_set():
+            return
         self._stopping.set()
         self._wake.set()
         if self._light_thread.is_alive():

@@ -1,0 +1,224 @@
+"""The counter node through gpiozero's mock pins and a real broker, with a fake hub answering."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+
+from firmware.counter_button.node import CounterNode
+from protocol import CounterCommand, NodeStatus
+from tests.counter.conftest import SKIP_HOLD, TIMEOUT, RunningNode
+from tests.counter.fakes import FakeHub, lit_count, lit_durations, press
+from tests.support import Recorder, wait_until
+
+StartNode = Callable[..., RunningNode]
+
+
+def test_call_publishes_a_button_command_and_shows_green(fake_hub: FakeHub, start_node: StartNode) -> None:
+    running = start_node()
+    green, amber = running.led(1, "green"), running.led(1, "amber")
+    press(running.pin(1, "call"))
+    ack = running.wait_for("ack")
+    assert (ack.action, ack.detail) == ("call", "A-001")
+    n, command = fake_hub.commands[0]
+    assert (n, command.action, command.source) == (1, "call", "button")
+    assert command.request_id.startswith("counter-t-1-")
+    wait_until(lambda: lit_durations(green), timeout=3)
+    assert 0.4 < lit_durations(green)[0] < 1.0
+    assert lit_count(amber) >= 1  # amber while waiting for the hub
+    assert running.node.current_color(1) is None
+
+
+def test_recall_acts_on_press_and_each_press_has_a_fresh_request_id(
+    fake_hub: FakeHub, start_node: StartNode
+) -> None:
+    running = start_node()
+    for count in (1, 2, 3):
+        press(running.pin(1, "recall"))
+        running.wait_for("ack", count=count)
+        time.sleep(0.05)
+    ids = fake_hub.numbers(1)
+    assert len(ids) == 3 and len(set(ids)) == 3
+    assert {c.action for _, c in fake_hub.commands} == {"recall"}
+
+
+def test_skip_needs_a_hold(fake_hub: FakeHub, start_node: StartNode) -> None:
+    running = start_node()
+    press(running.pin(1, "skip"), seconds=0.08)  # a brush
+    ignored = running.wait_for("ignored")
+    assert ignored.detail == "released before hold"
+    time.sleep(0.1)
+    assert fake_hub.commands == []
+    press(running.pin(1, "skip"), seconds=SKIP_HOLD + 0.15)
+    running.wait_for("ack")
+    assert [c.action for _, c in fake_hub.commands] == ["skip"]
+
+
+def test_contact_bounce_makes_one_command(fake_hub: FakeHub, start_node: StartNode) -> None:
+    running = start_node()
+    pin = running.pin(1, "call")
+    for _ in range(4):  # four chattering edges pairs within a few milliseconds
+        pin.drive_low()
+        pin.drive_high()
+    running.wait_for("ack")
+    time.sleep(0.2)
+    assert len(fake_hub.commands) == 1
+    press(pin)  # a real press later counts again
+    running.wait_for("ack", count=2)
+    assert len(fake_hub.commands) == 2
+
+
+def test_a_press_in_flight_is_ignored(fake_hub: FakeHub, start_node: StartNode) -> None:
+    fake_hub.delay_s = 0.3
+    running = start_node()
+    press(running.pin(1, "call"))
+    running.wait_for("waiting")
+    press(running.pin(1, "recall"))
+    press(running.pin(1, "call"))
+    assert running.kinds(1).count("ignored") == 2
+    running.wait_for("ack")
+    time.sleep(0.1)
+    assert [c.action for _, c in fake_hub.commands] == ["call"]
+
+
+def test_no_reply_shows_the_error_and_the_press_is_dropped(fake_hub: FakeHub, start_node: StartNode) -> None:
+    fake_hub.mode = "silent"
+    running = start_node()
+    red = running.led(1, "red")
+    started = time.monotonic()
+    press(running.pin(1, "call"))
+    failed = running.wait_for("no_reply", timeout=3)
+    assert time.monotonic() - started >= TIMEOUT - 0.05
+    assert "no reply" in failed.detail
+    wait_until(lambda: lit_count(red) >= 5, timeout=3)  # the rapid red flicker
+    # the hub answers far too late: ignored, nothing re-sent
+    abandoned = fake_hub.numbers(1)[0]
+    fake_hub.reply(1, abandoned)
+    time.sleep(0.5)
+    assert "ack" not in running.kinds(1)
+    assert fake_hub.numbers(1) == [abandoned]
+    fake_hub.mode = "ok"
+    press(running.pin(1, "call"))
+    running.wait_for("ack")
+    assert len(fake_hub.numbers(1)) == 2 and fake_hub.numbers(1)[1] != abandoned
+
+
+def test_refusals_have_distinct_red_patterns(fake_hub: FakeHub, start_node: StartNode) -> None:
+    fake_hub.mode = "no_waiting"
+    running = start_node()
+    red = running.led(1, "red")
+    press(running.pin(1, "call"))
+    refused = running.wait_for("no_waiting")
+    assert refused.detail == "Tidak ada antrean yang menunggu."
+    wait_until(lambda: len(lit_durations(red)) >= 2, timeout=3)
+    assert all(0.1 < d < 0.4 for d in lit_durations(red))  # two short blinks
+    time.sleep(0.3)
+    assert lit_count(red) == 2
+    red.clear_states()
+    fake_hub.mode = "closed"
+    press(running.pin(1, "call"))
+    other = running.wait_for("refused")
+    assert other.detail.startswith("closed: ")
+    wait_until(lambda: lit_durations(red), timeout=3)
+    assert lit_count(red) == 1 and 1.2 < lit_durations(red)[0] < 2.0  # one long red
+
+
+def test_two_lokets_on_one_node(fake_hub: FakeHub, start_node: StartNode) -> None:
+    running = start_node()
+    press(running.pin(2, "call"))
+    running.wait_for("ack", counter=2)
+    assert running.kinds(1).count("ack") == 0
+    assert lit_count(running.led(2, "green")) == 1 and lit_count(running.led(1, "green")) == 0
+    press(running.pin(1, "recall"))
+    running.wait_for("ack", counter=1)
+    assert [(n, c.action) for n, c in fake_hub.commands] == [(2, "call"), (1, "recall")]
+    state = running.wait_for("state", counter=2)
+    assert "current=A-001" in state.detail
+
+
+def test_hub_offline_blinks_amber_and_refuses_presses(fake_hub: FakeHub, start_node: StartNode) -> None:
+    running = start_node()
+    amber = running.led(1, "amber")
+    fake_hub.stop()
+    assert running.wait_for("offline").detail == "hub unreachable"
+    running.wait_for("offline", counter=2)
+    amber.clear_states()
+    time.sleep(2.3)
+    assert lit_count(amber) >= 1 and all(0.8 < d < 1.3 for d in lit_durations(amber))  # slow blink
+    press(running.pin(1, "call"))
+    assert running.wait_for("no_reply").detail == "not sent: hub offline"
+    fake_hub.restart()
+    running.wait_for("online", count=2)
+    time.sleep(0.2)
+    assert fake_hub.commands == []  # the refused press never reached the hub
+
+
+def test_node_status_and_reconnect(
+    mqtt_url: str, site: str, fake_hub: FakeHub, start_node: StartNode
+) -> None:
+    recorder = Recorder(mqtt_url, fake_hub.topics.node_status("counter-t"))
+    running = start_node()
+    topic = fake_hub.topics.node_status("counter-t")
+    wait_until(lambda: NodeStatus.decode(recorder.last(topic)).state == "online")
+    status = NodeStatus.decode(recorder.last(topic))
+    assert (status.role, status.details) == ("counter", {"lokets": [1, 2]})
+    # cut the connection under the node's feet: it says offline, reconnects, and works again
+    sock = running.node.link._client.socket()
+    assert isinstance(sock, socket.socket)
+    sock.shutdown(socket.SHUT_RDWR)
+    assert running.wait_for("offline").detail == "broker unreachable"
+    running.wait_for("online", count=2, timeout=10)
+    press(running.pin(1, "call"))
+    running.wait_for("ack")
+    running.node.stop()
+    wait_until(lambda: NodeStatus.decode(recorder.last(topic)).state == "offline")
+    recorder.close()
+
+
+def test_rgb_led_and_buzzer(fake_hub: FakeHub, start_node: StartNode) -> None:
+    loket = {
+        "counter": 3,
+        "call_pin": 5,
+        "skip_pin": 6,
+        "recall_pin": 13,
+        "rgb_pins": [17, 27, 22],
+        "buzzer_pin": 18,
+    }
+    running = start_node(lokets=[loket])
+    light = running.node.lights[3]
+    assert light.rgb is not None and light.buzzer is not None
+    fake_hub.mode = "no_waiting"
+    press(running.pin(3, "call"))
+    running.wait_for("no_waiting", counter=3)
+    wait_until(lambda: light.rgb.value == (1, 0, 0) and light.buzzer.value, timeout=2)
+    wait_until(lambda: light.rgb.value == (0, 0, 0), timeout=3)
+    assert lit_count(light.buzzer.pin) >= 1
+    fake_hub.mode = "ok"
+    time.sleep(0.5)
+    press(running.pin(3, "call"))
+    running.wait_for("ack", counter=3)
+    assert light.rgb.value == (0, 1, 0) and not light.buzzer.value
+
+
+def test_active_low_leds_and_pull_down_buttons(fake_hub: FakeHub, start_node: StartNode) -> None:
+    running = start_node(**{"lights.active_high": False, "buttons.pull_up": False})
+    green = running.led(1, "green")
+    assert green.state  # dark = high for an LED wired to 3V3
+    press(running.pin(1, "call"), pull_up=False)
+    running.wait_for("ack")
+    wait_until(lambda: not green.state, timeout=1)
+    wait_until(lambda: green.state, timeout=2)
+
+
+def test_malformed_messages_do_not_disturb_the_node(fake_hub: FakeHub, start_node: StartNode) -> None:
+    running = start_node()
+    fake_hub.link.publish(fake_hub.topics.counter_reply(1), b"{not json")
+    fake_hub.link.publish(fake_hub.topics.counter_state(1), b'{"v": 2}')
+    fake_hub.link.publish(
+        fake_hub.topics.counter_command(1), CounterCommand(request_id="x", action="call", source="web")
+    )
+    time.sleep(0.3)
+    press(running.pin(1, "call"))
+    running.wait_for("ack")
+    assert isinstance(running.node, CounterNode)
