@@ -52,6 +52,7 @@ class Hub:
     gateway: Gateway
     broker: EmbeddedBroker | None = None
     web: Any = None
+    bpjs: Any = None
     stop_event: threading.Event = field(default_factory=threading.Event)
 
     def housekeeping(self) -> None:
@@ -71,6 +72,8 @@ class Hub:
         self.stop_event.set()
         if self.web is not None:
             self.web.stop()
+        if self.bpjs is not None:
+            self.bpjs.stop()
         self.publisher.flush(2)
         self.publisher.stop()
         self.link.stop()
@@ -116,9 +119,20 @@ def build_hub(config: HubConfig, *, with_web: bool = True) -> Hub:
     gateway.install()
     publisher.start()
     link.start()
+    hub.bpjs = start_bpjs(hub)
     if with_web and config.web.port:
         hub.web = start_web(hub)
     return hub
+
+
+def start_bpjs(hub: Hub) -> Any:
+    """Start the BPJS PCare bridge (outbox worker) if its package is installed (``hub.bpjs.service``)."""
+    try:
+        from hub.bpjs.service import start_bridge
+    except ImportError:
+        logger.info("BPJS bridge package not available; running without it")
+        return None
+    return start_bridge(hub)
 
 
 def start_web(hub: Hub) -> Any:

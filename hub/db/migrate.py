@@ -19,7 +19,7 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the database schema to ``revision``. Safe to run concurrently with itself on PostgreSQL
     (an advisory lock serializes it) and idempotent."""
     config = alembic_config()
