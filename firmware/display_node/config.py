@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -56,8 +57,9 @@ class VoiceConfig(ConfigModel):
         200, ge=0, le=2000, description="Numbers 1..N synthesized into the clip cache at start"
     )
     cache_dir: Path | None = Field(
-        Path("/var/cache/antrean/display"),
-        description="Where synthesized clips are kept across restarts (none: memory only)",
+        None,
+        description="Where synthesized clips are kept across restarts "
+        "(none: $XDG_CACHE_HOME/antrean/display, i.e. ~/.cache/antrean/display)",
     )
     device: str | None = Field(None, description="SDL audio device name (none: the default output)")
 
@@ -67,6 +69,11 @@ class VoiceConfig(ConfigModel):
         from firmware.display_node.speech import check_template
 
         return check_template(value)
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "antrean" / "display"
 
 
 class DisplayConfig(NodeConfig):

@@ -200,7 +200,7 @@ class Renderer:
                     f"card{index}",
                     box,
                     key,
-                    lambda c=counter, b=box, k=key: self._card(surface, b, c, k[1], k[2]),
+                    lambda c=counter, b=box, k=key: self._card(surface, b, c, k[1], k[2], lay.unit),
                 )
             )
         prio = (tuple(state.next_priority[: lay.list_rows]), state.remaining_priority) if state else None
@@ -274,7 +274,13 @@ class Renderer:
         blit_in(surface, image, inner)
 
     def _card(
-        self, surface: pygame.Surface, box: Box, counter: DisplayCounter | None, lit: bool, phase: int
+        self,
+        surface: pygame.Surface,
+        box: Box,
+        counter: DisplayCounter | None,
+        lit: bool,
+        phase: int,
+        unit: int,
     ) -> None:
         surface.fill(BACKGROUND, rect(box))
         ticket = counter.ticket if counter else None
@@ -285,6 +291,8 @@ class Renderer:
             pygame.draw.rect(surface, PANEL_EDGE, rect(box), width=max(1, box.h // 80), border_radius=radius)
         ink = DARK if lit else WHITE
         inner = box.inset(max(4, box.w // 30), max(3, box.h // 24))
+        content_h = min(inner.h, round(inner.w * 0.5), 40 * unit)  # one big card must not shout
+        inner = Box(inner.x, inner.y + (inner.h - content_h) // 2, inner.w, content_h)
         name_row, number_row, badge_row, poly_row = inner.rows(0.2, 0.44, 0.19, 0.17)
         name = counter.name.upper() if counter else "LOKET"
         blit_in(
@@ -357,7 +365,7 @@ class Renderer:
         sub = Box(inner.x, y, inner.w, round(row_h * 0.8))
         blit_in(surface, self.fonts.fit(texts.NEXT, "regular", int(sub.h * 0.8), sub.w, MUTED), sub, "left")
         y = sub.bottom
-        if not tickets:
+        if content and not tickets:
             empty = Box(inner.x, y, inner.w, row_h)
             blit_in(
                 surface, self.fonts.fit(texts.NONE_WAITING, "italic", int(row_h * 0.7), inner.w, MUTED), empty
@@ -385,7 +393,9 @@ class Renderer:
         pygame.draw.line(surface, PANEL_EDGE, (rest.x, rest.y), (rest.right, rest.y), max(1, lay.unit // 3))
         blit_in(
             surface,
-            self.fonts.fit(texts.sisa(remaining), "bold", int(row_h * 0.8), inner.w, WHITE),
+            self.fonts.fit(
+                texts.sisa(remaining) if content else "", "bold", int(row_h * 0.8), inner.w, WHITE
+            ),
             rest,
             "right",
         )
@@ -406,9 +416,9 @@ class Renderer:
             return
         image = self._ticker_image(text, box)
         period = image.get_width() + box.w // 3
-        x = box.right - offset
+        x = box.x + box.h // 2 - offset  # at t=0 the text starts at the left edge, then moves left
         y = box.y + (box.h - image.get_height()) // 2
-        while x > box.x - image.get_width():
+        while x > box.x:
             x -= period
         while x < box.right:
             surface.blit(image, (x, y))

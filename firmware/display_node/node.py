@@ -1,0 +1,229 @@
+"""The display node: MQTT in, the screen and the voice out.
+
+``DisplayNode`` routes ``display/state``, ``services``, ``hub/status`` and ``display/announce`` into the
+screen model and the announcement queue; :meth:`DisplayNode.frame` draws one frame (the main loop calls
+it ``fps`` times a second and pushes only the dirty regions to the TV).
+
+>>> from firmware.display_node.config import DisplayConfig
+>>> from firmware.display_node.audio import FakeSink
+>>> node = DisplayNode(DisplayConfig(node_id="display-1", voice={"enabled": False}), sink=FakeSink())
+>>> node.topics.display_state()
+'antrean/pkm/display/state'
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pygame
+
+from antrean import __version__
+from firmware.display_node.announcer import Announcer, Call
+from firmware.display_node.audio import AudioSink
+from firmware.display_node.cache import ClipCache
+from firmware.display_node.config import DisplayConfig, default_cache_dir
+from firmware.display_node.layout import Box
+from firmware.display_node.model import ScreenModel
+from firmware.display_node.render import Renderer
+from firmware.display_node.speech import warm_texts
+from firmware.display_node.tts import Engine, build_engine
+from protocol import MqttLink
+from protocol.errors import ProtocolError
+from protocol.payloads import Announcement, DisplayState, NodeStatus, Services
+from protocol.topics import Topics
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LOKETS = [f"Loket {n}" for n in range(1, 7)]
+DEFAULT_PREFIXES = ["A", "B", "C", "D", "E", "P"]
+
+
+class SilentSink:
+    """No audio device: time passes as if the clip played, so calls keep their order and spacing."""
+
+    def play(self, clip: object, label: str) -> None:
+        time.sleep(getattr(clip, "duration", 0.0))
+
+
+def open_audio(config: DisplayConfig) -> tuple[AudioSink, str]:
+    """pygame.mixer when a device opens, else a silent stand-in; returns (sink, "ok" | "error")."""
+    from firmware.display_node.audio import MixerSink
+
+    try:
+        return MixerSink(volume=config.voice.volume, device=config.voice.device), "ok"
+    except Exception as exc:  # pygame.error, or no audio driver at all
+        logger.error("no audio output (%s); the screen runs on, calls are silent", exc)
+        return SilentSink(), "error"
+
+
+class DisplayNode:
+    """One waiting-room screen with its speakers."""
+
+    def __init__(
+        self,
+        config: DisplayConfig,
+        *,
+        sink: AudioSink,
+        engine: Engine | None = None,
+        audio_state: str = "ok",
+    ) -> None:
+        self.config = config
+        self.topics = Topics(config.site)
+        self.model = ScreenModel(config.screen.highlight_seconds)
+        self.renderer = Renderer(
+            timezone=config.timezone, title=config.screen.title, ticker_speed=config.screen.ticker_speed
+        )
+        self.zone = ZoneInfo(config.timezone)
+        voice = config.voice
+        self.cache: ClipCache | None = None
+        if voice.enabled:
+            engine = engine or build_engine(
+                voice.engine, voice.piper_model, voice.espeak_voice, voice.espeak_speed
+            )
+            self.cache = ClipCache(engine, voice.cache_dir or default_cache_dir())
+        self.announcer = Announcer(
+            self.cache, sink, template=voice.template, with_chime=voice.chime, pause=voice.pause_ms / 1000
+        )
+        self._warmed: set[str] = set()
+        self._warm_lock = threading.Lock()
+        self.audio_state = audio_state
+        status_topic = self.topics.node_status(config.node_id)
+        self.link = MqttLink(
+            config.mqtt.url,
+            client_id=f"antrean-{config.node_id}-{os.getpid()}",
+            status_topic=status_topic,
+            online=self._status("online"),
+            offline=self._status("offline"),
+        )
+        self.link.route(self.topics.display_state(), self._on_state)
+        self.link.route(self.topics.services(), self._on_services)
+        self.link.route(self.topics.hub_status(), self._on_hub_status)
+        self.link.route(self.topics.display_announce(), self._on_announce)
+        self.link.on_connection_change(self.model.set_broker)
+
+    def _status(self, state: str) -> NodeStatus:
+        details: dict[str, object] = {"audio": self.audio_state, "tts": self.cache is not None}
+        if self.cache is not None:
+            details["engine"] = self.cache.engine.name
+        return NodeStatus(
+            node=self.config.node_id,
+            role="display",
+            state=state,  # type: ignore[arg-type]
+            version=__version__,
+            details=details,
+        )
+
+    # -- MQTT handlers (paho's thread) ----------------------------------------------------------
+
+    def _decode(self, kind: str, payload: bytes, decode: Callable[[bytes], object]) -> object | None:
+        try:
+            return decode(payload)
+        except ProtocolError as exc:
+            logger.warning("ignored malformed %s message: %s", kind, exc)
+            return None
+
+    def _on_state(self, _topic: str, payload: bytes) -> None:
+        state = self._decode("display/state", payload, DisplayState.decode)
+        if isinstance(state, DisplayState):
+            self.model.set_state(state, time.monotonic())
+            self._warm([c.name for c in state.counters], [])
+
+    def _on_services(self, _topic: str, payload: bytes) -> None:
+        services = self._decode("services", payload, Services.decode)
+        if isinstance(services, Services):
+            self.model.set_services(services)
+            self._warm([], sorted({p.prefix for p in services.polys} | {"P"}))
+
+    def _on_hub_status(self, _topic: str, payload: bytes) -> None:
+        status = self._decode("hub/status", payload, NodeStatus.decode)
+        if isinstance(status, NodeStatus):
+            if status.state == "offline":
+                logger.warning("hub reports offline")
+            self.model.set_hub_status(status)
+
+    def _on_announce(self, _topic: str, payload: bytes) -> None:
+        message = self._decode("display/announce", payload, Announcement.decode)
+        if isinstance(message, Announcement):
+            self.model.highlight(message.counter, time.monotonic())
+            self.announcer.submit(Call.of(message))
+
+    # -- clip cache -----------------------------------------------------------------------------
+
+    def _warm(self, lokets: list[str], prefixes: list[str], numbers: int = 0) -> None:
+        if self.cache is None:
+            return
+        wanted = warm_texts(self.config.voice.template, lokets or ["Loket 1"], prefixes, numbers)
+        with self._warm_lock:
+            todo = [t for t in wanted if t not in self._warmed]
+            self._warmed.update(todo)
+        if todo:
+            self.cache.warm(todo)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self, wait: float | None = None) -> bool:
+        """Start the announcer, warm the clip cache, connect (optionally wait for the broker)."""
+        self.announcer.start()
+        self._warm(DEFAULT_LOKETS, DEFAULT_PREFIXES, self.config.voice.warm_numbers)
+        return self.link.start(wait=wait)
+
+    def stop(self) -> None:
+        self.link.stop()
+        self.announcer.stop()
+
+    def frame(
+        self, surface: pygame.Surface, t: float | None = None, wall: datetime | None = None
+    ) -> list[Box]:
+        """Draw one frame on ``surface``; the boxes that changed."""
+        t = time.monotonic() if t is None else t
+        view = self.model.view(t)
+        return [box for _, box in self.renderer.render(surface, view, wall or datetime.now(self.zone), t)]
+
+    def run(
+        self, stop: threading.Event, screen: pygame.Surface | None = None, snapshot: Path | None = None
+    ) -> None:
+        """The main loop: draw at ``fps`` until ``stop`` is set or the window is closed."""
+        fps = self.config.screen.fps
+        if screen is None:
+            screen = open_screen(self.config)
+        clock = pygame.time.Clock()
+        windowed = pygame.display.get_surface() is screen
+        last_snapshot = 0.0
+        while not stop.is_set():
+            for event in pygame.event.get() if windowed else ():
+                if event.type == pygame.QUIT or (
+                    event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
+                ):
+                    stop.set()
+                elif event.type in (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED, pygame.WINDOWSIZECHANGED):
+                    self.renderer.invalidate()
+            dirty = self.frame(screen)
+            if windowed and dirty:
+                pygame.display.update([pygame.Rect(b.as_tuple()) for b in dirty])
+            now = time.monotonic()
+            if snapshot is not None and dirty and now - last_snapshot >= 1.0:
+                pygame.image.save(screen, str(snapshot))
+                last_snapshot = now
+            clock.tick(fps)
+
+
+def open_screen(config: DisplayConfig) -> pygame.Surface:
+    """The TV (full screen at its own resolution by default) or a window of the configured size."""
+    pygame.display.init()
+    pygame.display.set_caption("Antrean — layar ruang tunggu")
+    size = (config.screen.width, config.screen.height)
+    flags = pygame.FULLSCREEN if config.screen.fullscreen else 0
+    if size == (0, 0) and not config.screen.fullscreen:
+        size = (1280, 720)
+    screen = pygame.display.set_mode(size, flags)
+    if config.screen.fullscreen:
+        pygame.mouse.set_visible(False)
+    logger.info("screen %dx%d (%s)", *screen.get_size(), pygame.display.get_driver())
+    return screen
