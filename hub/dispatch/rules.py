@@ -62,12 +62,12 @@ def settings_from_rows(rows: Mapping[str, str]) -> QueueSettings:
 
 
 def load_rules(session: Session) -> QueueRules:
-    rows = dict(session.execute(select(QueueConfig.config_key, QueueConfig.config_value)).tuples().all())
+    rows = dict(session.execute(select(QueueConfig.config_key, QueueConfig.config_value)).all())
     return QueueRules.from_settings(settings_from_rows(rows))
 
 
 def load_settings(session: Session) -> QueueSettings:
-    rows = dict(session.execute(select(QueueConfig.config_key, QueueConfig.config_value)).tuples().all())
+    rows = dict(session.execute(select(QueueConfig.config_key, QueueConfig.config_value)).all())
     return settings_from_rows(rows)
 
 

@@ -58,7 +58,7 @@ AT_LOKET = ("called", "serving")
 UNFINISHED = ("waiting", "confirmed", "called", "serving", "skipped")
 REGISTERED = ("registered", "directed_to_poly", "done")
 TRANSITIONS: dict[str, set[str]] = {
-    "waiting": {"called", "cancelled"},
+    "waiting": {"confirmed", "called", "cancelled"},
     "confirmed": {"called", "cancelled"},
     "called": {"serving", "skipped", "registered", "directed_to_poly", "done", "cancelled"},
     "serving": {"skipped", "registered", "directed_to_poly", "done", "cancelled"},
@@ -172,15 +172,11 @@ class Dispatcher:
             queue.status_reason = reason
 
     def _day_view(self, session: Session, rules: QueueRules, today: date, now: datetime) -> DayView:
-        waiting = (
-            session.execute(
-                select(Queue.id, Queue.queue_category, Queue.queued_at).where(
-                    Queue.queue_date == today, Queue.status.in_(CALLABLE)
-                )
+        waiting = session.execute(
+            select(Queue.id, Queue.queue_category, Queue.queued_at).where(
+                Queue.queue_date == today, Queue.status.in_(CALLABLE)
             )
-            .tuples()
-            .all()
-        )
+        ).all()
         history = list(
             session.scalars(
                 select(Queue.queue_category)
@@ -754,9 +750,7 @@ class Dispatcher:
                     select(Queue.poly_id, func.count())
                     .where(Queue.queue_date == today, Queue.status != "cancelled")
                     .group_by(Queue.poly_id)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             polys = list(
                 session.scalars(
@@ -836,9 +830,7 @@ class Dispatcher:
             statuses = dict(
                 session.execute(
                     select(Queue.status, func.count()).where(Queue.queue_date == today).group_by(Queue.status)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             issued = sum(n for s, n in statuses.items() if s != "cancelled")
             registered = sum(statuses.get(s, 0) for s in REGISTERED)

@@ -1,0 +1,78 @@
+"""What the web needs from the hub, in one object: database sessions, the dispatcher, the state publisher,
+the BPJS bridge, where files live, and the notifier that wakes live pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.db.base import utcnow
+from hub.dispatch.policy import service_date
+from hub.dispatch.rules import load_rules
+from hub.dispatch.service import Dispatcher, Outcome
+from hub.web.notify import Notifier
+
+
+def _ignore(_outcome: Outcome) -> None:
+    return None
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass
+class WebServices:
+    """The web's view of the hub.
+
+    >>> # doctest: +SKIP
+    >>> app = create_app(WebServices(sessions, dispatcher, data_dir=Path("/var/lib/antrean"),
+    ...                              tz=ZoneInfo("Asia/Jakarta")))
+    """
+
+    sessions: sessionmaker[Session]
+    dispatcher: Dispatcher
+    data_dir: Path
+    tz: ZoneInfo
+    site_name: str = "Puskesmas"
+    publish: Callable[[Outcome], None] = _ignore
+    publish_all: Callable[[], None] = _nothing
+    bpjs: Any = None
+    notifier: Notifier = field(default_factory=Notifier)
+    clock: Callable[[], datetime] = utcnow
+
+    def apply(self, outcome: Outcome) -> None:
+        """Publish what a dispatcher operation changed (MQTT state) and wake the live pages."""
+        self.publish(outcome)
+        self.notifier.notify()
+
+    def today(self) -> date:
+        """The current service day (it starts at the configured reset time)."""
+        with self.sessions.begin() as session:
+            rules = load_rules(session)
+        return service_date(self.clock(), self.tz, rules.reset)
+
+    def local(self, moment: datetime | None) -> datetime | None:
+        return moment.astimezone(self.tz) if moment is not None else None
+
+
+def services_from_hub(hub: Any) -> WebServices:
+    """Build :class:`WebServices` from a running :class:`hub.app.Hub`."""
+    config = hub.config
+    return WebServices(
+        sessions=hub.sessions,
+        dispatcher=hub.dispatcher,
+        data_dir=Path(config.data_dir),
+        tz=config.tz,
+        site_name=config.site_name,
+        publish=hub.publisher.apply,
+        publish_all=hub.publisher.publish_all,
+        bpjs=hub.bpjs,
+        clock=hub.dispatcher.clock,
+    )

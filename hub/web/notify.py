@@ -1,0 +1,65 @@
+"""Wakes live pages: a version number that grows on every change, and server-sent event streams on it.
+
+A stream holds a worker thread, so streams are short (``STREAM_S``), the browser reconnects on its own,
+and beyond ``max_streams`` concurrent ones a stream answers once and asks the browser to come back later."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+
+logger = logging.getLogger(__name__)
+
+STREAM_S = 25.0
+KEEPALIVE_S = 10.0
+
+
+class Notifier:
+    def __init__(self, max_streams: int = 6) -> None:
+        self._cond = threading.Condition()
+        self._version = 0
+        self._streams = 0
+        self.max_streams = max_streams
+
+    @property
+    def version(self) -> int:
+        with self._cond:
+            return self._version
+
+    def notify(self) -> None:
+        with self._cond:
+            self._version += 1
+            self._cond.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        """Block until the version passes ``seen`` or ``timeout`` passes; returns the version."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._version != seen, timeout)
+            return self._version
+
+    def stream(self, duration: float = STREAM_S) -> Iterator[str]:
+        """Server-sent events: ``change`` with the version at once and on every change, for ``duration``."""
+        with self._cond:
+            admitted = self._streams < self.max_streams
+            if admitted:
+                self._streams += 1
+        version = self.version
+        if not admitted:
+            yield f"retry: 15000\nevent: change\ndata: {version}\n\n"
+            return
+        try:
+            yield f"retry: 2000\nevent: change\ndata: {version}\n\n"
+            waited = 0.0
+            while waited < duration:
+                step = min(KEEPALIVE_S, duration - waited)
+                new = self.wait(version, step)
+                waited += step
+                if new != version:
+                    version = new
+                    yield f"event: change\ndata: {version}\n\n"
+                else:
+                    yield ": keepalive\n\n"
+        finally:
+            with self._cond:
+                self._streams -= 1

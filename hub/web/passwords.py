@@ -1,0 +1,37 @@
+"""Password policy (seed section 10: 8+ characters, letters, digits and a symbol) and argon2 hashing."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+
+
+def password_problems(password: str) -> list[str]:
+    """What is wrong with ``password``, in Indonesian; empty when it is acceptable."""
+    problems = []
+    if len(password) < 8:
+        problems.append("minimal 8 karakter")
+    if not any(c.isalpha() for c in password):
+        problems.append("harus memuat huruf")
+    if not any(c.isdigit() for c in password):
+        problems.append("harus memuat angka")
+    if not any(not c.isalnum() and not c.isspace() for c in password):
+        problems.append("harus memuat simbol (mis. ! @ # ?)")
+    return problems
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return _hasher.check_needs_rehash(stored_hash)
