@@ -147,7 +147,7 @@ def measure_latency(url: str, site: str, samples: int, watcher: Watcher) -> tupl
             done.clear()
             started = time.perf_counter()
             pin.drive_low()
-            watcher.wait(lambda number=number: watcher.shown_at(1)[1] == number)  # type: ignore[misc]
+            watcher.wait(lambda number=number: watcher.shown_at(1)[1] == number)
             done.wait(10)
             to_display.append((watcher.shown_at(1)[0] - started) * 1000)
             to_reply.append((acks[-1] - started) * 1000)
