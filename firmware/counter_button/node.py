@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable
 
 from gpiozero.pins import Factory
+from paho.mqtt.client import MQTTMessageInfo
 
 import antrean
 from firmware.counter_button.config import CounterConfig
@@ -81,6 +82,7 @@ class CounterNode:
                 pin_factory=pin_factory,
             )
         self._shown: dict[int, object] = {n: _UNSET for n in self.machines}
+        self._sent: dict[int, MQTTMessageInfo] = {}
         status_topic = self.topics.node_status(config.node_id)
         self.link = MqttLink(
             config.mqtt.url,
@@ -148,7 +150,7 @@ class CounterNode:
         with self._lock:
             step = change(self.machines[n], self._clock())
             if step.command is not None:
-                self.link.publish(self.topics.counter_command(n), step.command)
+                self._sent[n] = self.link.publish(self.topics.counter_command(n), step.command)
         self._wake.set()
         self._emit(step.events)
 
@@ -222,13 +224,27 @@ class CounterNode:
             with self._lock:
                 now = self._clock()
                 for n, machine in self.machines.items():
-                    events.extend(machine.tick(now).events)
+                    expired = machine.tick(now).events
+                    if expired:
+                        self._warn_if_unacknowledged(n)
+                    events.extend(expired)
                     view = machine.lamp(now)
                     self._show(n, view.color)
                     if view.wake_in is not None:
                         wake_in = min(wake_in, view.wake_in)
             self._emit(tuple(events))
             self._wake.wait(max(wake_in, 0.005))
+
+    def _warn_if_unacknowledged(self, n: int) -> None:
+        sent = self._sent.get(n)
+        if sent is not None and not sent.is_published():
+            # QoS 1: the MQTT client re-sends an unacknowledged publish after a reconnect; nothing public
+            # can withdraw it, so say so where a technician will look for a "ghost" call.
+            logger.warning(
+                "loket %d: the abandoned command was never acknowledged by the broker; "
+                "the MQTT client may still deliver it when the connection returns",
+                n,
+            )
 
     def _show(self, n: int, color: Color | None) -> None:
         if self._shown[n] != color:
