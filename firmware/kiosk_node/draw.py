@@ -132,8 +132,19 @@ def draw_text(
         y += line_h
 
 
-def draw_label(surface: pygame.Surface, label: Label) -> None:
-    draw_text(surface, label.text, label.box, label.size, COLORS[label.color], label.bold, label.align)
+def draw_label(surface: pygame.Surface, label: Label, size: int | None = None) -> None:
+    text_size = label.size if size is None else size
+    draw_text(surface, label.text, label.box, text_size, COLORS[label.color], label.bold, label.align)
+
+
+def group_sizes(labels: list[Label]) -> dict[str, int]:
+    """For each label group, the largest size at which every label of the group fits."""
+    sizes: dict[str, int] = {}
+    for label in labels:
+        if label.group is not None and label.text:
+            fitted, _ = fit(label.text, label.box.w, label.box.h, label.size, label.bold)
+            sizes[label.group] = min(sizes.get(label.group, fitted), fitted)
+    return sizes
 
 
 def draw_button(surface: pygame.Surface, button: Button, unit: int) -> None:
@@ -162,8 +173,9 @@ def draw_scene(surface: pygame.Surface, scene: Scene) -> None:
     unit = max(1, min(scene.size) // 100)
     for button in scene.buttons:
         draw_button(surface, button, unit)
+    sizes = group_sizes(scene.labels)
     for label in scene.labels:
-        draw_label(surface, label)
+        draw_label(surface, label, sizes.get(label.group) if label.group else None)
     if scene.qr is not None:
         image = qr_surface(scene.qr.data, scene.qr.box.w)
         box = scene.qr.box

@@ -105,6 +105,7 @@ class Label:
     color: Color = "text"
     bold: bool = False
     align: Literal["left", "center", "right"] = "center"
+    group: str | None = None  # labels of one group are drawn at one size (the smallest that fits all)
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def frame(size: tuple[int, int]) -> Frame:
     unit = max(1, min(w, h) // 100)
     margin = 3 * unit
     header_h = round(h * (0.11 if portrait else 0.18))
-    title_h = round(h * (0.06 if portrait else 0.1))
+    title_h = round(h * (0.07 if portrait else 0.1))
     footer_h = round(h * (0.08 if portrait else 0.16))
     header = Box(0, 0, w, header_h)
     title = Box(margin, header_h + margin, w - 2 * margin, title_h)
@@ -185,7 +186,8 @@ def _choices(f: Frame, buttons: list[tuple[str, str, tuple[str, ...], Style, boo
     area = f.body
     if f.portrait:  # keep buttons a comfortable height instead of stretching them down the screen
         rows = -(-len(buttons) // cols)
-        area = Box(area.x, area.y, area.w, min(area.h, rows * round(f.body.h * 0.2) + (rows - 1) * gap))
+        height = min(round(f.body.h * 0.26), (area.h - (rows - 1) * gap) // rows)
+        area = Box(area.x, area.y, area.w, rows * height + (rows - 1) * gap)
     boxes = area.grid(len(buttons), cols, gap)
     return [
         Button(bid, box, label, details, style, enabled)
@@ -218,7 +220,7 @@ def _start(flow: Flow, f: Frame, help_text: str) -> Scene:
         Button("booking", online, "Sudah daftar online? Masukkan kode booking", style="online"),
     ]
     labels = [
-        _title(f, "Selamat datang! Pilih kategori pasien"),
+        _title(f, "Selamat datang! Pilih kategori"),
         Label(help_text, help_box, size=help_box.h * 4 // 10, color="muted"),
     ]
     return Scene((0, 0), f.header, labels, buttons)
@@ -260,13 +262,21 @@ def _summary(flow: Flow) -> list[tuple[str, str]]:
     ]
 
 
-def _rows(rows: list[tuple[str, str]], box: Box, unit: int, size: int | None = None) -> list[Label]:
+def _rows(rows: list[tuple[str, str]], box: Box, unit: int, *, stacked: bool = False) -> list[Label]:
+    """Label/value rows: side by side, or (``stacked``) the value in large type under its label."""
     labels = []
     for row_box, (key, value) in zip(box.rows(*([1] * len(rows)), gap=unit), rows, strict=True):
+        if stacked:
+            top, bottom = row_box.rows(1, 1.8)
+            labels.append(Label(key, top, top.h * 6 // 10, "muted", align="left", group="keys"))
+            labels.append(
+                Label(value, bottom, bottom.h * 8 // 10, "text", bold=True, align="left", group="values")
+            )
+            continue
         left, right = row_box.cols(2, 3, gap=2 * unit)
-        text_size = size or row_box.h * 7 // 10
-        labels.append(Label(f"{key}:", left, text_size, "muted", align="left"))
-        labels.append(Label(value, right, text_size, "text", bold=True, align="left"))
+        text_size = row_box.h * 7 // 10
+        labels.append(Label(f"{key}:", left, text_size, "muted", align="left", group="rows"))
+        labels.append(Label(value, right, text_size, "text", bold=True, align="left", group="rows"))
     return labels
 
 
@@ -276,8 +286,8 @@ def _confirm(flow: Flow, f: Frame) -> Scene:
     if f.portrait:
         take = Box(take.x, take.y, take.w, min(take.h, round(f.body.h * 0.22)))
     labels = [
-        _title(f, "Periksa pilihan Anda, lalu tekan tombol hijau"),
-        *_rows(_summary(flow), info, f.unit),
+        _title(f, "Periksa pilihan Anda"),
+        *_rows(_summary(flow), info, f.unit, stacked=f.portrait),
     ]
     take_button = Button("take", take, "AMBIL NOMOR ANTREAN", style="primary")
     return Scene((0, 0), f.header, labels, [take_button, _back(f)])
@@ -286,7 +296,12 @@ def _confirm(flow: Flow, f: Frame) -> Scene:
 def _booking(flow: Flow, f: Frame) -> Scene:
     gap = 2 * f.unit
     shown = flow.booking_code or "_"
-    entry, pad = f.body.rows(1, 4.2 if not f.portrait else 6, gap=gap)
+    back = _back(f)
+    if f.portrait:
+        entry, pad = f.body.rows(1, 6, gap=gap)
+    else:  # the code sits beside the back button, so the keys get the whole body
+        entry = Box(back.box.x + back.box.w + gap, f.footer.y, f.footer.w - back.box.w - gap, f.footer.h)
+        pad = f.body
     cols = 6 if f.portrait else 10
     keys = list(BOOKING_KEYS)
     rows = -(-(len(keys) + 4) // cols)
@@ -305,10 +320,10 @@ def _booking(flow: Flow, f: Frame) -> Scene:
     buttons += [
         Button("delete", delete, "HAPUS", style="neutral"),
         Button("send", send, "KIRIM", style="primary", enabled=len(flow.booking_code) >= BOOKING_MIN),
-        _back(f),
+        back,
     ]
     labels = [
-        _title(f, "Masukkan kode booking online Anda"),
+        _title(f, "Masukkan kode booking Anda"),
         Label(shown, entry, size=entry.h * 8 // 10, bold=True),
     ]
     return Scene((0, 0), f.header, labels, buttons)
@@ -318,7 +333,10 @@ def _message(f: Frame, title: str, lines: list[str], color: Color, button: str |
     body = f.body
     boxes = body.rows(*([1.3] + [1] * len(lines)), gap=f.unit * 2)
     labels = [Label(title, boxes[0], size=boxes[0].h * 6 // 10, color=color, bold=True)]
-    labels += [Label(line, box, size=box.h * 5 // 10) for line, box in zip(lines, boxes[1:], strict=True)]
+    labels += [
+        Label(line, box, size=box.h * 5 // 10, group="lines")
+        for line, box in zip(lines, boxes[1:], strict=True)
+    ]
     buttons = [_back(f, button)] if button else []
     return Scene((0, 0), f.header, labels, buttons)
 
@@ -345,7 +363,7 @@ def _result(flow: Flow, f: Frame) -> Scene:
         parts = f.body.rows(0.5, 2.2, 0.6, 3, 2.6 if failed else 0.01, 1, gap=gap)
         heading, number, mark, info, qr_box, status_box = parts
     else:
-        main, status_box = f.body.rows(4.2, 1, gap=gap)
+        main, status_box = f.body.rows(3.8 if failed else 4.2, 1.2 if failed else 1, gap=gap)
         left, info = main.cols(1, 1.15, gap=4 * f.unit)
         if failed:
             left, qr_box = left.cols(1.5, 1, gap=gap)
@@ -356,7 +374,7 @@ def _result(flow: Flow, f: Frame) -> Scene:
     labels = [
         Label("NOMOR ANTREAN ANDA", heading, size=heading.h * 7 // 10, color="muted", bold=True),
         Label(ticket.number, number, size=number.h, color="priority" if marker else "text", bold=True),
-        _title(f, "Silakan tunggu di ruang tunggu dan perhatikan layar antrean"),
+        _title(f, "Silakan tunggu, perhatikan layar antrean"),
         *_rows(rows, info, f.unit),
         Label(
             status, status_box, size=status_box.h * (4 if failed else 5) // 10, color=status_color, bold=True

@@ -19,7 +19,8 @@ import errno
 import logging
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Literal, Protocol
 
 from escpos.escpos import Escpos
@@ -78,6 +79,8 @@ class Transport(Protocol):
 
     def query(self, request: bytes, timeout: float) -> bytes: ...
 
+    def job(self) -> AbstractContextManager[None]: ...
+
     def close(self) -> None: ...
 
 
@@ -96,6 +99,9 @@ class DummyTransport:
     def query(self, request: bytes, timeout: float) -> bytes:
         return b""
 
+    def job(self) -> AbstractContextManager[None]:
+        return nullcontext()
+
     def close(self) -> None:
         pass
 
@@ -112,6 +118,7 @@ class EscposTransport:
         self.can_query = can_query
         self._factory = factory
         self._per_job = per_job
+        self._in_job = False
         self._device: Escpos | None = None
 
     def _open(self) -> Escpos:
@@ -121,14 +128,28 @@ class EscposTransport:
             self._device = device
         return self._device
 
+    @contextmanager
+    def job(self) -> Iterator[None]:
+        """Status queries and the ticket of one job share one connection."""
+        self._in_job = True
+        try:
+            yield
+        finally:
+            self._in_job = False
+            if self._per_job:
+                self.close()
+
+    def _done(self) -> None:
+        if self._per_job and not self._in_job:
+            self.close()
+
     def send(self, data: bytes) -> None:
         try:
             self._open()._raw(data)
         except Exception:
             self.close()
             raise
-        if self._per_job:
-            self.close()
+        self._done()
 
     def query(self, request: bytes, timeout: float) -> bytes:
         try:
@@ -145,8 +166,7 @@ class EscposTransport:
         except Exception:
             self.close()
             raise
-        if self._per_job:
-            self.close()
+        self._done()
         return bytes(answer or b"")
 
     def close(self) -> None:
@@ -158,6 +178,17 @@ class EscposTransport:
                 logger.debug("closing the printer failed", exc_info=True)
 
 
+def _network_printer(host: str, port: int, timeout: float) -> Escpos:
+    """python-escpos's Network printer, but a refused connection closes its socket and raises OSError."""
+    from escpos.printer import Network
+
+    class _Network(Network):  # type: ignore[misc]
+        def open(self, raise_not_found: bool = True) -> None:
+            self.device = socket.create_connection((self.host, self.port), timeout=self.timeout)
+
+    return _Network(host, port, timeout=timeout)
+
+
 def open_transport(config: PrinterConfig) -> Transport:
     """The transport the config names. Devices are opened lazily, on the first job."""
     from escpos import printer as escpos_printer
@@ -167,7 +198,7 @@ def open_transport(config: PrinterConfig) -> Transport:
     if config.backend == "network":
         return EscposTransport(
             f"network {config.host}:{config.port}",
-            lambda: escpos_printer.Network(config.host, config.port, timeout=config.timeout_s),
+            lambda: _network_printer(config.host, config.port, config.timeout_s),
             per_job=True,
             can_query=True,
         )
@@ -236,7 +267,7 @@ class TicketPrinter:
 
     def check(self) -> PrinterState:
         """Refresh the state (idle poll). Write-only printers keep their last known state."""
-        with self._lock:
+        with self._lock, self.transport.job():
             try:
                 state = self._query()
             except Exception as exc:
@@ -254,18 +285,18 @@ class TicketPrinter:
 
     def print_bytes(self, data: bytes) -> PrinterState:
         """Print one ticket; returns the state afterwards. Raises :class:`PrinterError` if nothing printed."""
-        with self._lock:
+        with self._lock, self.transport.job():
             try:
                 state = self._query()
                 if state is not None and state not in CAN_PRINT:
-                    self._set(state)
                     raise PrinterError(state, f"printer reports {state}")
                 self.transport.send(data)
-            except PrinterError:
-                raise
             except Exception as exc:
-                state = self._set(_failure_state(exc))
-                raise PrinterError(state, f"{type(exc).__name__}: {exc}") from exc
+                failure = exc if isinstance(exc, PrinterError) else None
+                self._set(failure.state if failure else _failure_state(exc))
+                if failure:
+                    raise
+                raise PrinterError(self.state, f"{type(exc).__name__}: {exc}") from exc
             return self._set(state or "ok")
 
     def close(self) -> None:

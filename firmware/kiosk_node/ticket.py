@@ -118,7 +118,7 @@ def render_ticket(ticket: Ticket, settings: TicketSettings) -> bytes:
         _wrapped(p, f"{key.ljust(key_width)}: {value}", paper.chars)
     p.textln("-" * paper.chars)
     p.set(align="center")
-    p.textln("Pindai untuk melihat status antrean:")
+    _wrapped(p, "Pindai kode QR untuk melihat status antrean:", paper.chars)
     if settings.qr == "native":
         p.qr(ticket.status_url, size=paper.qr_module, native=True)
         p.ln()

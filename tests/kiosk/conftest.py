@@ -52,9 +52,13 @@ def make_kiosk(mqtt_url: str, site: str) -> Iterator[Callable[..., KioskApp]]:
     apps: list[KioskApp] = []
 
     def make(
-        size: tuple[int, int] = (800, 480), transport: Transport | None = None, **sections: dict[str, Any]
+        size: tuple[int, int] = (800, 480),
+        transport: Transport | None = None,
+        url: str | None = None,
+        **sections: dict[str, Any],
     ) -> KioskApp:
-        app = KioskApp(kiosk_config(mqtt_url, site, **sections), transport=transport or DummyTransport())
+        config = kiosk_config(url or mqtt_url, site, **sections)
+        app = KioskApp(config, transport=transport or DummyTransport())
         app.start(size, fullscreen=False)
         apps.append(app)
         return app

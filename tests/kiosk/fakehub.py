@@ -11,6 +11,7 @@ from protocol import MqttLink
 from protocol.payloads import (
     BookingRequest,
     ErrorInfo,
+    NodeStatus,
     Services,
     Ticket,
     TicketCancel,
@@ -19,6 +20,7 @@ from protocol.payloads import (
 )
 from protocol.topics import TOPICS, Topics
 from tests.kiosk import samples
+from tests.support import wait_until
 
 Mode = Literal["answer", "silent", "refuse"]
 
@@ -37,11 +39,21 @@ class FakeHub:
         self.link.route(self.topics.filter(TOPICS["ticket_request"]), self._on_request)
         self.link.route(self.topics.filter(TOPICS["booking_request"]), self._on_booking)
         self.link.route(self.topics.filter(TOPICS["ticket_cancel"]), self._on_cancel)
+        self.services = services or samples.services()
+        # like the real hub: publish the retained services again after every (re)connect
+        self.link.on_connection_change(
+            lambda up: up and self.link.publish(self.topics.services(), self.services, retain=True)
+        )
         assert self.link.start(wait=10)
-        self.publish_services(services or samples.services())
+        wait_until(lambda: self.link.connected.is_set())
 
     def publish_services(self, services: Services) -> None:
+        self.services = services
         self.link.publish(self.topics.services(), services, retain=True).wait_for_publish(5)
+
+    def set_online(self, online: bool) -> None:
+        status = NodeStatus(node="hub", role="hub", state="online" if online else "offline", version="test")
+        self.link.publish(self.topics.hub_status(), status, retain=True).wait_for_publish(5)
 
     def _ticket(self, request_id: str, category: str, reason: str | None, poly: str, payment: str) -> Ticket:
         with self._lock:
