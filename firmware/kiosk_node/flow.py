@@ -183,16 +183,21 @@ class Flow:
         if up and self.pending is not None:
             self.pending.last_sent = now
             effects.append(Send(self.pending.request))
-        if not self.busy and (not up or self.screen in (Screen.OUT_OF_SERVICE, Screen.CLOSED, Screen.START)):
-            self._home(now)
+        self._availability_changed(up, now)
         self.version += 1
         return effects
 
     def hub_status(self, online: bool, now: float) -> list[Effect]:
         self.hub_online = online
-        if not self.busy:
-            self._home(now)
+        self._availability_changed(online, now)
         return []
+
+    def _availability_changed(self, up: bool, now: float) -> None:
+        """Lost: a patient between steps cannot finish, show out-of-service. Back: leave the idle screen."""
+        if self.busy:
+            return
+        if not up or self.screen in (Screen.OUT_OF_SERVICE, Screen.CLOSED, Screen.START):
+            self._home(now)
 
     def update_services(self, services: Services, now: float) -> list[Effect]:
         self.services = services

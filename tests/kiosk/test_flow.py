@@ -230,3 +230,11 @@ def test_booking_code_length_is_capped() -> None:
     flow = ready_flow()
     walk(flow, "booking", *["key:7"] * 20)
     assert flow.booking_code == "7" * 16
+
+
+def test_hub_status_online_does_not_interrupt_a_patient() -> None:
+    flow = ready_flow()
+    walk(flow, "umum", "pay:bpjs")
+    flow.hub_status(True, 3)
+    flow.connection(True, 3)
+    assert flow.screen == Screen.POLY
