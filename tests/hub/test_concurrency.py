@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, select, update
 from hub.db.models import Polyclinic, Queue
 from protocol import DisplayState, TicketReply, Topics
 from tests.conftest import HubHandle
-from tests.hub.kiosk_client import ScriptedKiosk
+from hub.harness import ScriptedKiosk
 from tests.support import Recorder, wait_until
 
 KIOSKS = 10

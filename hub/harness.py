@@ -1,0 +1,182 @@
+"""Running a real hub for tests, benchmarks and the demo: a generated config, the ``antrean hub`` process,
+and a scripted kiosk that takes tickets over plain MQTT (re-sending the same request id on timeout)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import IO
+
+from protocol import MqttLink, TicketReply, TicketRequest, Topics
+
+HUB_TOML = """\
+site = "{site}"
+data_dir = "{data_dir}"
+log_level = "{log_level}"
+node_id = "{node_id}"
+[mqtt]
+url = "{mqtt_url}"
+[database]
+url = "{database_url}"
+[web]
+port = {web_port}
+public_url = "http://127.0.0.1:{web_port}"
+[queue]
+operating_start = "00:00"
+operating_end = "00:00"
+reset_time = "00:00"
+{extra}
+"""
+
+
+def write_hub_config(
+    path: Path,
+    *,
+    site: str,
+    mqtt_url: str,
+    database_url: str,
+    data_dir: Path,
+    node_id: str = "hub",
+    web_port: int = 0,
+    log_level: str = "INFO",
+    extra: str = "",
+) -> Path:
+    """A hub config that is always open. ``extra`` is appended right after the ``[queue]`` table: bare keys
+    there are queue keys (e.g. ``'priority_ratio = "strict"'``); further tables may follow."""
+    path.write_text(
+        HUB_TOML.format(
+            site=site,
+            data_dir=data_dir,
+            node_id=node_id,
+            mqtt_url=mqtt_url,
+            database_url=database_url,
+            web_port=web_port,
+            log_level=log_level,
+            extra=extra,
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+class HubProcess:
+    """A real ``antrean hub`` process (``python -m hub --config ...``) with its log in a file."""
+
+    def __init__(self, config_path: Path, log_path: Path) -> None:
+        self.config_path = config_path
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    def _connections(self) -> int:
+        if not self.log_path.exists():
+            return 0
+        return self.log_path.read_text(encoding="utf-8", errors="replace").count("MQTT connected")
+
+    def start(self, timeout: float = 30.0) -> HubProcess:
+        """Start and wait until the hub is connected to the broker."""
+        before = self._connections()
+        self._log = open(self.log_path, "ab")  # noqa: SIM115  (kept open for the child's lifetime)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hub", "--config", str(self.config_path)],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while self._connections() <= before:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"hub exited with {self.process.returncode}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"hub did not connect within {timeout} s:\n{self.log()}")
+            time.sleep(0.05)
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM and wait; returns the exit code."""
+        if self.process is None or self.process.poll() is not None:
+            self._close_log()
+            return None if self.process is None else self.process.returncode
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        self._close_log()
+        return code
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, no clean shutdown."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._close_log()
+
+
+class ScriptedKiosk:
+    """Takes tickets like a kiosk does: one request id per take, re-sent after each timeout."""
+
+    def __init__(self, url: str, site: str, node: str) -> None:
+        self.topics = Topics(site)
+        self.node = node
+        self.replies: dict[str, list[TicketReply]] = {}
+        self._cond = threading.Condition()
+        self.link = MqttLink(url, client_id=f"{site}-{node}-{uuid.uuid4().hex[:6]}")
+        self.link.route(self.topics.ticket_reply(node), self._on_reply)
+        if not self.link.start(wait=10):
+            raise RuntimeError(f"kiosk {node} could not connect to {url}")
+
+    def _on_reply(self, _topic: str, payload: bytes) -> None:
+        reply = TicketReply.decode(payload)
+        with self._cond:
+            self.replies.setdefault(reply.request_id, []).append(reply)
+            self._cond.notify_all()
+
+    def send(self, request_id: str, category: str = "umum", poly: str = "A") -> None:
+        reason = "lansia" if category == "prioritas" else None
+        request = TicketRequest(
+            request_id=request_id,
+            category=category,  # type: ignore[arg-type]
+            priority_reason=reason,
+            payment_type="bpjs",
+            poly_code=poly,
+        )  # type: ignore[arg-type]
+        self.link.publish(self.topics.ticket_request(self.node), request)
+
+    def take(
+        self,
+        request_id: str,
+        category: str = "umum",
+        poly: str = "A",
+        *,
+        timeout: float = 2.0,
+        deadline: float = 60.0,
+        replay: bool = False,
+    ) -> TicketReply:
+        """Send until answered; ``replay`` sends every attempt twice (a double tap or a duplicate)."""
+        give_up = time.monotonic() + deadline
+        while True:
+            self.send(request_id, category, poly)
+            if replay:
+                self.send(request_id, category, poly)
+            with self._cond:
+                if self._cond.wait_for(lambda: request_id in self.replies, timeout):
+                    return self.replies[request_id][0]
+            if time.monotonic() > give_up:
+                raise TimeoutError(f"{self.node}: no reply to {request_id} within {deadline} s")
+
+    def close(self) -> None:
+        self.link.stop()
