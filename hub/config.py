@@ -113,6 +113,36 @@ class BpjsSettings(ConfigModel):
         description="File with the key that encrypts BPJS secrets in the database; "
         "empty: data_dir/bpjs.key (or env ANTREAN_BPJS_KEY)",
     )
+    cons_id: str = Field(
+        "", description="Consumer ID (X-cons-id); used when the admin has not set one in the web"
+    )
+    secret: str = Field(
+        "", description="Consumer secret; fallback for the web setting (prefer env ANTREAN_BPJS_SECRET)"
+    )
+    user_key: str = Field("", description="API-gateway user_key; fallback for the web setting")
+    username: str = Field("", description="PCare user name; fallback for the web setting")
+    password: str = Field("", description="PCare password; fallback for the web setting")
+    provider_code: str = Field("", description="Kode provider (FKTP) of this puskesmas, e.g. 0901R001")
+    provider_name: str = Field("", description="Name of the provider as PCare knows it")
+    content_type: str = Field(
+        "Application/x-www-form-urlencoded",
+        description="Content-Type sent with the JSON body (some gateways want text/plain)",
+    )
+    connect_timeout_s: float = Field(3.0, gt=0, le=60, description="Connect timeout of a PCare call (s)")
+    read_timeout_s: float = Field(10.0, gt=0, le=120, description="Read timeout of a PCare call (s)")
+    read_retries: int = Field(1, ge=0, le=5, description="Retries of a failed read (GET), with backoff")
+    breaker_failures: int = Field(
+        3, ge=1, le=100, description="Consecutive failures that open the circuit (calls then fail at once)"
+    )
+    breaker_reset_s: float = Field(
+        30.0, gt=0, le=3600, description="Seconds the circuit stays open before one trial call"
+    )
+    outbox_interval_s: float = Field(
+        5.0, gt=0, le=3600, description="How often the outbox worker looks for registrations to send"
+    )
+    outbox_max_attempts: int = Field(
+        50, ge=1, le=10000, description="Attempts after which a queued registration is marked failed"
+    )
 
 
 class HubConfig(ConfigModel):
