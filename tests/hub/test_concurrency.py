@@ -10,9 +10,9 @@ from collections.abc import Callable
 from sqlalchemy import create_engine, select, update
 
 from hub.db.models import Polyclinic, Queue
+from hub.harness import ScriptedKiosk
 from protocol import DisplayState, TicketReply, Topics
 from tests.conftest import HubHandle
-from hub.harness import ScriptedKiosk
 from tests.support import Recorder, wait_until
 
 KIOSKS = 10
@@ -29,7 +29,8 @@ def _raise_quotas(database_url: str) -> None:
 def _tickets(database_url: str) -> list[tuple[str, str, int, str | None]]:
     engine = create_engine(database_url)
     with engine.begin() as conn:
-        rows = conn.execute(select(Queue.queue_number, Queue.queue_prefix, Queue.queue_seq, Queue.request_id)).all()
+        query = select(Queue.queue_number, Queue.queue_prefix, Queue.queue_seq, Queue.request_id)
+        rows = conn.execute(query).all()
     engine.dispose()
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
@@ -58,7 +59,7 @@ def _burst(url: str, site: str, replies: dict[str, TicketReply], errors: list[Ba
                 reply = client.take(request_id, category, poly, replay=i % 7 == 0, timeout=timeout)
                 with lock:
                     replies[f"kiosk-{index}/{request_id}"] = reply
-        except BaseException as error:  # noqa: BLE001  (reported by the test)
+        except BaseException as error:
             errors.append(error)
         finally:
             client.close()
