@@ -32,6 +32,7 @@ class ClipCache:
         self._clips: dict[str, Clip] = {}
         self._lock = threading.Lock()
         self._warm_thread: threading.Thread | None = None
+        self._closed = threading.Event()
         self.hits = 0
         self.misses = 0
         if self.directory is not None:
@@ -83,6 +84,8 @@ class ClipCache:
 
         def run() -> None:
             for text in todo:
+                if self._closed.is_set():
+                    return
                 try:
                     self.get(text)
                 except Exception as exc:
@@ -94,6 +97,10 @@ class ClipCache:
             return
         self._warm_thread = threading.Thread(target=run, name="clip-warm", daemon=True)
         self._warm_thread.start()
+
+    def close(self) -> None:
+        """Stop warming (the phrases already cached stay)."""
+        self._closed.set()
 
     def wait_warm(self, timeout: float | None = None) -> bool:
         if self._warm_thread is not None:

@@ -102,10 +102,11 @@ class DisplayNode:
             online=self._status("online"),
             offline=self._status("offline"),
         )
-        self.link.route(self.topics.display_state(), self._on_state)
-        self.link.route(self.topics.services(), self._on_services)
-        self.link.route(self.topics.hub_status(), self._on_hub_status)
+        # announce first: once the retained state has arrived, no call can be missed
         self.link.route(self.topics.display_announce(), self._on_announce)
+        self.link.route(self.topics.hub_status(), self._on_hub_status)
+        self.link.route(self.topics.services(), self._on_services)
+        self.link.route(self.topics.display_state(), self._on_state)
         self.link.on_connection_change(self.model.set_broker)
 
     def _status(self, state: str) -> NodeStatus:
@@ -177,6 +178,8 @@ class DisplayNode:
     def stop(self) -> None:
         self.link.stop()
         self.announcer.stop()
+        if self.cache is not None:
+            self.cache.close()
 
     def frame(
         self, surface: pygame.Surface, t: float | None = None, wall: datetime | None = None

@@ -1,0 +1,218 @@
+"""The display node through a real MQTT broker, with the test playing the hub."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pygame
+import pytest
+
+from firmware.display_node import render, samples, texts
+from firmware.display_node.audio import FakeSink
+from firmware.display_node.config import DisplayConfig
+from firmware.display_node.node import DisplayNode
+from protocol import MqttLink
+from protocol.payloads import Announcement, NodeStatus
+from protocol.topics import Topics
+from tests.display.netproxy import CuttableLink
+from tests.display.test_announcer import ToneEngine
+from tests.display.test_render import count_color
+from tests.support import Recorder, wait_until
+
+WALL = datetime(2026, 2, 26, 9, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
+SIZE = (1366, 768)
+
+
+class FakeHub:
+    """Publishes what the hub would, through the real broker."""
+
+    def __init__(self, url: str, site: str) -> None:
+        self.topics = Topics(site)
+        self.link = MqttLink(url, client_id=f"fake-hub-{uuid.uuid4().hex[:6]}")
+        assert self.link.start(wait=10)
+
+    def status(self, state: str) -> None:
+        status = NodeStatus(node="hub", role="hub", state=state, version="test")  # type: ignore[arg-type]
+        self.link.publish(self.topics.hub_status(), status, retain=True).wait_for_publish(5)
+
+    def publish_state(self, state_name: str = "busy") -> None:
+        self.link.publish(self.topics.services(), samples.services(), retain=True).wait_for_publish(5)
+        state = samples.STATES[state_name]()
+        self.link.publish(self.topics.display_state(), state, retain=True).wait_for_publish(5)
+
+    def announce(self, message_id: str, number: str, counter: int, repeat: bool = False) -> None:
+        message = Announcement(
+            id=message_id,
+            ticket_number=number,
+            category="prioritas" if number.startswith("P") else "umum",
+            counter=counter,
+            counter_name=f"Loket {counter}",
+            text=f"Nomor {number} silakan menuju loket {counter}",
+            repeat=repeat,
+        )
+        self.link.publish(self.topics.display_announce(), message).wait_for_publish(5)
+
+    def raw(self, topic: str, payload: bytes) -> None:
+        self.link.publish(topic, payload).wait_for_publish(5)
+
+    def close(self) -> None:
+        self.link.stop()
+
+
+def make_node(url: str, site: str, tmp_path: Path, sink: FakeSink) -> DisplayNode:
+    config = DisplayConfig(
+        site=site,
+        node_id="display-1",
+        mqtt={"url": url},
+        voice={"warm_numbers": 3, "cache_dir": str(tmp_path / "clips")},
+    )
+    return DisplayNode(config, sink=sink, engine=ToneEngine())
+
+
+@pytest.fixture
+def hub(mqtt_url: str, site: str) -> Iterator[FakeHub]:
+    fake = FakeHub(mqtt_url, site)
+    yield fake
+    fake.close()
+
+
+def draw(node: DisplayNode) -> pygame.Surface:
+    surface = pygame.Surface(SIZE)
+    node.frame(surface, t=0.0, wall=WALL)
+    return surface
+
+
+def test_retained_state_is_shown_and_calls_are_spoken(
+    mqtt_url: str, site: str, hub: FakeHub, tmp_path: Path, artifacts: Path
+) -> None:
+    hub.status("online")
+    hub.publish_state("busy")
+    recorder = Recorder(mqtt_url, Topics(site).node_status("display-1"))
+    sink = FakeSink(speed=40.0)
+    node = make_node(mqtt_url, site, tmp_path, sink)
+    try:
+        assert node.start(wait=10)
+        wait_until(lambda: node.model.view(0.0).state is not None and node.model.view(0.0).message == "")
+        wait_until(lambda: node.model.view(0.0).site_name != texts.DEFAULT_SITE)
+        view = node.model.view(0.0)
+        assert view.site_name == "Puskesmas Gladak Pakem"
+        assert [c.ticket.number for c in view.state.counters if c.ticket] == ["P-003", "A-010"]
+        status = NodeStatus.decode(recorder.last(Topics(site).node_status("display-1")))
+        assert (status.role, status.state, status.details["tts"]) == ("display", "online", True)
+
+        hub.announce("call-1", "A-011", 2)
+        hub.announce("call-1", "A-011", 2)  # delivered twice: spoken once
+        hub.announce("call-2", "A-011", 2, repeat=True)  # a recall: spoken again
+        assert node.announcer.wait_idle(10)
+        wait_until(lambda: len(sink.played) == 4)
+        assert sink.labels() == ["chime call-1", "voice call-1", "chime call-2", "voice call-2"]
+        assert node.announcer.spoken[0].sentence == "Nomor antrean, A, sebelas. Silakan menuju loket dua."
+        # the called loket is highlighted on screen
+        surface = pygame.Surface(SIZE)
+        node.frame(surface, wall=WALL)
+        pygame.image.save(surface, str(artifacts / "node_after_call_1366x768.png"))
+        card = node.renderer.layout_for(node.model.view(0.0), SIZE).cards[1]
+        lit = count_color(surface, card, render.HIGHLIGHT) + count_color(surface, card, render.HIGHLIGHT_ALT)
+        assert lit > 0.3 * card.w * card.h  # (the highlight blinks between two yellows)
+    finally:
+        node.stop()
+        recorder.close()
+
+
+def test_malformed_messages_are_ignored(mqtt_url: str, site: str, hub: FakeHub, tmp_path: Path) -> None:
+    hub.status("online")
+    hub.publish_state("busy")
+    sink = FakeSink(speed=40.0)
+    node = make_node(mqtt_url, site, tmp_path, sink)
+    try:
+        assert node.start(wait=10)
+        wait_until(lambda: node.model.view(0.0).state is not None)
+        topics = Topics(site)
+        hub.raw(topics.display_state(), b"{not json")
+        hub.raw(topics.display_announce(), b'{"v": 1, "id": "x"}')
+        hub.raw(topics.hub_status(), b"[]")
+        hub.announce("ok-1", "B-004", 1)
+        wait_until(lambda: sink.labels() == ["chime ok-1", "voice ok-1"])
+        assert node.model.view(0.0).state == samples.busy_day()
+    finally:
+        node.stop()
+
+
+def test_offline_banner_when_the_hub_goes_away(
+    mqtt_url: str, site: str, hub: FakeHub, tmp_path: Path
+) -> None:
+    hub.status("online")
+    hub.publish_state("busy")
+    node = make_node(mqtt_url, site, tmp_path, FakeSink(speed=40.0))
+    try:
+        assert node.start(wait=10)
+        wait_until(lambda: node.model.view(0.0).message == "")
+        hub.status("offline")  # what the broker publishes as the hub's last will
+        wait_until(lambda: node.model.view(0.0).message == texts.OFFLINE_HUB)
+        surface = draw(node)
+        title = node.renderer.layout_for(node.model.view(0.0), SIZE).title
+        assert count_color(surface, title, render.ALERT) > 0.5 * title.w * title.h
+        # the last state stays on screen under the banner
+        assert node.model.view(0.0).state == samples.busy_day()
+        hub.status("online")
+        wait_until(lambda: node.model.view(0.0).message == "")
+    finally:
+        node.stop()
+
+
+def test_after_a_restart_the_screen_is_whole_again(
+    mqtt_url: str, site: str, hub: FakeHub, tmp_path: Path
+) -> None:
+    hub.status("online")
+    hub.publish_state("big")
+    first = make_node(mqtt_url, site, tmp_path, FakeSink(speed=40.0))
+    assert first.start(wait=10)
+    wait_until(lambda: first.model.view(0.0).message == "" and first.model.view(0.0).state is not None)
+    wait_until(lambda: first.model.view(0.0).site_name != texts.DEFAULT_SITE)
+    before = pygame.image.tobytes(draw(first), "RGB")
+    first.stop()
+    second = make_node(mqtt_url, site, tmp_path, FakeSink(speed=40.0))
+    try:
+        started = time.monotonic()
+        assert second.start(wait=10)
+        wait_until(lambda: second.model.view(0.0).message == "" and second.model.view(0.0).state is not None)
+        wait_until(lambda: second.model.view(0.0).site_name != texts.DEFAULT_SITE)
+        assert time.monotonic() - started < 5
+        after = pygame.image.tobytes(draw(second), "RGB")
+        assert after == before  # pixel for pixel the same screen, from retained messages alone
+    finally:
+        second.stop()
+
+
+def test_network_loss_shows_the_banner_and_recovers(
+    mqtt_url: str, site: str, hub: FakeHub, tmp_path: Path
+) -> None:
+    hub.status("online")
+    hub.publish_state("busy")
+    address = urlsplit(mqtt_url)
+    cable = CuttableLink(address.hostname or "127.0.0.1", address.port or 1883)
+    cable.start()
+    node = make_node(cable.url, site, tmp_path, FakeSink(speed=40.0))
+    try:
+        assert node.start(wait=10)
+        wait_until(lambda: node.model.view(0.0).message == "" and node.model.view(0.0).state is not None)
+        cable.cut()
+        wait_until(lambda: node.model.view(0.0).message == texts.OFFLINE_BROKER, timeout=10)
+        surface = draw(node)
+        title = node.renderer.layout_for(node.model.view(0.0), SIZE).title
+        assert count_color(surface, title, render.ALERT) > 0.5 * title.w * title.h
+        assert node.model.view(0.0).state == samples.busy_day()  # the last state stays visible
+        hub.publish_state("big")  # the queue moved on while the cable was out
+        cable.start()
+        wait_until(node.link.connected.is_set, timeout=15)
+        wait_until(lambda: node.model.view(0.0).message == "")
+        wait_until(lambda: node.model.view(0.0).state == samples.big_numbers())
+    finally:
+        node.stop()
+        cable.cut()
