@@ -250,8 +250,9 @@ class LoketMachine:
     # -- availability ---------------------------------------------------------------------------
 
     def connection(self, up: bool, now: float) -> Step:
-        """The broker connection came up or went down."""
-        return self._availability(now, link_up=up)
+        """The broker connection came up or went down. What we knew of the hub is stale once the link
+        is lost: the hub counts as online again only when its retained status says so after reconnecting."""
+        return self._availability(now, link_up=up, hub_online=None if up else False)
 
     def hub(self, online: bool, now: float) -> Step:
         """The hub's retained status changed."""

@@ -78,7 +78,7 @@ class Simulator:
         """Push the button down, keep it there, let it go, then wait out the bounce time."""
         pin = self.pin(press.counter, press.action)
         hold = self.holds[press.action]
-        seconds = press.seconds if press.seconds is not None else (hold + 0.15 if hold > 0 else TAP_S)
+        seconds = press.seconds if press.seconds is not None else (hold + 0.25 if hold > 0 else TAP_S)
         down, up = (pin.drive_low, pin.drive_high) if self.pull_up else (pin.drive_high, pin.drive_low)
         down()
         time.sleep(seconds)

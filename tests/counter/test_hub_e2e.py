@@ -70,7 +70,7 @@ def test_buttons_drive_the_real_hub_and_the_display_follows(
     assert running.wait_for("ack", counter=2).detail == second
     wait_until(lambda: shown_at(recorder, topics, 2) == second)
     time.sleep(0.05)
-    press(running.pin(2, "skip"), seconds=SKIP_HOLD + 0.15)  # the patient is absent: skip, call the next
+    press(running.pin(2, "skip"), seconds=SKIP_HOLD + 0.3)  # the patient is absent: skip, call the next
     assert running.wait_for("ack", counter=2, count=2).detail == third
     wait_until(lambda: shown_at(recorder, topics, 2) == third)
     wait_until(lambda: any(e.kind == "state" and f"current={third}" in e.detail for e in running.events))

@@ -223,6 +223,10 @@ def test_offline_until_both_broker_and_hub_are_up() -> None:
     assert [m.lamp(3.0 + t).color for t in (0.5, 1.5, 2.5)] == ["amber", None, "amber"]
     assert m.hub(True, 4.0).events[0].kind == "online"
     assert m.connection(False, 5.0).events[0].detail == "broker unreachable"
+    # after a reconnect the hub is unknown until its retained status arrives again
+    assert m.connection(True, 6.0).events == ()
+    assert m.offline
+    assert m.hub(True, 6.1).events[0].kind == "online"
 
 
 def test_a_press_while_offline_is_not_sent_and_shows_the_error() -> None:
