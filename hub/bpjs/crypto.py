@@ -18,7 +18,7 @@ import hashlib
 
 from Crypto.Cipher import AES
 from Crypto.Util.Padding import pad, unpad
-from lzstring import LZString  # type: ignore[import-untyped]
+from lzstring import LZString
 
 
 class DecryptError(ValueError):

@@ -219,9 +219,7 @@ def create_app(state: SimState, prefix: str = DEFAULT_PREFIX) -> Flask:
         if g.fault is None:
             return None
         mode = g.fault.mode
-        if mode == "slow":
-            state.release.wait(g.fault.delay_s)
-        elif mode == "timeout":
+        if mode in ("slow", "timeout"):
             state.release.wait(g.fault.delay_s)
         elif mode == "error500":
             body = build_envelope("500", "Internal Server Error", None, key=state.metadata_key)
