@@ -13,23 +13,23 @@ from firmware.kiosk_node.app import KioskApp
 from firmware.kiosk_node.config import PrinterConfig
 from firmware.kiosk_node.flow import Screen
 from firmware.kiosk_node.printer import open_transport
+from firmware.kiosk_node.printsim import NetworkPrinterSimulator
 from firmware.kiosk_node.ticket import render_ticket
 from protocol.payloads import DisplayState, TicketRequest
 from protocol.topics import Topics
 from tests.kiosk.driver import center, pump, tap, walk_to_confirm
-from tests.kiosk.fakeprinter import FakeNetworkPrinter
 from tests.support import Recorder, wait_until
 
 
 @pytest.fixture
-def net_printer() -> Iterator[FakeNetworkPrinter]:
-    printer = FakeNetworkPrinter("ok")
+def net_printer() -> Iterator[NetworkPrinterSimulator]:
+    printer = NetworkPrinterSimulator("ok")
     yield printer
     printer.close()
 
 
 def network_kiosk(
-    make_kiosk: Callable[..., KioskApp], printer: FakeNetworkPrinter, **sections: dict
+    make_kiosk: Callable[..., KioskApp], printer: NetworkPrinterSimulator, **sections: dict
 ) -> KioskApp:
     config = PrinterConfig(backend="network", host="127.0.0.1", port=printer.port)
     return make_kiosk((800, 480), open_transport(config), **sections)
@@ -41,7 +41,7 @@ def issued(recorder: Recorder, topics: Topics) -> int:
 
 
 def test_touch_issues_and_prints_a_real_ticket(
-    hub_runner: Callable, make_kiosk: Callable[..., KioskApp], net_printer: FakeNetworkPrinter
+    hub_runner: Callable, make_kiosk: Callable[..., KioskApp], net_printer: NetworkPrinterSimulator
 ) -> None:
     hub_runner()
     app = network_kiosk(make_kiosk, net_printer)
@@ -63,7 +63,7 @@ def test_touch_issues_and_prints_a_real_ticket(
 
 
 def test_hub_down_prints_nothing_and_says_so(
-    hub_runner: Callable, make_kiosk: Callable[..., KioskApp], net_printer: FakeNetworkPrinter
+    hub_runner: Callable, make_kiosk: Callable[..., KioskApp], net_printer: NetworkPrinterSimulator
 ) -> None:
     hub = hub_runner()
     app = network_kiosk(make_kiosk, net_printer)
@@ -79,7 +79,7 @@ def test_hub_down_prints_nothing_and_says_so(
 
 
 def test_hub_stopped_cleanly_shows_out_of_service_until_it_is_back(
-    hub_runner: Callable, make_kiosk: Callable[..., KioskApp], net_printer: FakeNetworkPrinter
+    hub_runner: Callable, make_kiosk: Callable[..., KioskApp], net_printer: NetworkPrinterSimulator
 ) -> None:
     hub = hub_runner()
     app = network_kiosk(make_kiosk, net_printer)
@@ -97,7 +97,7 @@ def test_hub_stopped_cleanly_shows_out_of_service_until_it_is_back(
 def test_duplicate_taps_and_resends_give_one_ticket(
     hub_runner: Callable,
     make_kiosk: Callable[..., KioskApp],
-    net_printer: FakeNetworkPrinter,
+    net_printer: NetworkPrinterSimulator,
     mqtt_url: str,
     site: str,
 ) -> None:

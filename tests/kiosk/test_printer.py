@@ -17,16 +17,16 @@ from firmware.kiosk_node.printer import (
     decode_status,
     open_transport,
 )
+from firmware.kiosk_node.printsim import NetworkPrinterSimulator
 from firmware.kiosk_node.ticket import TicketSettings, render_ticket
 from tests.kiosk import samples
-from tests.kiosk.fakeprinter import FakeNetworkPrinter
 
 TICKET = render_ticket(samples.ticket(), TicketSettings(width_mm=58, site_name=samples.SITE_NAME))
 
 
 @pytest.fixture
-def net_printer() -> Iterator[FakeNetworkPrinter]:
-    printer = FakeNetworkPrinter("ok")
+def net_printer() -> Iterator[NetworkPrinterSimulator]:
+    printer = NetworkPrinterSimulator("ok")
     yield printer
     printer.close()
 
@@ -55,7 +55,7 @@ def test_decode_status(cause: int, paper: int, state: str) -> None:
     assert decode_status(cause, paper) == state
 
 
-def test_network_printer_receives_the_exact_ticket(net_printer: FakeNetworkPrinter) -> None:
+def test_network_printer_receives_the_exact_ticket(net_printer: NetworkPrinterSimulator) -> None:
     printer = network(net_printer.port)
     assert printer.print_bytes(TICKET) == "ok"
     assert printer.print_bytes(TICKET) == "ok"
@@ -63,7 +63,7 @@ def test_network_printer_receives_the_exact_ticket(net_printer: FakeNetworkPrint
     assert net_printer.jobs == [TICKET, TICKET]
 
 
-def test_network_paper_out_prints_nothing_and_is_reported(net_printer: FakeNetworkPrinter) -> None:
+def test_network_paper_out_prints_nothing_and_is_reported(net_printer: NetworkPrinterSimulator) -> None:
     net_printer.condition = "paper_out"
     printer = network(net_printer.port)
     with pytest.raises(PrinterError) as failure:
@@ -78,7 +78,7 @@ def test_network_paper_out_prints_nothing_and_is_reported(net_printer: FakeNetwo
     assert net_printer.wait_for(len(TICKET)) == TICKET
 
 
-def test_network_cover_open_and_low_paper(net_printer: FakeNetworkPrinter) -> None:
+def test_network_cover_open_and_low_paper(net_printer: NetworkPrinterSimulator) -> None:
     printer = network(net_printer.port)
     net_printer.condition = "cover_open"
     assert printer.check() == "cover_open"
@@ -90,7 +90,7 @@ def test_network_cover_open_and_low_paper(net_printer: FakeNetworkPrinter) -> No
 
 
 def test_network_printer_that_never_answers_status_still_prints() -> None:
-    silent = FakeNetworkPrinter(condition=None)
+    silent = NetworkPrinterSimulator(condition=None)
     try:
         printer = network(silent.port)
         assert printer.print_bytes(TICKET) == "ok"
@@ -111,7 +111,7 @@ def test_network_printer_offline_then_back() -> None:
         printer.print_bytes(TICKET)
     assert failure.value.state == "offline"
     assert printer.check() == "offline"
-    back = FakeNetworkPrinter("ok", port=port)
+    back = NetworkPrinterSimulator("ok", port=port)
     try:
         assert printer.check() == "ok"
         assert printer.seen == ["offline", "ok"]  # type: ignore[attr-defined]
