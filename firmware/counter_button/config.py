@@ -86,6 +86,10 @@ class ButtonsConfig(ConfigModel):
         0.0, ge=0, le=5, description="How long RECALL must be held (0: acts on press)"
     )
 
+    def holds(self) -> dict[str, float]:
+        """Hold time per action (``call``, ``skip``, ``recall``)."""
+        return {"call": self.call_hold_s, "skip": self.skip_hold_s, "recall": self.recall_hold_s}
+
 
 class LightsConfig(ConfigModel):
     active_high: bool = Field(

@@ -100,11 +100,7 @@ class LoketButtons:
             "skip": loket.skip_pin,
             "recall": loket.recall_pin,
         }
-        holds: dict[Action, float] = {
-            "call": buttons.call_hold_s,
-            "skip": buttons.skip_hold_s,
-            "recall": buttons.recall_hold_s,
-        }
+        holds = buttons.holds()
         self.buttons: dict[Action, Button] = {}
         for action in ACTIONS:
             # Debouncing is done in software by the loket machine, the same on every pin factory.

@@ -55,11 +55,6 @@ class CounterNode:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._listeners: list[Listener] = []
-        holds = {
-            "call": config.buttons.call_hold_s,
-            "skip": config.buttons.skip_hold_s,
-            "recall": config.buttons.recall_hold_s,
-        }
         self.machines: dict[int, LoketMachine] = {}
         self.lights: dict[int, LoketLight] = {}
         self.buttons: dict[int, LoketButtons] = {}
@@ -69,7 +64,7 @@ class CounterNode:
                 n,
                 timeout_s=config.reply_timeout_s,
                 bounce_s=config.buttons.bounce_ms / 1000,
-                holds=holds,
+                holds=config.buttons.holds(),
                 new_request_id=self._request_id_factory(n),
             )
             self.lights[n] = LoketLight(loket, config.lights, pin_factory=pin_factory)

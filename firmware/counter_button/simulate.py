@@ -59,11 +59,7 @@ class Simulator:
         self.node = node
         self.pull_up = node.config.buttons.pull_up
         self.bounce_s = node.config.buttons.bounce_ms / 1000
-        self.holds = {
-            "call": node.config.buttons.call_hold_s,
-            "skip": node.config.buttons.skip_hold_s,
-            "recall": node.config.buttons.recall_hold_s,
-        }
+        self.holds = node.config.buttons.holds()
 
     def pin(self, counter: int, action: Action) -> MockPin:
         buttons = self.node.buttons.get(counter)
