@@ -1,0 +1,103 @@
+"""The loket and admin web (Flask): registration workflow, master data, dashboard, public ticket page.
+
+>>> # doctest: +SKIP
+>>> app = create_app(hub)            # a running hub.app.Hub, or WebServices
+>>> app.test_client().get("/login").status_code
+200
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.wrappers import Response
+
+from hub.web.context import WebServices, services_from_hub
+
+logger = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def create_app(hub_or_services: Any, config: dict[str, Any] | None = None) -> Flask:
+    """The web application for a running hub (or a :class:`WebServices` built by hand in tests)."""
+    services = (
+        hub_or_services if isinstance(hub_or_services, WebServices) else services_from_hub(hub_or_services)
+    )
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secrets.token_hex(32),
+        IDLE_TIMEOUT=timedelta(minutes=30),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="antrean_session",
+        MAX_CONTENT_LENGTH=24 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        SITE_NAME=services.site_name,
+    )
+    if config:
+        app.config.update(config)
+    app.extensions["antrean"] = services
+
+    from hub.web import admin, auth, loket, main, patients, public
+    from hub.web.auth import IpThrottle, load_user
+    from hub.web.db import close_db, release
+    from hub.web.templating import install
+
+    app.extensions["antrean_throttle"] = IpThrottle()
+    CSRFProtect(app)
+    install(app)
+    for blueprint in (auth.bp, main.bp, loket.bp, patients.bp, admin.bp, public.bp):
+        app.register_blueprint(blueprint)
+
+    @app.before_request
+    def _user() -> None:
+        load_user()
+        release()
+
+    app.teardown_appcontext(close_db)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if g.get("user") is not None or request.path.startswith("/t/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError) -> tuple[str, int]:
+        logger.warning("CSRF check failed on %s", request.path)
+        return render_template(
+            "error.html",
+            code=400,
+            message="Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.",
+        ), 400
+
+    @app.errorhandler(403)
+    def _forbidden(_error: Exception) -> tuple[str, int]:
+        return render_template(
+            "error.html", code=403, message="Anda tidak memiliki akses ke halaman ini."
+        ), 403
+
+    @app.errorhandler(404)
+    def _missing(_error: Exception) -> tuple[str, int]:
+        return render_template("error.html", code=404, message="Halaman tidak ditemukan."), 404
+
+    @app.errorhandler(413)
+    def _too_large(_error: Exception) -> tuple[str, int]:
+        return render_template("error.html", code=413, message="Berkas terlalu besar."), 413
+
+    return app

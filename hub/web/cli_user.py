@@ -1,0 +1,74 @@
+"""``antrean user add --config FILE --username U --role admin|receptionist --password P``: web accounts."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from antrean.config import ConfigError, load_config
+from hub.config import HubConfig
+from hub.db.database import open_database
+from hub.db.models import User
+from hub.web.passwords import hash_password, password_problems
+
+ROLE_CHOICES = ("admin", "receptionist")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="antrean user", description="Manage web accounts.")
+    sub = p.add_subparsers(dest="command", required=True)
+    add = sub.add_parser("add", help="create an account (or reset its password with --update)")
+    add.add_argument("--config", help="hub TOML config file")
+    add.add_argument("--username", required=True)
+    add.add_argument("--role", choices=ROLE_CHOICES, required=True)
+    add.add_argument("--password", help="password (asked for when omitted)")
+    add.add_argument("--name", help="display name (default: the username)")
+    add.add_argument("--counter", type=int, help="the loket this user usually serves")
+    add.add_argument("--update", action="store_true", help="update an existing account instead of refusing")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        config = load_config(HubConfig, args.config)
+    except ConfigError as error:
+        sys.stderr.write(f"antrean user: {error}\n")
+        return 2
+    password = args.password if args.password is not None else getpass.getpass("Password: ")
+    problems = password_problems(password)
+    if problems:
+        sys.stderr.write("antrean user: weak password: " + "; ".join(problems) + "\n")
+        return 2
+    username = args.username.strip().lower()
+    engine, sessions = open_database(config)
+    try:
+        with sessions.begin() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is not None and not args.update:
+                sys.stderr.write(f"antrean user: {username} already exists (use --update)\n")
+                return 1
+            if user is None:
+                user = User(
+                    username=username,
+                    name=args.name or username,
+                    role=args.role,
+                    password_hash=hash_password(password),
+                    counter_number=args.counter,
+                )
+                session.add(user)
+            else:
+                user.role, user.password_hash = args.role, hash_password(password)
+                user.failed_logins, user.locked_until, user.is_active = 0, None, True
+                if args.name:
+                    user.name = args.name
+                if args.counter is not None:
+                    user.counter_number = args.counter
+    finally:
+        engine.dispose()
+    sys.stdout.write(f"account {username} ({args.role}) saved\n")
+    return 0

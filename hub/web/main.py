@@ -1,0 +1,56 @@
+"""Home, the live-update stream and the dashboard (admin: full; petugas loket: view)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, redirect, render_template, stream_with_context, url_for
+
+from hub.web.auth import login_required, passive
+from hub.web.bridge import outbox_summary
+from hub.web.dashboard import day_figures
+from hub.web.db import db, services, today
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def home() -> Any:
+    user = g.get("user")
+    if user is None:
+        return redirect(url_for("auth.login"))
+    if user.role == "admin":
+        return redirect(url_for("main.dashboard"))
+    return redirect(url_for("loket.choose"))
+
+
+@bp.route("/events")
+@passive
+def events() -> Response:
+    """Server-sent events: ``change`` whenever the queue changed. Carries no data, so the public ticket
+    page may listen too; pages then fetch their own fragments."""
+    stream = services().notifier.stream()
+    response = Response(stream_with_context(stream), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _figures() -> Any:
+    summary = outbox_summary()
+    return day_figures(db(), today(), summary), summary
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard() -> str:
+    figures, summary = _figures()
+    return render_template("dashboard.html", f=figures, outbox=summary)
+
+
+@bp.route("/dashboard/panel")
+@login_required
+@passive
+def dashboard_panel() -> str:
+    figures, summary = _figures()
+    return render_template("_dashboard_panel.html", f=figures, outbox=summary)

@@ -1,0 +1,65 @@
+"""Patient documents (KTP, KK, BPJS card, KIA): type checked by content, size-limited, stored under
+data_dir/uploads (never under the web root) with random names."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DOCUMENT_TYPES = {"ktp": "KTP", "kk": "KK", "bpjs_card": "Kartu BPJS", "kia": "KIA"}
+MAX_BYTES = 5 * 1024 * 1024
+_SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"%PDF-", "application/pdf", "pdf"),
+)
+
+
+class UploadError(ValueError):
+    """Why a file was refused, in Indonesian."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    relative_path: str
+    content_type: str
+    size: int
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) from a file's first bytes, for JPEG, PNG and PDF only."""
+    for magic, content_type, extension in _SIGNATURES:
+        if head.startswith(magic):
+            return content_type, extension
+    return None
+
+
+def store(data_dir: Path, patient_id: int, content: bytes) -> Stored:
+    if not content:
+        raise UploadError("Berkas kosong.")
+    if len(content) > MAX_BYTES:
+        raise UploadError(f"Ukuran berkas maksimal {MAX_BYTES // (1024 * 1024)} MB.")
+    kind = sniff(content[:16])
+    if kind is None:
+        raise UploadError("Jenis berkas tidak diizinkan: hanya JPG, PNG atau PDF.")
+    content_type, extension = kind
+    relative = Path(str(patient_id)) / f"{secrets.token_hex(16)}.{extension}"
+    target = uploads_root(data_dir) / relative
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+    target.write_bytes(content)
+    target.chmod(0o640)
+    return Stored(relative.as_posix(), content_type, len(content))
+
+
+def uploads_root(data_dir: Path) -> Path:
+    return data_dir / "uploads"
+
+
+def resolve(data_dir: Path, relative_path: str) -> Path:
+    """The stored file for a database path, refusing anything outside the uploads directory."""
+    root = uploads_root(data_dir).resolve()
+    target = (root / relative_path).resolve()
+    if root not in target.parents:
+        raise UploadError("Lokasi berkas tidak valid.")
+    return target
