@@ -136,7 +136,8 @@ class CounterConfig(NodeConfig):
     buttons: ButtonsConfig = Field(ButtonsConfig(), description="Button wiring and timing")
     lights: LightsConfig = Field(LightsConfig(), description="LED and buzzer wiring")
     lokets: list[LoketConfig] = Field(
-        default_factory=lambda: [LoketConfig(counter=1, **DEFAULT_SLOTS[0])],
+        # plain dicts, validated like a config file's tables, so docs/configuration.md shows plain values
+        default_factory=lambda: quick_lokets([1]),  # type: ignore[arg-type]
         min_length=1,
         description="The lokets this node serves: one [[lokets]] table each (default: loket 1, slot-1 pins)",
     )
