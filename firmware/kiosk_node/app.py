@@ -11,7 +11,6 @@ pygame event, so the flow is only ever touched by one thread.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import threading
@@ -37,8 +36,10 @@ from protocol.topics import Topics
 
 logger = logging.getLogger(__name__)
 
-WAKE = pygame.USEREVENT + 1
-TICK_MS = 200  # the loop wakes at least this often to run timers; touches and messages wake it at once
+TICK_MS = 200  # the loop runs the timers at least this often
+# SDL cannot sleep until input arrives on every video driver (KMS/DRM and dummy poll), so the loop sleeps on
+# its own: touches are picked up within POLL_S, messages from other threads wake it at once.
+POLL_S = 0.02
 
 PrintListener = Callable[[Ticket, PrinterState, bool], None]
 
@@ -79,6 +80,7 @@ class KioskApp:
             offline=self._status("offline"),
         )
         self._inbox: queue.SimpleQueue[Callable[[], list[Effect]]] = queue.SimpleQueue()
+        self._wake = threading.Event()
         self._print_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")
         self._poll_stop = threading.Event()
         self._poller: threading.Thread | None = None
@@ -110,10 +112,7 @@ class KioskApp:
     def _post(self, job: Callable[[], list[Effect]]) -> None:
         """Run ``job`` on the UI thread (from any thread) and wake the loop."""
         self._inbox.put(job)
-        if pygame.display.get_init():
-            # queue full or video shut down: the next tick picks the job up
-            with contextlib.suppress(pygame.error):
-                pygame.event.post(pygame.event.Event(WAKE))
+        self._wake.set()
 
     def _on_services(self, _topic: str, payload: bytes) -> None:
         try:
@@ -215,9 +214,7 @@ class KioskApp:
         if screen.hide_cursor and full:
             pygame.mouse.set_visible(False)
         pygame.event.set_blocked(None)
-        pygame.event.set_allowed(
-            [pygame.QUIT, pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN, WAKE]
-        )
+        pygame.event.set_allowed([pygame.QUIT, pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN])
         self.link.start()
         self._poller = threading.Thread(target=self._poll_printer, name="kiosk-printer-poll", daemon=True)
         self._poller.start()
@@ -242,7 +239,7 @@ class KioskApp:
 
     def step(self, timeout_ms: int = TICK_MS) -> None:
         """Wait for one touch, message or tick, handle everything pending, redraw if something changed."""
-        events = [pygame.event.wait(timeout_ms), *pygame.event.get()]
+        events = self._wait(timeout_ms / 1000)
         for event in events:
             self._handle_event(event)
         while True:
@@ -253,6 +250,18 @@ class KioskApp:
             self._apply(job())
         self._apply(self.flow.tick(self.clock()))
         self.redraw()
+
+    def _wait(self, timeout: float) -> list[pygame.event.Event]:
+        """Input events, as soon as there are some or a message arrived, or after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            events = pygame.event.get()
+            remaining = deadline - time.monotonic()
+            if events or not self._inbox.empty() or remaining <= 0:
+                self._wake.clear()
+                return events
+            if self._wake.wait(min(POLL_S, remaining)):
+                self._wake.clear()
 
     def _handle_event(self, event: pygame.event.Event) -> None:
         if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE):
