@@ -84,8 +84,8 @@ def _error_detail(envelope: Envelope, data: Any) -> str:
     parts = [envelope.message] if envelope.message else []
     items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
     for item in items:
-        if isinstance(item, dict) and item.get("message"):
-            parts.append(f"{item.get('field', '')}: {item['message']}".lstrip(": "))
+        if isinstance(item, dict) and item.get("message") and item["message"] not in parts:
+            parts.append(str(item["message"]))
     return "; ".join(parts)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,7 @@ class BpjsBridge:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._providers: dict[str, str] = {}  # card -> kdProviderPst seen in a membership check
 
     # -- settings -------------------------------------------------------------------------------------
 
@@ -175,6 +177,9 @@ class BpjsBridge:
             )
         except PcareError as error:
             return ParticipantResult(False, None, error.code, error.message)
+        if participant.kd_provider:
+            with self._lock:
+                self._providers[participant.no_kartu] = participant.kd_provider
         if not participant.aktif:
             reason = f" Keterangan BPJS: {participant.ket_aktif}." if participant.ket_aktif else ""
             return ParticipantResult(False, participant, "inactive", MESSAGES["inactive"] + reason)
@@ -233,7 +238,7 @@ class BpjsBridge:
             item = outbox.find_pending(session, reg.id, "pendaftaran")
             if item is None:
                 visit = VisitRequest(
-                    kd_provider_peserta=client.settings.provider_code,
+                    kd_provider_peserta=self._providers.get(card, ""),
                     tgl_daftar=reg.registration_date,
                     no_kartu=card,
                     kd_poli=kd_poli.strip(),
@@ -270,6 +275,14 @@ class BpjsBridge:
                 return existing
         return None
 
+    def _participant_provider(self, client: PcareClient, visit: VisitRequest, context: CallContext) -> str:
+        """``kdProviderPeserta``: the participant's own FKTP, looked up when no check preceded the
+        registration; an inactive participant is refused before anything is sent."""
+        participant = client.participant_by_card(visit.no_kartu, context=context)
+        if not participant.aktif:
+            raise PcareError("inactive", participant.ket_aktif)
+        return participant.kd_provider or client.settings.provider_code
+
     def _send_registration(self, client: PcareClient, item_id: int) -> BridgeResult:
         """One attempt of a claimed ``pendaftaran`` item."""
         with self.sessions() as session:
@@ -282,6 +295,8 @@ class BpjsBridge:
         context = CallContext(payload.get("patient_id"), registration_id, payload.get("user_id"))
         adopted = False
         try:
+            if not visit.kd_provider_peserta:
+                visit = replace(visit, kd_provider_peserta=self._participant_provider(client, visit, context))
             existing = self._find_existing(client, visit, context) if attempts > 1 else None
             if existing is not None:
                 number, adopted = existing.no_urut, True

@@ -419,15 +419,23 @@ class SimulatorServer:
 
     def start(self) -> SimulatorServer:
         self.state.release.clear()
-        self._thread = threading.Thread(target=self._server.serve_forever, name="pcare-sim", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="pcare-sim", daemon=True
+        )
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
+        """Serve in the calling thread (``antrean bpjs sim``) until interrupted."""
         self._server.serve_forever()
 
-    def stop(self) -> None:
+    def close(self) -> None:
         self.state.release.set()  # wake requests held by timeout/drop faults
+        self._server.server_close()
+
+    def stop(self) -> None:
+        """Stop the background server started by :meth:`start`."""
+        self.state.release.set()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:

@@ -1,0 +1,152 @@
+"""Fixtures: a real PCare simulator on a socket, a migrated database, and a bridge wired to both."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.bpjs.secretbox import SecretBox
+from hub.bpjs.service import BpjsBridge
+from hub.bpjs.settings import PcareSettings
+from hub.bpjs.simulator import SimCredentials, SimState, SimulatorServer
+from hub.config import BpjsSettings
+from hub.db.base import make_engine, make_session_factory
+from hub.db.migrate import upgrade
+from hub.db.models import Patient, Registration
+
+CREDS = SimCredentials("1234", "s3cret-pwd", "uk-abcdef", "pkm_gladak", "P@ssw0rd!")
+JAKARTA = ZoneInfo("Asia/Jakarta")
+ACTIVE = "0001234567890"
+INACTIVE = "0002345678901"
+ASTRAL = "0004567890123"
+NON_ASCII = "0003456789012"
+TIMEOUT_S = 0.4  # short timeouts keep the fault tests quick
+
+
+@pytest.fixture
+def sim() -> Iterator[SimulatorServer]:
+    server = SimulatorServer(SimState(CREDS)).start()
+    yield server
+    server.stop()
+
+
+def pcare_settings(base_url: str, **changes: Any) -> PcareSettings:
+    values: dict[str, Any] = {
+        "base_url": base_url,
+        "cons_id": CREDS.cons_id,
+        "secret": CREDS.secret,
+        "user_key": CREDS.user_key,
+        "username": CREDS.username,
+        "password": CREDS.password,
+        "provider_code": "0901R001",
+        "connect_timeout_s": TIMEOUT_S,
+        "read_timeout_s": TIMEOUT_S,
+        "read_retries": 1,
+    }
+    values.update(changes)
+    return PcareSettings(**values)
+
+
+def bpjs_config(base_url: str, **changes: Any) -> BpjsSettings:
+    values: dict[str, Any] = {
+        "base_url": base_url,
+        "cons_id": CREDS.cons_id,
+        "secret": CREDS.secret,
+        "user_key": CREDS.user_key,
+        "username": CREDS.username,
+        "password": CREDS.password,
+        "provider_code": "0901R001",
+        "connect_timeout_s": TIMEOUT_S,
+        "read_timeout_s": TIMEOUT_S,
+        "read_retries": 1,
+        "breaker_failures": 3,
+        "breaker_reset_s": 3600,
+    }
+    values.update(changes)
+    return BpjsSettings(**values)
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+class Clock:
+    """The bridge's clock, moved by hand so outbox back-off is tested without waiting."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@dataclass
+class BridgeKit:
+    bridge: BpjsBridge
+    sim: SimulatorServer
+    sessions: sessionmaker[Session]
+    clock: Clock
+
+    @property
+    def stats(self) -> Any:
+        return self.sim.state.stats
+
+
+@pytest.fixture
+def make_bridge(
+    sim: SimulatorServer, sessions: sessionmaker[Session], clock: Clock
+) -> Iterator[Callable[..., BridgeKit]]:
+    bridges: list[BpjsBridge] = []
+
+    def build(**config_changes: Any) -> BridgeKit:
+        config = bpjs_config(sim.url, **config_changes)
+        bridge = BpjsBridge(sessions, config, tz=JAKARTA, box=SecretBox(bytes(range(32))), clock=clock)
+        bridges.append(bridge)
+        return BridgeKit(bridge, sim, sessions, clock)
+
+    yield build
+    for bridge in bridges:
+        bridge.stop()
+
+
+_serial = [0]
+
+
+def add_registration(sessions: sessionmaker[Session], card: str | None = ACTIVE, name: str = "Budi") -> int:
+    """A patient and today's loket registration; returns the registration id."""
+    _serial[0] += 1
+    n = _serial[0]
+    today = datetime.now(JAKARTA).date()
+    with sessions.begin() as session:
+        patient = Patient(medical_record=f"RM{n:06d}", name=name, bpjs_number=card)
+        session.add(patient)
+        session.flush()
+        reg = Registration(
+            registration_number=f"REG-{today:%Y%m%d}-{n:04d}",
+            patient_id=patient.id,
+            registration_date=today,
+            registration_time=time(8, 0),
+            patient_type="lama",
+            payment_type="bpjs",
+        )
+        session.add(reg)
+        session.flush()
+        return reg.id
