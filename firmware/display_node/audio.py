@@ -43,23 +43,33 @@ class MixerSink:
             logger.info("audio device runs at %d Hz; clips are resampled", frequency)
             self.rate = frequency
         self.first_sample_at: float | None = None
+        self._playing = threading.Lock()
+        self._closing = threading.Event()
 
     def play(self, clip: Clip, label: str) -> None:
         clip = clip.resampled(self.rate)
         pcm = clip.pcm
         if self._channels == 2:
             pcm = b"".join(pcm[i : i + 2] * 2 for i in range(0, len(pcm), 2))
-        sound = self._pygame.mixer.Sound(buffer=pcm)
-        sound.set_volume(self.volume)
-        channel = sound.play()
-        self.first_sample_at = time.monotonic()
-        logger.debug("playing %s (%.2f s)", label, clip.duration)
-        deadline = time.monotonic() + clip.duration + 2.0
-        while channel is not None and channel.get_busy() and time.monotonic() < deadline:
-            time.sleep(0.01)
+        with self._playing:
+            if self._closing.is_set():
+                return
+            sound = self._pygame.mixer.Sound(buffer=pcm)
+            sound.set_volume(self.volume)
+            channel = sound.play()
+            self.first_sample_at = time.monotonic()
+            logger.debug("playing %s (%.2f s)", label, clip.duration)
+            deadline = time.monotonic() + clip.duration + 2.0
+            while channel is not None and channel.get_busy() and time.monotonic() < deadline:
+                if self._closing.wait(0.01):
+                    channel.stop()
+                    break
 
     def close(self) -> None:
-        self._pygame.mixer.quit()
+        """Cut any clip short and release the device (safe while another thread is playing)."""
+        self._closing.set()
+        with self._playing:
+            self._pygame.mixer.quit()
 
 
 @dataclass(frozen=True)

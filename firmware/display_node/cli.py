@@ -193,6 +193,9 @@ def run_main(argv: Sequence[str]) -> int:
         return 1
     if args.check_config:
         sys.stdout.write(f"configuration OK: display node {config.node_id} on site {config.site}\n")
+        model = config.voice.piper_model
+        if config.voice.enabled and model is not None and not model.is_file():
+            sys.stdout.write(f"warning: piper model {model} not found; calls will use espeak-ng\n")
         return 0
     setup_logging(config.log_level)
     headless = args.demo and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
@@ -229,6 +232,9 @@ def run_main(argv: Sequence[str]) -> int:
         node.run(stop, screen=screen, snapshot=args.snapshot)
     finally:
         node.stop()
+        close = getattr(sink, "close", None)
+        if close is not None:
+            close()
         pygame.quit()
     return 0
 

@@ -177,7 +177,7 @@ class DisplayNode:
 
     def stop(self) -> None:
         self.link.stop()
-        self.announcer.stop()
+        self.announcer.stop(timeout=1.0)  # a call still playing is cut short: the process is ending
         if self.cache is not None:
             self.cache.close()
 
