@@ -48,7 +48,7 @@ def create_app(hub_or_services: Any, config: dict[str, Any] | None = None) -> Fl
         app.config.update(config)
     app.extensions["antrean"] = services
 
-    from hub.web import admin, auth, loket, main, patients, public
+    from hub.web import admin, auth, loket, main, patients, public, registration
     from hub.web.auth import IpThrottle, load_user
     from hub.web.db import close_db, release
     from hub.web.templating import install
@@ -56,7 +56,7 @@ def create_app(hub_or_services: Any, config: dict[str, Any] | None = None) -> Fl
     app.extensions["antrean_throttle"] = IpThrottle()
     CSRFProtect(app)
     install(app)
-    for blueprint in (auth.bp, main.bp, loket.bp, patients.bp, admin.bp, public.bp):
+    for blueprint in (auth.bp, main.bp, loket.bp, registration.bp, patients.bp, admin.bp, public.bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

@@ -27,7 +27,6 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from hub.db.base import utcnow
 from hub.db.models import User
 from hub.web.audit import record
 from hub.web.db import db, services
@@ -156,7 +155,7 @@ def login() -> Any:
             return render_template("login.html", errors=errors, username=username), 429
         session_db = db()
         user = session_db.scalar(select(User).where(User.username == username)) if username else None
-        now = utcnow()
+        now = services().clock()
         if user is not None and user.locked_until is not None and user.locked_until > now:
             local = services().local(user.locked_until)
             errors["form"] = (

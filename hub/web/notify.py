@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 
 logger = logging.getLogger(__name__)
@@ -50,11 +51,9 @@ class Notifier:
             return
         try:
             yield f"retry: 2000\nevent: change\ndata: {version}\n\n"
-            waited = 0.0
-            while waited < duration:
-                step = min(KEEPALIVE_S, duration - waited)
-                new = self.wait(version, step)
-                waited += step
+            deadline = time.monotonic() + duration
+            while (left := deadline - time.monotonic()) > 0:
+                new = self.wait(version, min(KEEPALIVE_S, left))
                 if new != version:
                     version = new
                     yield f"event: change\ndata: {version}\n\n"

@@ -8,6 +8,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 
 
+def set_cost(time_cost: int, memory_kib: int) -> None:
+    """Change the hashing cost (tests lower it; production keeps argon2-cffi's RFC 9106 defaults)."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+
+
 def password_problems(password: str) -> list[str]:
     """What is wrong with ``password``, in Indonesian; empty when it is acceptable."""
     problems = []

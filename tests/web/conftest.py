@@ -23,9 +23,10 @@ from hub.db.seed import seed
 from hub.dispatch.service import Dispatcher, Outcome
 from hub.web import create_app
 from hub.web.context import WebServices
-from hub.web.passwords import hash_password
+from hub.web.passwords import hash_password, set_cost
 
 PASSWORD = "Rahasia#2026"
+set_cost(time_cost=1, memory_kib=1024)  # fast hashing for tests; the algorithm stays argon2id
 OPEN_ALL_DAY = QueueSettings(operating_start="00:00", operating_end="00:00", reset_time="00:00")
 _META = re.compile(r'name="csrf-token" content="([^"]+)"')
 

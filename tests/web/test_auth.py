@@ -1,0 +1,146 @@
+"""Login, lockout, throttling, idle timeout, CSRF, security headers, audit of account actions."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from hub.db.models import User
+from hub.web.context import WebServices
+from hub.web.passwords import hash_password
+from tests.web.conftest import PASSWORD, Web, audit_actions, last_audit
+
+
+def test_login_and_logout_are_audited(web: Web, services: WebServices) -> None:
+    response = web.login("siti")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert web.get("/").headers["Location"].endswith("/loket/")
+    row = last_audit(services, "login")
+    assert row.username == "siti" and row.ip_address == "127.0.0.1" and row.user_agent
+    assert web.post("/logout").status_code == 302
+    assert "logout" in audit_actions(services)
+    assert web.get("/dashboard").status_code == 302  # logged out
+
+
+def test_logout_needs_post(staff: Web) -> None:
+    assert staff.get("/logout").status_code == 405
+
+
+def test_wrong_password_is_refused_and_audited(web: Web, services: WebServices) -> None:
+    response = web.login("siti", "Salah#1234")
+    assert response.status_code == 401
+    assert "Username atau kata sandi salah." in response.get_data(as_text=True)
+    assert last_audit(services, "login_failed").username == "siti"
+    unknown = web.login("nobody", "Salah#1234")
+    assert unknown.status_code == 401  # same answer: no account enumeration
+    assert "Username atau kata sandi salah." in unknown.get_data(as_text=True)
+
+
+def test_lockout_after_five_failures_then_admin_unlocks(app: Flask, services: WebServices) -> None:
+    web = Web(app.test_client())
+    for _ in range(5):
+        assert web.login("siti", "Salah#1234").status_code == 401
+    locked = web.login("siti")  # even the right password
+    assert locked.status_code == 403
+    assert "Akun dikunci sementara" in locked.get_data(as_text=True)
+    assert "account_locked" in audit_actions(services)
+    admin = Web(app.test_client())
+    assert admin.login("admin").status_code == 302
+    assert "Terkunci" in admin.get("/admin/pengguna").get_data(as_text=True)
+    with services.sessions() as session:
+        uid = session.scalar(select(User.id).where(User.username == "siti"))
+    assert admin.post(f"/admin/pengguna/{uid}/buka").status_code == 302
+    assert web.login("siti").status_code == 302
+    assert "user_unlock" in audit_actions(services)
+
+
+def test_lock_expires_with_time(web: Web, services: WebServices, clock) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        web.login("siti", "Salah#1234")
+    assert web.login("siti").status_code == 403
+    clock.now += timedelta(minutes=14)
+    assert web.login("siti").status_code == 403
+    clock.now += timedelta(minutes=2)
+    assert web.login("siti").status_code == 302
+
+
+def test_address_throttling(app: Flask) -> None:
+    app.extensions["antrean_throttle"].limit = 3
+    web = Web(app.test_client())
+    for name in ("a", "b", "c"):
+        web.login(name, "Salah#1234")
+    response = web.login("siti")
+    assert response.status_code == 429
+    assert "Terlalu banyak percobaan" in response.get_data(as_text=True)
+
+
+def test_idle_timeout_after_30_minutes(staff: Web) -> None:
+    assert staff.get("/dashboard").status_code == 200
+    with staff.client.session_transaction() as session:
+        session["seen"] = time.time() - 29 * 60
+    assert staff.get("/dashboard").status_code == 200  # activity renews the timer
+    with staff.client.session_transaction() as session:
+        session["seen"] = time.time() - 31 * 60
+    response = staff.get("/dashboard")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    page = staff.get("/login").get_data(as_text=True)
+    assert "Sesi Anda berakhir" in page or staff.get("/dashboard").status_code == 302
+
+
+def test_live_fragments_do_not_keep_a_session_alive(staff: Web) -> None:
+    with staff.client.session_transaction() as session:
+        session["seen"] = seen = time.time() - 10 * 60
+    assert staff.get("/loket/1/antrean").status_code == 200
+    with staff.client.session_transaction() as session:
+        assert session["seen"] == seen
+
+
+def test_password_change_ends_other_sessions(staff: Web, services: WebServices) -> None:
+    with services.sessions.begin() as session:
+        user = session.scalar(select(User).where(User.username == "siti"))
+        assert user is not None
+        user.password_hash = hash_password("Baru#20261")
+    assert staff.get("/dashboard").status_code == 302
+
+
+def test_deactivated_user_is_logged_out(staff: Web, services: WebServices) -> None:
+    with services.sessions.begin() as session:
+        user = session.scalar(select(User).where(User.username == "siti"))
+        assert user is not None
+        user.is_active = False
+    assert staff.get("/dashboard").status_code == 302
+    assert Web(staff.client).login("siti").status_code == 401
+
+
+def test_csrf_is_required_on_every_form(staff: Web, web: Web) -> None:
+    refused = staff.client.post("/loket/1/aksi/call", data={"request_id": "r1"})
+    assert refused.status_code == 400
+    assert "Formulir kedaluwarsa" in refused.get_data(as_text=True)
+    assert web.client.post("/login", data={"username": "siti", "password": PASSWORD}).status_code == 400
+    bad = staff.client.post("/pasien/baru", data={"csrf_token": "forged"})
+    assert bad.status_code == 400
+    header = staff.client.post("/loket/1/aksi/call", headers={"X-CSRFToken": staff.token()})
+    assert header.status_code in (200, 302, 409)  # the header works for fetch()
+
+
+def test_security_headers(staff: Web, web: Web) -> None:
+    for response in (staff.get("/dashboard"), web.get("/login")):
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert staff.get("/dashboard").headers["Cache-Control"] == "no-store"
+    cookie = staff.client.get_cookie("antrean_session")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_open_redirect_refused(web: Web) -> None:
+    response = web.post("/login?next=//evil.example/x", {"username": "siti", "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+    web.post("/logout")
+    response = web.post("/login?next=/admin/audit", {"username": "admin", "password": PASSWORD})
+    assert response.headers["Location"] == "/admin/audit"
