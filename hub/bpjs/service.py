@@ -94,7 +94,9 @@ class BpjsBridge:
         self.tz = tz or ZoneInfo("Asia/Jakarta")
         self.box = box
         self._clock = clock
-        self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_reset_s)
+        self.breaker = CircuitBreaker(
+            config.breaker_failures, config.breaker_reset_s, clock=lambda: self._clock().timestamp()
+        )
         self.audit = AuditLog(sessions)
         self._lock = threading.Lock()
         self._client: PcareClient | None = None
