@@ -41,6 +41,7 @@ def create_app(hub_or_services: Any, config: dict[str, Any] | None = None) -> Fl
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="antrean_session",
         MAX_CONTENT_LENGTH=24 * 1024 * 1024,
+        UPLOAD_MAX_BYTES=5 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
         SITE_NAME=services.site_name,
     )

@@ -6,7 +6,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
@@ -43,14 +54,21 @@ def _uploaded_files() -> list[tuple[str, FileStorage]]:
     return files
 
 
+def _limit() -> int:
+    return int(current_app.config["UPLOAD_MAX_BYTES"])
+
+
 def _read(storage: FileStorage) -> bytes:
-    return storage.stream.read(uploads.MAX_BYTES + 1)
+    try:
+        return storage.stream.read(_limit() + 1)
+    finally:
+        storage.close()
 
 
 def save_documents(patient: Patient, files: list[tuple[str, bytes, str]]) -> None:
     session = db()
     for kind, content, filename in files:
-        stored = uploads.store(services().data_dir, patient.id, content)
+        stored = uploads.store(services().data_dir, patient.id, content, _limit())
         document = PatientDocument(
             patient_id=patient.id,
             document_type=kind,
@@ -76,12 +94,7 @@ def _checked_files(errors: dict[str, str]) -> list[tuple[str, bytes, str]]:
     for kind, storage in _uploaded_files():
         content = _read(storage)
         try:
-            if len(content) > uploads.MAX_BYTES:
-                raise uploads.UploadError(f"Ukuran berkas maksimal {uploads.MAX_BYTES // (1024 * 1024)} MB.")
-            if not content:
-                raise uploads.UploadError("Berkas kosong.")
-            if uploads.sniff(content[:16]) is None:
-                raise uploads.UploadError("Jenis berkas tidak diizinkan: hanya JPG, PNG atau PDF.")
+            uploads.check(content, _limit())
         except uploads.UploadError as error:
             errors[f"doc_{kind}"] = str(error)
             continue

@@ -35,15 +35,24 @@ def sniff(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def store(data_dir: Path, patient_id: int, content: bytes) -> Stored:
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
+def check(content: bytes, max_bytes: int = MAX_BYTES) -> tuple[str, str]:
+    """(content type, extension) of an acceptable upload; raises :class:`UploadError` otherwise."""
     if not content:
         raise UploadError("Berkas kosong.")
-    if len(content) > MAX_BYTES:
-        raise UploadError(f"Ukuran berkas maksimal {MAX_BYTES // (1024 * 1024)} MB.")
+    if len(content) > max_bytes:
+        raise UploadError(f"Ukuran berkas maksimal {_size(max_bytes)}.")
     kind = sniff(content[:16])
     if kind is None:
         raise UploadError("Jenis berkas tidak diizinkan: hanya JPG, PNG atau PDF.")
-    content_type, extension = kind
+    return kind
+
+
+def store(data_dir: Path, patient_id: int, content: bytes, max_bytes: int = MAX_BYTES) -> Stored:
+    content_type, extension = check(content, max_bytes)
     relative = Path(str(patient_id)) / f"{secrets.token_hex(16)}.{extension}"
     target = uploads_root(data_dir) / relative
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o750)

@@ -158,7 +158,7 @@ def patient_form(**overrides: str) -> dict[str, str]:
         "occupation": "IRT",
         "allergy": "",
         "patient_type": "bpjs",
-        "bpjs_number": "0001234567890",
+        "bpjs_number": "0009876543210",
     }
     values.update(overrides)
     return values
