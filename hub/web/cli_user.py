@@ -13,6 +13,7 @@ from antrean.config import ConfigError, load_config
 from hub.config import HubConfig
 from hub.db.database import open_database
 from hub.db.models import User
+from hub.web.audit import record
 from hub.web.passwords import hash_password, password_problems
 
 ROLE_CHOICES = ("admin", "receptionist")
@@ -61,6 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     counter_number=args.counter,
                 )
                 session.add(user)
+                session.flush()
+                record(
+                    session,
+                    "user_create",
+                    table="users",
+                    record_id=user.id,
+                    username="cli",
+                    new_values={"username": username, "role": args.role, "source": "cli"},
+                )
             else:
                 user.role, user.password_hash = args.role, hash_password(password)
                 user.failed_logins, user.locked_until, user.is_active = 0, None, True
@@ -68,6 +78,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     user.name = args.name
                 if args.counter is not None:
                     user.counter_number = args.counter
+                record(
+                    session,
+                    "user_update",
+                    table="users",
+                    record_id=user.id,
+                    username="cli",
+                    new_values={"role": args.role, "password": "(diubah)", "source": "cli"},
+                )
     finally:
         engine.dispose()
     sys.stdout.write(f"account {username} ({args.role}) saved\n")
