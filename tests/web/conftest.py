@@ -162,3 +162,22 @@ def patient_form(**overrides: str) -> dict[str, str]:
     }
     values.update(overrides)
     return values
+
+
+@pytest.fixture
+def pcare_sim() -> Iterator[Any]:
+    """The PCare simulator on a socket."""
+    from hub.bpjs.simulator import SimState, SimulatorServer
+    from tests.web.live import CREDS
+
+    server = SimulatorServer(SimState(CREDS)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_hub(hub_runner: Any, pcare_sim: Any) -> Any:
+    """A real hub process with the web on a free port and the BPJS bridge on the simulator."""
+    from tests.web.live import start_live_hub
+
+    return start_live_hub(hub_runner, pcare_sim)
