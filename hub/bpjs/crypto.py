@@ -16,6 +16,7 @@ import base64
 import binascii
 import hashlib
 
+import lzstring
 from Crypto.Cipher import AES
 from Crypto.Util.Padding import pad, unpad
 from lzstring import LZString
@@ -53,10 +54,17 @@ def lz_compress(text: str) -> str:
     return result
 
 
+_URI_VALUES = {char: value for value, char in enumerate(lzstring.keyStrUriSafe)}
+
+
 def lz_decompress(compressed: str) -> str:
-    """LZ-String ``decompressFromEncodedURIComponent``; raises :class:`DecryptError` on bad input."""
+    """LZ-String ``decompressFromEncodedURIComponent``; raises :class:`DecryptError` on bad input.
+
+    Calls the package's decoder with a precomputed alphabet table: its public wrapper rebuilds the table
+    for every character, which makes decryption three times slower (see docs/benchmarks.md)."""
+    text = compressed.replace(" ", "+")
     try:
-        units = LZString.decompressFromEncodedURIComponent(compressed)
+        units = lzstring._decompress(len(text), 32, lambda index: _URI_VALUES[text[index]])
     except (KeyError, IndexError, TypeError, ValueError) as error:
         raise DecryptError("LZ-String decompression failed") from error
     if not units:
