@@ -192,11 +192,14 @@ class KioskApp:
         self._post(lambda: self.flow.printed(job.request_id, state, ok, self.clock()))
 
     def _poll_printer(self) -> None:
-        while not self._poll_stop.wait(self.config.printer.status_interval_s):
+        """Check the printer at start, then every ``status_interval_s``: the hub sees paper-out early."""
+        while True:
             try:
                 self.printer.check()
             except Exception:
                 logger.exception("printer status check failed")
+            if self._poll_stop.wait(self.config.printer.status_interval_s):
+                return
 
     # -- lifecycle ------------------------------------------------------------------------------
 

@@ -248,7 +248,8 @@ def report(latencies: list[float], idle: dict[str, float], takes: int, idle_s: f
             "",
             f"`antrean bench kiosk` on {platform.machine()}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}: embedded broker, the real hub (SQLite), the kiosk UI"
-            " headless (SDL dummy), a network printer simulator on 127.0.0.1 answering status requests.",
+            " headless (SDL dummy), a network printer simulator on 127.0.0.1 answering status requests"
+            f" (load average {os.getloadavg()[0]:.1f} at the end: the machine is shared).",
             "",
             "| measure | value | target |",
             "|---|---|---|",

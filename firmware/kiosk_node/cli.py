@@ -114,6 +114,8 @@ def run_main(argv: Sequence[str]) -> int:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
+    import pygame
+
     from firmware.kiosk_node.app import KioskApp
     from firmware.kiosk_node.demo import SimulatedPatient, announce_print
 
@@ -124,7 +126,12 @@ def run_main(argv: Sequence[str]) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    app.start(fullscreen=False if args.windowed or args.demo else None)
+    try:
+        app.start(fullscreen=False if args.windowed or args.demo else None)
+    except pygame.error as exc:
+        logger.error("cannot open the screen (%s); is SDL_VIDEODRIVER right for this machine?", exc)
+        app.stop()
+        return 1
     tick: Callable[[], None] | None = SimulatedPatient(app) if headless else None
     try:
         app.run(tick=tick)

@@ -91,7 +91,7 @@ def test_hub_stopped_cleanly_shows_out_of_service_until_it_is_back(
     walk_to_confirm(app)
     tap(app, "take")
     pump(app, lambda: app.flow.outcome is not None and app.flow.outcome.printed)
-    assert len(net_printer.jobs) == 1
+    assert net_printer.wait_for_jobs(1) and len(net_printer.jobs) == 1
 
 
 def test_duplicate_taps_and_resends_give_one_ticket(
@@ -116,7 +116,7 @@ def test_duplicate_taps_and_resends_give_one_ticket(
         wait_until(lambda: issued(recorder, topics) == 1)
         pump(app, lambda: app.clock() - app.flow.changed_at > 0.5)
         assert issued(recorder, topics) == 1
-        assert len(net_printer.jobs) == 1
+        assert net_printer.wait_for_jobs(1) and len(net_printer.jobs) == 1
         sent = {
             TicketRequest.decode(m.payload).request_id for m in recorder.on(topics.ticket_request("kiosk-1"))
         }
