@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pygame
 import pytest
@@ -15,10 +17,14 @@ from firmware.kiosk_node.flow import Screen
 from firmware.kiosk_node.printer import open_transport
 from firmware.kiosk_node.printsim import NetworkPrinterSimulator
 from firmware.kiosk_node.ticket import render_ticket
+from hub.db.base import make_engine, make_session_factory
+from hub.dispatch.service import Dispatcher
 from protocol.payloads import DisplayState, TicketRequest
 from protocol.topics import Topics
 from tests.kiosk.driver import center, pump, tap, walk_to_confirm
 from tests.support import Recorder, wait_until
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 @pytest.fixture
@@ -123,3 +129,51 @@ def test_duplicate_taps_and_resends_give_one_ticket(
         assert len(sent) == 1
     finally:
         recorder.close()
+
+
+def test_online_booking_confirmed_on_the_keypad(
+    hub_runner: Callable,
+    make_kiosk: Callable[..., KioskApp],
+    net_printer: NetworkPrinterSimulator,
+    database_url: str,
+) -> None:
+    hub_runner()
+    # the booking web page is not there yet: book the way it will, through the hub's dispatcher
+    engine = make_engine(database_url)
+    try:
+        dispatcher = Dispatcher(make_session_factory(engine), tz=JAKARTA, public_url="http://hub")
+        booking = dispatcher.create_booking(
+            day=datetime.now(JAKARTA).date(),
+            category="prioritas",
+            reason="balita",
+            payment="bpjs",
+            poly_code="D",
+            source="web",
+        )
+        code = booking.booking_code
+    finally:
+        engine.dispose()
+    app = network_kiosk(make_kiosk, net_printer)
+    pump(app, lambda: app.flow.screen == Screen.START)
+    tap(app, "booking")
+    for key in code:
+        tap(app, f"key:{key}")
+    tap(app, "send")
+    pump(app, lambda: app.flow.outcome is not None and app.flow.outcome.printed)
+    ticket = app.flow.outcome.ticket  # type: ignore[union-attr]
+    assert (ticket.number, ticket.priority_reason, ticket.poly_code, ticket.status) == (
+        "P-001",
+        "balita",
+        "D",
+        "confirmed",
+    )
+    assert net_printer.wait_for_jobs(1) and b"P-001" in net_printer.jobs[0]
+
+    tap(app, "done")  # the same code again: the hub refuses, nothing printed
+    tap(app, "booking")
+    for key in code:
+        tap(app, f"key:{key}")
+    tap(app, "send")
+    pump(app, lambda: app.flow.screen == Screen.REFUSED)
+    assert app.flow.error is not None and app.flow.error.message
+    assert len(net_printer.jobs) == 1
