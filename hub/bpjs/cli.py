@@ -240,7 +240,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write("Pendaftaran dibatalkan.\n")
         return 0
     except PcareError as error:
-        sys.stderr.write(f"{error.message} [{error.code}]\n")
+        reason = f": {error.detail}" if error.detail and error.code != "invalid" else ""
+        sys.stderr.write(f"{error.message} [{error.code}{reason}]\n")
         return EXIT_NOT_FOUND if error.code == "not_found" else EXIT_ERROR
     finally:
         client.close()

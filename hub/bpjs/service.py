@@ -296,6 +296,19 @@ class BpjsBridge:
         visit = VisitRequest.from_payload(payload["visit"])
         context = CallContext(payload.get("patient_id"), registration_id, payload.get("user_id"))
         adopted = False
+        if visit.tgl_daftar < self.today():
+            with self.sessions.begin() as session:
+                outbox.finish(
+                    session, item_id, "failed", self._clock(), last_error="expired: tanggal sudah lewat"
+                )
+            return BridgeResult(
+                "failed",
+                registration_id,
+                None,
+                "invalid",
+                "Tanggal kunjungan sudah lewat; tidak dikirim.",
+                item_id,
+            )
         try:
             if not visit.kd_provider_peserta:
                 visit = replace(visit, kd_provider_peserta=self._participant_provider(client, visit, context))

@@ -4,7 +4,6 @@ Admins edit them in the web; the consumer secret, user key and PCare password ar
 (:meth:`PcareSettings.public_view` shows only whether they are set). A blank or missing value in
 :func:`save_settings` keeps the stored one; ``None`` removes it.
 
->>> from hub.bpjs.secretbox import SecretBox
 >>> s = PcareSettings(cons_id="1", secret="s", user_key="u", username="n", password="p", base_url="http://x")
 >>> s.configured, s.public_view()["secret"]
 (True, True)

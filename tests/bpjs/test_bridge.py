@@ -294,3 +294,17 @@ def test_reference_lists(make_bridge: MakeBridge) -> None:
     bridge: BpjsBridge = make_bridge().bridge
     assert [p.nm_poli for p in bridge.polys()][:2] == ["UMUM", "GIGI & MULUT"]
     assert len(bridge.doctors()) == 3
+
+
+def test_queued_registration_of_a_past_day_is_not_sent(make_bridge: MakeBridge) -> None:
+    kit = make_bridge()
+    reg_id = add_registration(kit.sessions)
+    kit.bridge.check_participant(card=ACTIVE)
+    kit.sim.state.set_fault("error500", method="POST", times=1)
+    assert kit.bridge.register_visit(reg_id, kd_poli="001").status == "queued"
+    seen = kit.stats.requests
+    kit.clock.advance(2 * 86400)
+    assert kit.bridge.process_outbox() == 1
+    assert kit.bridge.outbox_summary() == {"pending": 0, "sent": 0, "failed": 1}
+    assert kit.bridge.outbox_items(1)[0].last_error == "expired: tanggal sudah lewat"
+    assert kit.stats.requests == seen and not registration(kit, reg_id).bpjs_bridged
