@@ -9,11 +9,13 @@ Every engine turns text into a :class:`Clip` at the node's sample rate.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -88,8 +90,11 @@ class PiperEngine:
 
                 config = json.loads(Path(f"{self.model}.json").read_text(encoding="utf-8"))
                 options = onnxruntime.SessionOptions()
-                # The arena keeps every intermediate buffer forever; a Pi with 1 GB prefers it off.
+                # Memory over speed (measured: resident 207 → 134 MB after 30 phrases, no slower): the arena
+                # and the memory pattern keep intermediate buffers, prepacking keeps a second copy of weights.
                 options.enable_cpu_mem_arena = False
+                options.enable_mem_pattern = False
+                options.add_session_config_entry("session.disable_prepacking", "1")
                 options.intra_op_num_threads = 1
                 session = onnxruntime.InferenceSession(
                     str(self.model), sess_options=options, providers=["CPUExecutionProvider"]
@@ -102,6 +107,7 @@ class PiperEngine:
                 )
             except Exception as exc:
                 raise SpeechError(f"piper could not load {self.model}: {exc}") from exc
+            release_memory()
             logger.info("piper voice %s loaded", self.model)
 
     def synthesize(self, text: str) -> Clip:
@@ -111,10 +117,28 @@ class PiperEngine:
                 chunks = list(self._voice.synthesize(text))
         except Exception as exc:
             raise SpeechError(f"piper failed on {text!r}: {exc}") from exc
+        finally:
+            release_memory()
         if not chunks:
             raise SpeechError(f"piper produced no audio for {text!r}")
         rate = chunks[0].sample_rate
         return Clip(b"".join(chunk.audio_int16_bytes for chunk in chunks), rate).resampled(self.rate)
+
+
+def _libc_trim() -> Callable[[], object] | None:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _libc_trim()
+
+
+def release_memory() -> None:
+    """Hand the buffers freed after an inference back to the OS (glibc keeps them otherwise)."""
+    if _TRIM is not None:
+        _TRIM(0)
 
 
 class FallbackEngine:
