@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.bpjs import outbox
@@ -69,6 +70,8 @@ QUEUED_MESSAGE = (
     "BPJS sedang tidak dapat dihubungi. Pendaftaran BPJS masuk antrean kirim ulang dan akan dikirim "
     "otomatis; pelayanan loket dapat dilanjutkan."
 )
+
+IN_FLIGHT_MESSAGE = "Pendaftaran BPJS sedang dikirim. Tunggu sebentar lalu muat ulang halaman."
 
 
 def _digits(value: str, length: int) -> bool:
@@ -218,7 +221,8 @@ class BpjsBridge:
         client = self.client()
         now = self._clock()
         with self.sessions.begin() as session:
-            reg = session.get(Registration, registration_id)
+            # the row lock serializes two lokets pressing at once (PostgreSQL; SQLite serializes anyway)
+            reg = session.get(Registration, registration_id, with_for_update=True)
             if reg is None:
                 return BridgeResult(
                     "failed", registration_id, None, "invalid", "Pendaftaran tidak ditemukan."
@@ -253,21 +257,24 @@ class BpjsBridge:
             else:
                 claimed = outbox.claim(session, item.id, now)
             item_id = item.id
+            in_flight = item.last_error is None
         if not claimed:
-            return BridgeResult("queued", registration_id, None, None, QUEUED_MESSAGE, item_id)
+            message = IN_FLIGHT_MESSAGE if in_flight else QUEUED_MESSAGE
+            return BridgeResult("queued", registration_id, None, None, message, item_id)
         return self._send_registration(client, item_id)
 
     def _find_existing(self, client: PcareClient, visit: VisitRequest, context: CallContext) -> Visit | None:
         """A PCare visit of the same card, poly and day that none of our other registrations holds."""
         with self.sessions() as session:
-            held = {
-                number
-                for (number,) in session.query(Registration.bpjs_visit_id).filter(
-                    Registration.registration_date == visit.tgl_daftar,
-                    Registration.bpjs_bridged.is_(True),
-                    Registration.id != context.registration_id,
+            held = set(
+                session.scalars(
+                    select(Registration.bpjs_visit_id).where(
+                        Registration.registration_date == visit.tgl_daftar,
+                        Registration.bpjs_bridged.is_(True),
+                        Registration.id != context.registration_id,
+                    )
                 )
-            }
+            )
         for existing in client.all_day_registrations(visit.tgl_daftar, context=context):
             if (
                 existing.no_kartu == visit.no_kartu
@@ -333,6 +340,12 @@ class BpjsBridge:
         with self.sessions.begin() as session:
             result = {"no_urut": number, "adopted": adopted}
             if not outbox.finish(session, item_id, "sent", now, result=result, last_error=None):
+                current = session.get(BpjsOutbox, item_id)
+                if current is not None and current.status == "sent":  # a later claim finished it first
+                    done = (current.result or {}).get("no_urut", number)
+                    return BridgeResult(
+                        "registered", registration_id, done, None, "Terdaftar di BPJS.", item_id
+                    )
                 # cancelled by staff while this attempt was in flight: undo it in PCare
                 undo = {"no_kartu": visit.no_kartu, "tgl_daftar": visit.tgl_daftar.isoformat()}
                 undo |= {"kd_poli": visit.kd_poli, "no_urut": number}
@@ -375,7 +388,7 @@ class BpjsBridge:
         is down; a visit PCare no longer has counts as cancelled."""
         now = self._clock()
         with self.sessions.begin() as session:
-            reg = session.get(Registration, registration_id)
+            reg = session.get(Registration, registration_id, with_for_update=True)
             if reg is None:
                 return BridgeResult(
                     "failed", registration_id, None, "invalid", "Pendaftaran tidak ditemukan."
