@@ -64,7 +64,8 @@ class KioskApp:
         self.flow = Flow(
             node_id=config.node_id,
             timing=config.timing,
-            new_id=lambda: f"{config.node_id}-{token}-{next(self._ids):05d}",
+            # unique for the whole service day, also across restarts; at most 64 characters
+            new_id=lambda: f"{config.node_id[:40]}-{token}-{next(self._ids):05d}",
             timezone=config.timezone,
         )
         self.printer = TicketPrinter(

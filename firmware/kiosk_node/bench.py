@@ -18,8 +18,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,7 +70,7 @@ def _wait(predicate: Callable[[], object], timeout: float, what: str) -> None:
 
 def _watch(url: str, topic: str) -> tuple[MqttLink, list[bytes]]:
     seen: list[bytes] = []
-    link = MqttLink(url, client_id=f"bench-watch-{os.getpid()}-{threading.get_ident()}-{len(topic)}")
+    link = MqttLink(url, client_id=f"bench-watch-{uuid.uuid4().hex[:12]}")
     link.route(topic, lambda _t, payload: seen.append(payload))
     link.start(wait=10)
     return link, seen

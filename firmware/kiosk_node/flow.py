@@ -218,9 +218,6 @@ class Flow:
         self.last_touch = now
         if button == "back":
             return self._back(now)
-        if button == "home":
-            self._home(now)
-            return []
         handler = _PRESS.get(self.screen)
         return handler(self, button, now) if handler else []
 

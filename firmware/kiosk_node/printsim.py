@@ -38,13 +38,13 @@ class NetworkPrinterSimulator:
         self.job_done_at: list[float] = []  # perf_counter of each job's last byte
         self.changed = threading.Condition()
         self._server = socket.create_server((host, port))
+        self._server.settimeout(0.1)
         self.port: int = self._server.getsockname()[1]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="printer-sim", daemon=True)
         self._thread.start()
 
     def _serve(self) -> None:
-        self._server.settimeout(0.1)
         while not self._stop.is_set():
             try:
                 conn, _ = self._server.accept()
@@ -95,5 +95,5 @@ class NetworkPrinterSimulator:
 
     def close(self) -> None:
         self._stop.set()
-        self._server.close()
         self._thread.join(2)
+        self._server.close()
