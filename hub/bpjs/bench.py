@@ -8,6 +8,7 @@ import argparse
 import base64
 import contextlib
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -165,7 +166,9 @@ def markdown(samples: list[float], costs: list[Costs], dead: tuple[float, float]
         "alternating) from `PcareClient` to the PCare simulator running as its own process on 127.0.0.1, "
         "HTTP keep-alive; each includes signing, the strict checks of the simulator, AES-256-CBC + LZ-String "
         "encryption there and decryption + parsing here. "
-        f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}.",
+        f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+        f"1-minute load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores during the run "
+        "(the machine is shared).",
         "",
         "| lookup round trip | p50 ms | p99 ms | max ms |",
         "|---|---|---|---|",

@@ -57,6 +57,20 @@ class SimCredentials:
     app_code: str = APP_CODE
 
 
+DEMO_CREDENTIALS = SimCredentials("demo", "demo-secret", "demo-key", "demo", "demo-pass")
+
+
+def hub_toml(base_url: str, credentials: SimCredentials = DEMO_CREDENTIALS) -> str:
+    """The ``[bpjs]`` table that points a hub at a simulator (used by ``antrean demo``)."""
+    return (
+        f'[bpjs]\nbase_url = "{base_url}"\ncons_id = "{credentials.cons_id}"\n'
+        f'secret = "{credentials.secret}"\nuser_key = "{credentials.user_key}"\n'
+        f'username = "{credentials.username}"\npassword = "{credentials.password}"\n'
+        f'provider_code = "{simdata.PROVIDER["kdProvider"]}"\n'
+        f'provider_name = "{simdata.PROVIDER["nmProvider"]}"\n'
+    )
+
+
 @dataclass
 class Fault:
     mode: str

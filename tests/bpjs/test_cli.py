@@ -136,3 +136,21 @@ def test_sim_command_serves_the_protocol(capsys: pytest.CaptureFixture[str]) -> 
         if process.stdout is not None:
             process.stdout.close()
     assert code == 0
+
+
+def test_demo_hub_config_points_at_the_simulator(tmp_path: Path) -> None:
+    from antrean.config import load_config
+    from hub.bpjs.settings import PcareSettings
+    from hub.bpjs.simulator import DEMO_CREDENTIALS, hub_toml
+    from hub.config import HubConfig
+
+    path = tmp_path / "hub.toml"
+    path.write_text(hub_toml("http://127.0.0.1:8089/pcare-rest"), encoding="utf-8")
+    settings = PcareSettings.from_config(load_config(HubConfig, path, env={}).bpjs)
+    assert settings.configured and settings.base_url == "http://127.0.0.1:8089/pcare-rest"
+    assert (settings.cons_id, settings.secret, settings.password) == (
+        DEMO_CREDENTIALS.cons_id,
+        DEMO_CREDENTIALS.secret,
+        DEMO_CREDENTIALS.password,
+    )
+    assert settings.provider_code == "0901R001"
