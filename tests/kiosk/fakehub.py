@@ -4,7 +4,6 @@ the contract says (same request_id -> same ticket), or stays silent, or refuses.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
 from typing import Literal
 
 from protocol import MqttLink
@@ -71,7 +70,6 @@ class FakeHub:
                 poly_code=poly,
                 poly_name=names.get(poly, poly),
                 payment_type=payment,
-                issued_at=datetime.now(timezone(timedelta(hours=7))),
                 status_url=f"http://antrean.local/s/{request_id[-6:]}",
             )
             self.issued[request_id] = ticket
