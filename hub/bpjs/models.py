@@ -17,9 +17,13 @@ def _text(data: dict[str, Any], key: str) -> str:
     return "" if value is None else str(value)
 
 
-def _nested(data: dict[str, Any], key: str, field_name: str) -> str:
+def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key)
-    return _text(value, field_name) if isinstance(value, dict) else ""
+    return value if isinstance(value, dict) else {}
+
+
+def _nested(data: dict[str, Any], key: str, field_name: str) -> str:
+    return _text(_object(data, key), field_name)
 
 
 def pcare_date(day: date) -> str:
@@ -167,9 +171,8 @@ class Visit:
 
     @classmethod
     def from_pcare(cls, data: dict[str, Any]) -> Visit:
-        peserta = data.get("peserta") if isinstance(data.get("peserta"), dict) else {}
-        poli = data.get("poli") if isinstance(data.get("poli"), dict) else {}
-        assert isinstance(peserta, dict) and isinstance(poli, dict)
+        peserta = _object(data, "peserta")
+        poli = _object(data, "poli")
         return cls(
             no_urut=_text(data, "noUrut"),
             tgl_daftar=_text(data, "tglDaftar"),
