@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from hub.web.db import services
+from hub.web.db import release, services
 
 logger = logging.getLogger(__name__)
 
 
 def bridge() -> Any:
+    """The bridge, after committing this request's transaction: the bridge opens sessions of its own,
+    and on SQLite an open request transaction would hold the write lock they wait for."""
+    release()
     return services().bpjs
 
 

@@ -78,13 +78,14 @@ def current_ticket(loket: Counter) -> Queue | None:
 def queue_view() -> QueueView:
     day = today()
     session = db()
-    at = list(
-        session.execute(
+    at = [
+        (queue, name)
+        for queue, name in session.execute(
             select(Queue, Counter.name)
             .join(Counter, Counter.current_queue_id == Queue.id)
             .order_by(Counter.number)
         )
-    )
+    ]
     skipped = list(
         session.scalars(
             select(Queue).where(Queue.queue_date == day, Queue.status == "skipped").order_by(Queue.called_at)
@@ -282,6 +283,7 @@ def begin(loket: Counter | None, patient: Patient, *, new_patient: bool) -> Any:
         },
     )
     session.commit()
+    services().notifier.notify()  # new vs old patients on the dashboard
     if current is not None and current.status == "called":
         try:
             services().apply(

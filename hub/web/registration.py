@@ -266,6 +266,7 @@ def _bridge(registration_id: int, complaint: str | None) -> Any:
         kunj_sakit=True,
         user_id=g.user.id,
     )
+    services().notifier.notify()  # the dashboard counts bridged visits
     session = db()
     registration, _patient = registration_or_404(registration_id)
     status = getattr(result, "status", "failed")
@@ -296,6 +297,7 @@ def cancel_bpjs(registration_id: int) -> Any:
         flash(BPJS_ERRORS["not_configured"], "error")
         return back(registration)
     result = bridge.bridge().cancel_visit(registration.id, user_id=g.user.id)
+    services().notifier.notify()
     session = db()
     status = getattr(result, "status", "failed")
     record(

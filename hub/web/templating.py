@@ -54,6 +54,7 @@ def install(app: Flask) -> None:
         local_time=local_time,
         long_date=long_date,
         short_date=short_date,
+        filesize=lambda n: f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} B",
         options=lambda rows, key="id", label="name": [(getattr(r, key), getattr(r, label)) for r in rows],
     )
 
