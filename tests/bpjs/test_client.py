@@ -242,3 +242,22 @@ def test_not_configured_makes_no_call() -> None:
     with pytest.raises(PcareError) as caught:
         PcareClient(replace(pcare_settings("http://127.0.0.1:9"), secret="")).participant_by_card(ACTIVE)
     assert caught.value.code == "not_configured"
+
+
+def test_fault_admin_endpoint(sim: SimulatorServer) -> None:
+    base = sim.url.removesuffix("/pcare-rest")
+    bad = requests.post(f"{base}/_sim/fault", json={"mode": "meteor"}, timeout=5)
+    assert bad.status_code == 400
+    set_ = requests.post(
+        f"{base}/_sim/fault", json={"mode": "error500", "times": 1, "path": "poli"}, timeout=5
+    )
+    assert set_.status_code == 200 and set_.json()["fault"]["mode"] == "error500"
+    records: list[CallRecord] = []
+    client = client_for(sim, records)
+    assert client.participant_by_card(ACTIVE).aktif  # path filter: peserta is not affected
+    assert client.polys()  # first attempt 500, the retry succeeds (times=1)
+    assert [r.http_status for r in records] == [200, 500, 200]
+    requests.post(f"{base}/_sim/fault", json={"mode": "garbled"}, timeout=5)
+    assert requests.delete(f"{base}/_sim/fault", timeout=5).json()["fault"] is None
+    state = requests.get(f"{base}/_sim/state", timeout=5).json()
+    assert state["stats"]["faults_applied"] == 1 and state["registrations"][0]["no_urut"] == "A1"
