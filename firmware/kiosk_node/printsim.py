@@ -36,6 +36,7 @@ class NetworkPrinterSimulator:
         self.data = bytearray()
         self.jobs: list[bytes] = []
         self.job_done_at: list[float] = []  # perf_counter of each job's last byte
+        self.status_requests = 0
         self.changed = threading.Condition()
         self._server = socket.create_server((host, port))
         self._server.settimeout(0.1)
@@ -69,6 +70,7 @@ class NetworkPrinterSimulator:
                 break
             request = STATUS_REQUESTS.get(bytes(chunk))
             if request is not None:
+                self.status_requests += 1
                 if self.condition is not None:
                     conn.sendall(bytes([ANSWERS[self.condition][request]]))
                 continue
