@@ -186,7 +186,7 @@ def markdown(samples: list[float], costs: list[Costs], dead: tuple[float, float]
     lines += [
         "",
         "Dead BPJS (every request held past the 1 s read timeout; one read retry; circuit opens after 2 "
-        f"failures): first lookup {dead[0]:.0f} ms, next lookup with the circuit open {dead[1]:.1f} ms. "
+        f"failures): first lookup {dead[0]:.0f} ms, next lookup with the circuit open {dead[1]:.2f} ms. "
         "Registrations meanwhile go to the outbox at once.",
     ]
     return "\n".join(lines)
