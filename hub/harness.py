@@ -46,8 +46,10 @@ def write_hub_config(
     log_level: str = "INFO",
     extra: str = "",
 ) -> Path:
-    """A hub config that is always open. ``extra`` is appended right after the ``[queue]`` table: bare keys
-    there are queue keys (e.g. ``'priority_ratio = "strict"'``); further tables may follow."""
+    """A hub config that is always open. Keep ``log_level`` at INFO or lower: :class:`HubProcess` knows
+    the hub is up from its "MQTT connected" log line. ``extra`` is appended right after the ``[queue]``
+    table: bare keys there are queue keys (e.g. ``'priority_ratio = "strict"'``); further tables may
+    follow."""
     path.write_text(
         HUB_TOML.format(
             site=site,
@@ -92,6 +94,7 @@ class HubProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"hub exited with {self.process.returncode}:\n{self.log()}")
             if time.monotonic() > deadline:
+                self.kill()
                 raise RuntimeError(f"hub did not connect within {timeout} s:\n{self.log()}")
             time.sleep(0.05)
         return self

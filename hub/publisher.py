@@ -99,15 +99,17 @@ class StatePublisher:
     def _publish(
         self, counters: set[int] | None, display: bool, services: bool, announcements: list[Announcement]
     ) -> None:
+        # The waiting room first: with Nagle's algorithm on a broker's sockets, later small packets to
+        # the same subscriber can wait for an ACK, so the most watched state goes out first.
+        if display:
+            self.link.publish(self.topics.display_state(), self.dispatcher.display_state(), retain=True)
+        if counters is None or counters:
+            for state in self.dispatcher.counter_states(counters):
+                self.link.publish(self.topics.counter_state(state.counter), state, retain=True)
         if services:
             payload = self.dispatcher.services().encode()
             if payload != self._last_services:
                 self.link.publish(self.topics.services(), payload, retain=True)
                 self._last_services = payload
-        if counters is None or counters:
-            for state in self.dispatcher.counter_states(counters):
-                self.link.publish(self.topics.counter_state(state.counter), state, retain=True)
-        if display:
-            self.link.publish(self.topics.display_state(), self.dispatcher.display_state(), retain=True)
         for announcement in announcements:
             self.link.publish(self.topics.display_announce(), announcement)

@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.db.base import utcnow
 from hub.db.models import Booking, Counter, Polyclinic, Queue, RequestLog, TicketEvent
+from hub.dispatch.dayview import DaySnapshot, DayViewCache
 from hub.dispatch.numbering import format_number, next_seq
-from hub.dispatch.policy import Waiting, estimate_wait, is_open, project_order, service_date
+from hub.dispatch.policy import Category, Waiting, estimate_wait, is_open, project_order, service_date
 from hub.dispatch.rules import QueueRules, load_rules
 from hub.dispatch.speech import call_sentence
 from protocol import (
@@ -69,6 +70,7 @@ TRANSITIONS: dict[str, set[str]] = {
     "cancelled": set(),
 }
 NEXT_SHOWN = 10
+HISTORY_KEPT = 32
 BOOKING_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"
 
 
@@ -131,6 +133,7 @@ class Dispatcher:
         self.site_name = site_name
         self.motto = motto
         self.clock = clock
+        self.views = DayViewCache(sessions)
 
     # ------------------------------------------------------------------ helpers
 
@@ -171,33 +174,13 @@ class Dispatcher:
         if reason:
             queue.status_reason = reason
 
-    def _day_view(self, session: Session, rules: QueueRules, today: date, now: datetime) -> DayView:
-        waiting = session.execute(
-            select(Queue.id, Queue.queue_category, Queue.queued_at).where(
-                Queue.queue_date == today, Queue.status.in_(CALLABLE)
-            )
-        ).all()
-        history = list(
-            session.scalars(
-                select(Queue.queue_category)
-                .join(TicketEvent, TicketEvent.queue_id == Queue.id)
-                .where(Queue.queue_date == today, TicketEvent.to_status == "called")
-                .order_by(TicketEvent.id.desc())
-                .limit(rules.rule.priority + rules.rule.general + 1)
-            )
-        )
-        history.reverse()
-        to_w = [
-            Waiting(key, cast(Any, category), queued_at.timestamp()) for key, category, queued_at in waiting
-        ]
-        order = project_order(
-            [w for w in to_w if w.category == "prioritas"],
-            [w for w in to_w if w.category == "umum"],
-            history=cast(Any, history),
-            rule=rules.rule,
-            now=now.timestamp(),
-            fairness_s=rules.max_general_wait_min * 60.0,
-        )
+    @staticmethod
+    def _version(session: Session) -> int:
+        """The queue's change counter: the newest ticket event (see hub.dispatch.dayview)."""
+        return int(session.scalar(select(func.max(TicketEvent.id))) or 0)
+
+    @staticmethod
+    def _measured_service(session: Session, today: date) -> float | None:
         durations = session.execute(
             select(Queue.called_at, Queue.service_ended_at).where(
                 Queue.queue_date == today, Queue.service_ended_at.is_not(None), Queue.called_at.is_not(None)
@@ -206,7 +189,80 @@ class Dispatcher:
         minutes = [
             (end - start).total_seconds() / 60 for start, end in durations if start and end and end > start
         ]
-        mean = sum(minutes) / len(minutes) if minutes else float(rules.avg_service_min)
+        return sum(minutes) / len(minutes) if minutes else None
+
+    def _load_snapshot(self, session: Session, today: date, version: int) -> DaySnapshot:
+        waiting = session.execute(
+            select(Queue.id, Queue.queue_category, Queue.queued_at)
+            .where(Queue.queue_date == today, Queue.status.in_(CALLABLE))
+            .order_by(Queue.queued_at, Queue.id)
+        ).all()
+        history = list(
+            session.scalars(
+                select(Queue.queue_category)
+                .join(TicketEvent, TicketEvent.queue_id == Queue.id)
+                .where(Queue.queue_date == today, TicketEvent.to_status == "called")
+                .order_by(TicketEvent.id.desc())
+                .limit(HISTORY_KEPT)
+            )
+        )
+        history.reverse()
+        return DaySnapshot(
+            day=today,
+            version=version,
+            waiting=tuple(Waiting(key, cast(Any, cat), at.timestamp()) for key, cat, at in waiting),
+            history=tuple(cast(Any, history)),
+            measured_service_min=self._measured_service(session, today),
+        )
+
+    def _snapshot(self, session: Session, today: date) -> DaySnapshot:
+        version = self._version(session)
+        snapshot = DayViewCache.staged(session, today, version) or self.views.get(today, version)
+        if snapshot is None:
+            snapshot = self._load_snapshot(session, today, version)
+            self.views.put(snapshot)
+        return snapshot
+
+    def _advance(
+        self,
+        session: Session,
+        base: DaySnapshot | None,
+        *,
+        add: tuple[Queue, ...] = (),
+        remove: tuple[int, ...] = (),
+        called: tuple[Category, ...] = (),
+        refresh_mean: bool = False,
+    ) -> None:
+        """Stage the snapshot after this transaction's changes, derived from ``base`` (the one before)."""
+        if base is None:
+            return
+        session.flush()
+        snapshot = base.derive(
+            self._version(session),
+            add=tuple(Waiting(q.id, cast(Any, q.queue_category), q.queued_at.timestamp()) for q in add),
+            remove=remove,
+            called=called,
+            measured_service_min=self._measured_service(session, base.day) if refresh_mean else None,
+            refresh_mean=refresh_mean,
+        )
+        DayViewCache.stage(session, snapshot)
+
+    def _day_view(self, session: Session, rules: QueueRules, today: date, now: datetime) -> DayView:
+        return self._view(session, self._snapshot(session, today), rules, now)
+
+    @staticmethod
+    def _view(session: Session, snapshot: DaySnapshot, rules: QueueRules, now: datetime) -> DayView:
+        priority = [w for w in snapshot.waiting if w.category == "prioritas"]
+        general = [w for w in snapshot.waiting if w.category == "umum"]
+        order = project_order(
+            priority,
+            general,
+            history=snapshot.history,
+            rule=rules.rule,
+            now=now.timestamp(),
+            fairness_s=rules.max_general_wait_min * 60.0,
+        )
+        mean = snapshot.measured_service_min or float(rules.avg_service_min)
         open_counters = (
             session.scalar(select(func.count()).select_from(Counter).where(Counter.is_active)) or 1
         )
@@ -322,6 +378,8 @@ class Dispatcher:
         def work(
             session: Session, rules: QueueRules, today: date, now: datetime
         ) -> tuple[Outcome, int | None]:
+            self._lock_queue(session)
+            base = self._snapshot(session, today)
             queue = self._new_ticket(
                 session,
                 rules,
@@ -337,6 +395,7 @@ class Dispatcher:
                 actor=actor or f"kiosk:{node}",
                 user_id=user_id,
             )
+            self._advance(session, base, add=(queue,))
             view = self._day_view(session, rules, today, now)
             reply = TicketReply(request_id=request.request_id, ok=True, ticket=self._ticket(queue, view))
             return Outcome(
@@ -493,6 +552,8 @@ class Dispatcher:
         def work(
             session: Session, rules: QueueRules, today: date, now: datetime
         ) -> tuple[Outcome, int | None]:
+            self._lock_queue(session)
+            base = self._snapshot(session, today)
             booking = session.scalar(
                 select(Booking).where(Booking.booking_code == request.booking_code.upper()).with_for_update()
             )
@@ -522,6 +583,7 @@ class Dispatcher:
                 check_hours=False,
             )
             self._event(session, queue, "confirmed", now, actor=f"kiosk:{node}", reason="booking")
+            self._advance(session, base, add=(queue,))
             booking.status, booking.queue_id, booking.confirmed_at = "confirmed", queue.id, now
             view = self._day_view(session, rules, today, now)
             reply = TicketReply(request_id=request.request_id, ok=True, ticket=self._ticket(queue, view))
@@ -544,10 +606,12 @@ class Dispatcher:
             loket = self._counter(session, counter)
             if command.action == "recall":
                 outcome = self._recall(session, loket, now, command.request_id)
-            elif command.action == "skip":
-                outcome = self._skip_and_call(session, rules, today, now, loket, who, command.request_id)
+                return outcome, None
+            base = self._snapshot(session, today)
+            if command.action == "skip":
+                outcome = self._skip_and_call(session, base, rules, now, loket, who, command.request_id)
             else:
-                outcome = self._call_next(session, rules, today, now, loket, who, command.request_id)
+                outcome = self._call_next(session, base, rules, now, loket, who, command.request_id)
             return outcome, None
 
         return self._idempotent(f"counter:{counter}", command.request_id, CounterReply, work)
@@ -577,8 +641,7 @@ class Dispatcher:
     def _call(
         self,
         session: Session,
-        rules: QueueRules,
-        today: date,
+        base: DaySnapshot,
         now: datetime,
         loket: Counter,
         queue: Queue,
@@ -589,7 +652,13 @@ class Dispatcher:
         queue.called_at, queue.counter_number = now, loket.number
         queue.service_ended_at = None
         loket.current_queue_id = queue.id
-        session.flush()
+        self._advance(
+            session,
+            base,
+            remove=(queue.id,),
+            called=(cast(Category, queue.queue_category),),
+            refresh_mean=True,
+        )
         announcement = Announcement(
             id=f"{queue.id}-{secrets.token_hex(4)}",
             ticket_number=queue.queue_number,
@@ -607,8 +676,8 @@ class Dispatcher:
     def _call_next(
         self,
         session: Session,
+        base: DaySnapshot,
         rules: QueueRules,
-        today: date,
         now: datetime,
         loket: Counter,
         actor: str,
@@ -616,19 +685,19 @@ class Dispatcher:
     ) -> Outcome:
         self._end_service(session, loket, now, actor)
         allowed = set(loket.categories.split(","))
-        view = self._day_view(session, rules, today, now)
+        view = self._view(session, base, rules, now)
         chosen = next((key for key, category in view.order if category in allowed), None)
         if chosen is None:
             raise DispatchError("no_waiting")
         queue = session.get(Queue, chosen)
         assert queue is not None
-        return self._call(session, rules, today, now, loket, queue, actor, request_id)
+        return self._call(session, base, now, loket, queue, actor, request_id)
 
     def _skip_and_call(
         self,
         session: Session,
+        base: DaySnapshot,
         rules: QueueRules,
-        today: date,
         now: datetime,
         loket: Counter,
         actor: str,
@@ -641,7 +710,7 @@ class Dispatcher:
         current.service_ended_at = None
         loket.current_queue_id = None
         try:
-            return self._call_next(session, rules, today, now, loket, actor, request_id)
+            return self._call_next(session, base, rules, now, loket, actor, request_id)
         except DispatchError as error:
             if error.info.code != "no_waiting":
                 raise
@@ -677,8 +746,9 @@ class Dispatcher:
                 raise DispatchError("not_found")
             if queue.status not in ("skipped", *CALLABLE):
                 raise DispatchError("conflict", f"Nomor {queue.queue_number} berstatus {queue.status}.")
+            base = self._snapshot(session, today)
             self._end_service(session, loket, now, actor)
-            return self._call(session, rules, today, now, loket, queue, actor, f"web-{secrets.token_hex(6)}")
+            return self._call(session, base, now, loket, queue, actor, f"web-{secrets.token_hex(6)}")
 
     def set_status(self, queue_id: int, status: str, *, actor: str, reason: str | None = None) -> Outcome:
         """A validated status change from the registration workflow (serving, registered...)."""

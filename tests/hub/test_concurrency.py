@@ -45,8 +45,14 @@ def _assert_unique_and_gapless(rows: list[tuple[str, str, int, str | None]]) -> 
         assert sorted(seqs) == list(range(1, len(seqs) + 1)), f"gap in {prefix}"
 
 
-def _burst(url: str, site: str, replies: dict[str, TicketReply], errors: list[BaseException],
-           prefix: str = "r", timeout: float = 2.0) -> list[threading.Thread]:
+def _burst(
+    url: str,
+    site: str,
+    replies: dict[str, TicketReply],
+    errors: list[BaseException],
+    prefix: str = "r",
+    timeout: float = 2.0,
+) -> list[threading.Thread]:
     lock = threading.Lock()
 
     def kiosk(index: int) -> None:

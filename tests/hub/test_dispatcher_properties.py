@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hub.db.models import Queue
+from hub.dispatch.rules import load_rules
 from tests.hub.dispatch_support import Desk
 
 ACTIONS = st.lists(
@@ -41,6 +42,19 @@ def expected_class(history: list[str], n: int, m: int) -> str:
     if run_general == 0:
         return "umum" if run_priority >= n else "prioritas"
     return "umum" if run_priority >= n and run_general < m else "prioritas"
+
+
+def assert_cache_coherent(desk: Desk) -> None:
+    """The cached day snapshot (derived incrementally) equals a fresh load from the database."""
+    dispatcher = desk.dispatcher
+    with desk.sessions.begin() as session:
+        rules = load_rules(session)
+        today = dispatcher._today(rules, desk.clock())
+        cached = dispatcher._snapshot(session, today)
+        fresh = dispatcher._load_snapshot(session, today, cached.version)
+    assert [w.key for w in cached.waiting] == [w.key for w in fresh.waiting]
+    assert cached.history == fresh.history
+    assert cached.measured_service_min == pytest.approx(fresh.measured_service_min)
 
 
 @pytest.fixture(scope="module", params=["2:1", "1:2", "3:2", "strict"])
@@ -106,6 +120,8 @@ def test_any_sequence_keeps_the_rules(desk: Desk, actions: list[tuple[str, objec
             desk.dispatcher.cancel_request(request_id, node="k1")
             if number_of[request_id] in waiting[category]:
                 waiting[category].remove(number_of[request_id])
+
+        assert_cache_coherent(desk)
 
     while True:  # drain: every waiting ticket is eventually called
         counts = {k: len(v) for k, v in waiting.items()}

@@ -1,0 +1,216 @@
+"""``antrean bench hub [--record] [--mosquitto URL]``: hub throughput and call latency over real MQTT.
+
+For each broker (the hub's embedded amqtt, and Mosquitto when reachable): tickets/s end to end with 10
+concurrent kiosks, and call → ``display/state`` latency p50/p99 beside the raw broker round trip measured in
+the same run. Targets: >= 200 tickets/s; call → display p99 within 3x the raw round trip + 10 ms."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, update
+
+from antrean.bench import percentile, record_section
+from hub.broker import free_port
+from hub.db.models import Polyclinic
+from hub.harness import HubProcess, ScriptedKiosk, write_hub_config
+from protocol import CounterCommand, DisplayState, MqttLink, Topics
+
+KIOSKS = 10
+PER_KIOSK = 100
+CALLS = 200
+
+
+@dataclass
+class BrokerFigures:
+    broker: str
+    tickets_per_s: float
+    raw_p50: float
+    raw_p99: float
+    call_p50: float
+    call_p99: float
+
+    @property
+    def call_target_ms(self) -> float:
+        return 3 * self.raw_p99 + 10
+
+    @property
+    def meets_targets(self) -> bool:
+        return self.tickets_per_s >= 200 and self.call_p99 <= self.call_target_ms
+
+
+def reachable(url: str) -> bool:
+    host, _, port = url.removeprefix("mqtt://").rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def raw_round_trip(url: str, site: str, samples: int = CALLS) -> list[float]:
+    """Publish to a topic this same client subscribes to; milliseconds per round trip."""
+    got = threading.Event()
+    link = MqttLink(url, client_id=f"bench-raw-{uuid.uuid4().hex[:6]}")
+    topic = f"antrean/{site}/bench/echo"
+    link.route(topic, lambda _t, _p: got.set())
+    link.start(wait=10)
+    time.sleep(0.2)
+    result = []
+    for _ in range(samples):
+        got.clear()
+        start = time.perf_counter()
+        link.publish(topic, b"x")
+        if not got.wait(5):
+            raise TimeoutError("raw round trip lost a message")
+        result.append((time.perf_counter() - start) * 1000)
+    link.stop()
+    return result
+
+
+def throughput(url: str, site: str) -> float:
+    errors: list[BaseException] = []
+
+    def kiosk(index: int) -> None:
+        client = ScriptedKiosk(url, site, f"bench-k{index}")
+        try:
+            for i in range(PER_KIOSK):
+                client.take(f"b{index}-{i}", "prioritas" if i % 3 == 0 else "umum", "ABCDE"[i % 5], timeout=5)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=kiosk, args=(i,)) for i in range(KIOSKS)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise RuntimeError(f"throughput run failed: {errors[0]}")
+    return KIOSKS * PER_KIOSK / elapsed
+
+
+def call_latency(url: str, site: str, samples: int = CALLS) -> list[float]:
+    """Publish CALL at loket 1; milliseconds until a display/state showing the newly called ticket arrives."""
+    topics = Topics(site)
+    seen: list[str | None] = []
+    arrived = threading.Condition()
+
+    def on_state(_topic: str, payload: bytes) -> None:
+        state = DisplayState.decode(payload)
+        ticket = state.counters[0].ticket
+        with arrived:
+            seen.append(ticket.number if ticket else None)
+            arrived.notify_all()
+
+    link = MqttLink(url, client_id=f"bench-call-{uuid.uuid4().hex[:6]}")
+    link.route(topics.display_state(), on_state)
+    link.start(wait=10)
+    time.sleep(0.5)
+    result = []
+    for i in range(samples):
+        with arrived:
+            before = len(seen)
+            current = seen[-1] if seen else None
+        start = time.perf_counter()
+        link.publish(
+            topics.counter_command(1), CounterCommand(request_id=f"call-{i}", action="call", source="web")
+        )
+        with arrived:
+            ok = arrived.wait_for(lambda b=before, c=current: any(n != c for n in seen[b:]), 5)
+        if not ok:
+            raise TimeoutError("no display/state after a call")
+        result.append((time.perf_counter() - start) * 1000)
+    link.stop()
+    return result
+
+
+def run_one(label: str, workdir: Path, mqtt_url: str | None) -> BrokerFigures:
+    site = f"bench{uuid.uuid4().hex[:6]}"
+    data_dir = workdir / label
+    data_dir.mkdir(parents=True, exist_ok=True)
+    database_url = f"sqlite:///{data_dir / 'antrean.db'}"
+    extra = ""
+    url = mqtt_url or ""
+    if mqtt_url is None:
+        port = free_port()
+        extra = f'[broker]\nhost = "127.0.0.1"\nport = {port}\n'
+        url = f"mqtt://127.0.0.1:{port}"
+    config = write_hub_config(
+        data_dir / "hub.toml",
+        site=site,
+        mqtt_url=mqtt_url or "",
+        database_url=database_url,
+        data_dir=data_dir,
+        extra=extra,
+    )
+    hub = HubProcess(config, data_dir / "hub.log")
+    hub.start()
+    try:
+        engine = create_engine(database_url)
+        with engine.begin() as conn:
+            conn.execute(update(Polyclinic).values(quota_per_day=100_000))
+        engine.dispose()
+        rate = throughput(url, site)
+        raw = raw_round_trip(url, site)
+        calls = call_latency(url, site)
+    finally:
+        hub.stop()
+    return BrokerFigures(
+        label, rate, percentile(raw, 50), percentile(raw, 99), percentile(calls, 50), percentile(calls, 99)
+    )
+
+
+def markdown(figures: Sequence[BrokerFigures]) -> str:
+    lines = [
+        "## Hub (`antrean bench hub`)",
+        "",
+        f"{KIOSKS} concurrent kiosks x {PER_KIOSK} tickets end to end over MQTT (request → reply, "
+        f"SQLite WAL), then {CALLS} CALLs at loket 1 timed until the `display/state` showing the new ticket "
+        "arrives, beside the raw broker round trip (publish → own subscription) measured in the same run. "
+        f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}.",
+        "",
+        "| broker | tickets/s (target >= 200) | raw round trip p50 / p99 ms | call → display p50 / p99 ms "
+        "| target p99 <= 3x raw p99 + 10 ms | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in figures:
+        lines.append(
+            f"| {f.broker} | {f.tickets_per_s:.0f} | {f.raw_p50:.1f} / {f.raw_p99:.1f} | "
+            f"{f.call_p50:.1f} / {f.call_p99:.1f} | {f.call_target_ms:.1f} | "
+            f"{'yes' if f.meets_targets else 'NO'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="antrean bench hub", description=__doc__)
+    parser.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
+    parser.add_argument(
+        "--mosquitto", default="mqtt://127.0.0.1:1883", help="Mosquitto to measure, if reachable"
+    )
+    args = parser.parse_args(argv)
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="antrean-bench-") as tmp:
+        figures.append(run_one("embedded amqtt", Path(tmp), None))
+        if reachable(args.mosquitto):
+            figures.append(run_one("Mosquitto", Path(tmp), args.mosquitto))
+        else:
+            print(f"Mosquitto not reachable at {args.mosquitto}: measured the embedded broker only")
+    text = markdown(figures)
+    print(text)
+    if args.record:
+        record_section("hub", text)
+    return 0 if all(f.meets_targets for f in figures) else 1
