@@ -57,6 +57,19 @@ def last_sent(session: Session, registration_id: int, kind: str) -> BpjsOutbox |
     )
 
 
+def has_failed(session: Session, registration_id: int, kind: str) -> bool:
+    found = session.scalar(
+        select(BpjsOutbox.id)
+        .where(
+            BpjsOutbox.registration_id == registration_id,
+            BpjsOutbox.kind == kind,
+            BpjsOutbox.status == "failed",
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def enqueue(
     session: Session, registration_id: int | None, kind: str, payload: dict[str, Any], now: datetime
 ) -> BpjsOutbox:

@@ -251,7 +251,13 @@ class BpjsBridge:
                     keluhan=keluhan.strip(),
                     kunj_sakit=kunj_sakit,
                 )
-                payload = {"visit": visit.to_payload(), "user_id": user_id, "patient_id": reg.patient_id}
+                payload = {
+                    "visit": visit.to_payload(),
+                    "user_id": user_id,
+                    "patient_id": reg.patient_id,
+                    # an earlier item that gave up may still have reached PCare: look before sending
+                    "check_first": outbox.has_failed(session, reg.id, "pendaftaran"),
+                }
                 item = outbox.enqueue(session, reg.id, "pendaftaran", payload, now)
                 claimed = True
             else:
@@ -319,7 +325,8 @@ class BpjsBridge:
         try:
             if not visit.kd_provider_peserta:
                 visit = replace(visit, kd_provider_peserta=self._participant_provider(client, visit, context))
-            existing = self._find_existing(client, visit, context) if attempts > 1 else None
+            look_first = attempts > 1 or bool(payload.get("check_first"))
+            existing = self._find_existing(client, visit, context) if look_first else None
             if existing is not None:
                 number, adopted = existing.no_urut, True
                 logger.info("registration %s: visit already in PCare, adopting it", registration_id)

@@ -308,3 +308,16 @@ def test_queued_registration_of_a_past_day_is_not_sent(make_bridge: MakeBridge) 
     assert kit.bridge.outbox_summary() == {"pending": 0, "sent": 0, "failed": 1}
     assert kit.bridge.outbox_items(1)[0].last_error == "expired: tanggal sudah lewat"
     assert kit.stats.requests == seen and not registration(kit, reg_id).bpjs_bridged
+
+
+def test_registering_again_after_giving_up_looks_first(make_bridge: MakeBridge) -> None:
+    kit = make_bridge(outbox_max_attempts=1)
+    reg_id = add_registration(kit.sessions)
+    kit.bridge.check_participant(card=ACTIVE)
+    kit.sim.state.set_fault("drop", delay_s=5, method="POST", times=1)
+    gave_up = kit.bridge.register_visit(reg_id, kd_poli="001")
+    assert (gave_up.status, gave_up.error_code) == ("failed", "timeout")
+    assert sim_visits(kit, ACTIVE) == ["A2"]  # PCare has it although we gave up
+    again = kit.bridge.register_visit(reg_id, kd_poli="001")
+    assert (again.status, again.visit_number) == ("registered", "A2")
+    assert kit.stats.posts == 1 and kit.stats.duplicates_refused == 0

@@ -263,7 +263,9 @@ def test_fault_admin_endpoint(sim: SimulatorServer) -> None:
     assert state["stats"]["faults_applied"] == 1 and state["registrations"][0]["no_urut"] == "A1"
 
 
-def test_clock_drift_is_logged_without_secrets(sim: SimulatorServer, caplog: pytest.LogCaptureFixture) -> None:
+def test_clock_drift_is_logged_without_secrets(
+    sim: SimulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
     client = PcareClient(pcare_settings(sim.url), clock=lambda: time.time() + 120)  # within the tolerance
     assert client.participant_by_card(ACTIVE).aktif
     assert "clock offset to BPJS -12" in caplog.text and "check NTP" in caplog.text
