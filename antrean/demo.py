@@ -1,0 +1,294 @@
+"""``antrean demo``: the whole system on one machine.
+
+Embedded broker, SQLite, the PCare simulator, the hub with its web, a kiosk, a display and a counter node
+per loket, all on free ports. Nodes show windows when a display is available ($DISPLAY) and run headless
+otherwise; a simulated patient takes numbers at the kiosk and simulated loket staff press CALL. Every step
+is printed, with a progress line. Ctrl-C stops everything."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import IO
+
+from hub.broker import free_port
+from hub.harness import HubProcess
+from protocol import DisplayState, MqttLink, Topics
+
+SITE = "demo"
+LOKETS = (1, 2)
+
+
+def _wait_port(port: int, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+class Child:
+    """A node process whose output lines are printed with a label."""
+
+    def __init__(self, label: str, argv: list[str], env: dict[str, str], *, stdin: bool = False) -> None:
+        self.label = label
+        self.process = subprocess.Popen(
+            argv,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+        )
+        threading.Thread(target=self._pump, args=(self.process.stdout,), daemon=True).start()
+
+    def _pump(self, stream: IO[str] | None) -> None:
+        if stream is None:
+            return
+        for line in stream:
+            say(f"[{self.label}] {line.rstrip()}")
+
+    def write(self, line: str) -> None:
+        if self.process.stdin is not None and self.process.poll() is None:
+            try:
+                self.process.stdin.write(line + "\n")
+                self.process.stdin.flush()
+            except (BrokenPipeError, OSError):
+                pass
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+_print_lock = threading.Lock()
+
+
+def say(text: str) -> None:
+    with _print_lock:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+
+def write_config(path: Path, data_dir: Path, broker_port: int, web_port: int, pcare_url: str) -> None:
+    from hub.bpjs.simulator import hub_toml
+
+    path.write_text(
+        f"""site = "{SITE}"
+data_dir = "{data_dir}"
+log_level = "INFO"
+
+[broker]
+host = "127.0.0.1"
+port = {broker_port}
+
+[web]
+host = "127.0.0.1"
+port = {web_port}
+public_url = "http://127.0.0.1:{web_port}"
+
+[queue]
+# the demo is open at any hour; a real puskesmas keeps 07:30-14:00
+operating_start = "00:00"
+operating_end = "00:00"
+reset_time = "00:00"
+
+{hub_toml(pcare_url)}""",
+        encoding="utf-8",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="antrean demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data-dir", help="keep the demo's database here (default: a new temporary folder)")
+    parser.add_argument(
+        "--duration", type=float, default=0, help="stop after this many seconds (0: run until Ctrl-C)"
+    )
+    parser.add_argument("--headless", action="store_true", help="no windows even if a display is available")
+    parser.add_argument(
+        "--call-every", type=float, default=8.0, help="seconds between simulated CALL presses"
+    )
+    args = parser.parse_args(argv)
+
+    data_dir = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="antrean-demo-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    broker_port, web_port, pcare_port = free_port(), free_port(), free_port()
+    mqtt_url = f"mqtt://127.0.0.1:{broker_port}"
+    pcare_url = f"http://127.0.0.1:{pcare_port}/pcare-rest"
+    config = data_dir / "hub.toml"
+    write_config(config, data_dir, broker_port, web_port, pcare_url)
+
+    env = dict(os.environ)
+    env.setdefault("ANTREAN_LOG_LEVEL", "WARNING")
+    if args.headless or not env.get("DISPLAY"):
+        env.pop("DISPLAY", None)
+        env.pop("WAYLAND_DISPLAY", None)
+        env["SDL_VIDEODRIVER"] = "dummy"
+        env["SDL_AUDIODRIVER"] = "dummy"
+    antrean = [sys.executable, "-m", "antrean"]
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    from hub.bpjs.simulator import DEMO_CREDENTIALS as cred
+
+    children: list[Child] = []
+    hub: HubProcess | None = None
+    try:
+        children.append(
+            Child(
+                "pcare",
+                [
+                    *antrean,
+                    "bpjs",
+                    "sim",
+                    "--port",
+                    str(pcare_port),
+                    "--cons-id",
+                    cred.cons_id,
+                    "--secret",
+                    cred.secret,
+                    "--user-key",
+                    cred.user_key,
+                    "--username",
+                    cred.username,
+                    "--password",
+                    cred.password,
+                    "--log-level",
+                    "WARNING",
+                ],
+                env,
+            )
+        )
+        if not _wait_port(pcare_port):
+            say("PCare simulator did not start; continuing without it")
+        password = "Demo-" + secrets.token_hex(3) + "!9"
+        subprocess.run(
+            [*antrean, "db", "upgrade", "--config", str(config)],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        for username, role, loket in (
+            ("admin", "admin", None),
+            ("loket1", "receptionist", 1),
+            ("loket2", "receptionist", 2),
+        ):
+            extra = ["--counter", str(loket)] if loket else []
+            subprocess.run(
+                [
+                    *antrean,
+                    "user",
+                    "add",
+                    "--config",
+                    str(config),
+                    "--username",
+                    username,
+                    "--role",
+                    role,
+                    "--password",
+                    password,
+                    "--update",
+                    *extra,
+                ],
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+        hub = HubProcess(config, data_dir / "hub.log")
+        hub.start()
+        common = ["--mqtt-url", mqtt_url, "--site", SITE]
+        children.append(Child("kiosk", [*antrean, "kiosk", "--demo", *common, "--node-id", "kiosk-1"], env))
+        children.append(
+            Child("display", [*antrean, "display", "--demo", *common, "--node-id", "display-1"], env)
+        )
+        lokets = [arg for n in LOKETS for arg in ("--counter", str(n))]
+        counter = Child(
+            "loket",
+            [*antrean, "counter", "--simulate", *lokets, *common, "--node-id", "counter-1"],
+            env,
+            stdin=True,
+        )
+        children.append(counter)
+
+        say("")
+        say("Antrean demo is running")
+        say(
+            f"  web (loket and admin): http://127.0.0.1:{web_port}   login admin / loket1 / loket2, "
+            f"password {password}"
+        )
+        say(f"  MQTT broker:           {mqtt_url}   (site '{SITE}': topics antrean/{SITE}/#)")
+        say(f"  PCare simulator:       {pcare_url}")
+        say(f"  data and logs:         {data_dir}")
+        say(
+            "  a simulated patient takes numbers at the kiosk; simulated staff press CALL every "
+            f"{args.call_every:g} s. Ctrl-C stops everything."
+        )
+        say("")
+        run_loop(mqtt_url, counter, stop, args.call_every, args.duration)
+    finally:
+        for child in reversed(children):
+            child.stop()
+        if hub is not None:
+            hub.stop()
+        say(f"demo stopped; hub log: {data_dir / 'hub.log'}")
+    return 0
+
+
+def run_loop(
+    mqtt_url: str, counter: Child, stop: threading.Event, call_every: float, duration: float
+) -> None:
+    """Press CALL at alternate lokets and print a progress line whenever the queue changes."""
+    topics = Topics(SITE)
+    last: list[str] = [""]
+
+    def on_state(_topic: str, payload: bytes) -> None:
+        state = DisplayState.decode(payload)
+        serving = ", ".join(f"{c.name}: {c.ticket.number if c.ticket else '-'}" for c in state.counters)
+        line = (
+            f"[progress] diambil {state.totals.issued} | menunggu {state.totals.waiting} "
+            f"(prioritas {state.remaining_priority}, umum {state.remaining_general}) | {serving}"
+        )
+        if line != last[0]:
+            last[0] = line
+            say(line)
+
+    watcher = MqttLink(mqtt_url, client_id=f"demo-progress-{secrets.token_hex(3)}")
+    watcher.route(topics.display_state(), on_state)
+    watcher.start(wait=10)
+    started = time.monotonic()
+    turn = 0
+    try:
+        while not stop.wait(call_every):
+            loket = LOKETS[turn % len(LOKETS)]
+            turn += 1
+            counter.write(f"call {loket}")
+            if duration and time.monotonic() - started >= duration:
+                break
+    finally:
+        watcher.stop()
