@@ -152,11 +152,11 @@ class ScriptedKiosk:
         reason = "lansia" if category == "prioritas" else None
         request = TicketRequest(
             request_id=request_id,
-            category=category,  # type: ignore[arg-type]
+            category=category,
             priority_reason=reason,
             payment_type="bpjs",
             poly_code=poly,
-        )  # type: ignore[arg-type]
+        )
         self.link.publish(self.topics.ticket_request(self.node), request)
 
     def take(
