@@ -128,8 +128,11 @@ def call_latency(url: str, site: str, samples: int = CALLS) -> list[float]:
         link.publish(
             topics.counter_command(1), CounterCommand(request_id=f"call-{i}", action="call", source="web")
         )
+        def changed(b: int = before, c: str | None = current) -> bool:
+            return any(n != c for n in seen[b:])
+
         with arrived:
-            ok = arrived.wait_for(lambda b=before, c=current: any(n != c for n in seen[b:]), 5)
+            ok = arrived.wait_for(changed, 5)
         if not ok:
             raise TimeoutError("no display/state after a call")
         result.append((time.perf_counter() - start) * 1000)
