@@ -76,10 +76,15 @@ class Form:
             if required:
                 self.error(name, "Wajib diisi.")
             return None
-        try:
-            parsed = date.fromisoformat(value)
-        except ValueError:
-            self.error(name, "Tanggal tidak valid.")
+        parsed = None
+        for pattern in ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                parsed = datetime.strptime(value, pattern).date()
+                break
+            except ValueError:
+                continue
+        if parsed is None:
+            self.error(name, "Tanggal tidak valid (HH-BB-TTTT).")
             return None
         if not_future and parsed > date.today():
             self.error(name, "Tanggal tidak boleh di masa depan.")

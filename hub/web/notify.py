@@ -21,6 +21,7 @@ class Notifier:
         self._cond = threading.Condition()
         self._version = 0
         self._streams = 0
+        self._closed = False
         self.max_streams = max_streams
 
     @property
@@ -33,10 +34,16 @@ class Notifier:
             self._version += 1
             self._cond.notify_all()
 
+    def close(self) -> None:
+        """End every open stream (server shutdown)."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
     def wait(self, seen: int, timeout: float) -> int:
         """Block until the version passes ``seen`` or ``timeout`` passes; returns the version."""
         with self._cond:
-            self._cond.wait_for(lambda: self._version != seen, timeout)
+            self._cond.wait_for(lambda: self._version != seen or self._closed, timeout)
             return self._version
 
     def stream(self, duration: float = STREAM_S) -> Iterator[str]:
@@ -52,7 +59,7 @@ class Notifier:
         try:
             yield f"retry: 2000\nevent: change\ndata: {version}\n\n"
             deadline = time.monotonic() + duration
-            while (left := deadline - time.monotonic()) > 0:
+            while (left := deadline - time.monotonic()) > 0 and not self._closed:
                 new = self.wait(version, min(KEEPALIVE_S, left))
                 if new != version:
                     version = new

@@ -179,9 +179,12 @@ def show(patient_id: int) -> str:
 def edit(patient_id: int) -> Any:
     patient = patient_or_404(patient_id)
     if request.method == "GET":
+        values = records.snapshot(patient)
+        if patient.birth_date is not None:
+            values["birth_date"] = f"{patient.birth_date:%d-%m-%Y}"
         return render_template(
             "patient_form.html",
-            values=records.snapshot(patient),
+            values=values,
             errors={},
             patient=patient,
             loket=None,

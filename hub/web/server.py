@@ -13,6 +13,7 @@ from waitress.server import create_server
 
 from hub.web import create_app
 from hub.web.context import services_from_hub
+from hub.web.notify import Notifier
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +32,9 @@ def secret_key(path: Path) -> str:
 
 
 class WebServer:
-    def __init__(self, server: Any) -> None:
+    def __init__(self, server: Any, notifier: Notifier) -> None:
         self._server = server
+        self._notifier = notifier
         self._thread = threading.Thread(target=self._run, name="web", daemon=True)
 
     def _run(self) -> None:
@@ -46,7 +48,12 @@ class WebServer:
         return self
 
     def stop(self) -> None:
+        """Close the listener and every open connection (live streams included), then the workers."""
+        self._notifier.close()
         self._server.close()
+        for channel in list(self._server._map.values()):
+            channel.close()
+        self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=3)
         self._thread.join(5)
 
 
@@ -71,4 +78,4 @@ def serve(hub: Any) -> WebServer:
         channel_timeout=60,
     )
     logger.info("web listening on %s:%s", config.web.host, config.web.port)
-    return WebServer(server).start()
+    return WebServer(server, services.notifier).start()

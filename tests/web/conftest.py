@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -145,7 +145,7 @@ def patient_form(**overrides: str) -> dict[str, str]:
         "name": "Sari Wulandari",
         "nik": "3509015503950001",
         "birth_place": "Jember",
-        "birth_date": date(1995, 3, 15).isoformat(),
+        "birth_date": "15-03-1995",
         "gender": "P",
         "address": "Jl. Mastrip No. 10",
         "rt_rw": "003/007",

@@ -4,6 +4,7 @@ bridge, Antar RM ke Poli) while the admin's dashboard changes by itself. Every p
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
@@ -47,7 +48,9 @@ PNG = (
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, env={**os.environ, "LANG": "id_ID.UTF-8"}
+        )
         yield instance
         instance.close()
 
@@ -156,7 +159,7 @@ def run_day(browser: Browser, live: LiveHub, kiosk: ScriptedKiosk) -> None:
         "#f-nik": "3509121501900001",
         "#f-name": "Budi Santoso",
         "#f-birth_place": "Jember",
-        "#f-birth_date": "1990-01-15",
+        "#f-birth_date": "15-01-1990",
         "#f-address": "Jl. Mastrip No. 10",
         "#f-rt_rw": "003/007",
         "#f-kelurahan": "Kranjingan",

@@ -108,5 +108,8 @@ def test_form_collects_errors_by_field() -> None:
     assert form.day("d") is None
     assert form.clock("t") is None
     assert form.text("missing", required=True) is None
+    dates = Form(MultiDict({"a": "15-03-1995", "b": "15/03/1995", "c": "1995-03-15", "d": "31-02-1995"}))
+    assert dates.day("a") == dates.day("b") == dates.day("c") == date(1995, 3, 15)
+    assert dates.day("d") is None and dates.errors == {"d": "Tanggal tidak valid (HH-BB-TTTT)."}
     assert set(form.errors) == {"n", "d", "t", "missing"}
     assert form.errors["missing"] == "Wajib diisi."
