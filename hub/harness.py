@@ -3,6 +3,7 @@ and a scripted kiosk that takes tickets over plain MQTT (re-sending the same req
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -84,10 +85,12 @@ class HubProcess:
         """Start and wait until the hub is connected to the broker."""
         before = self._connections()
         self._log = open(self.log_path, "ab")  # noqa: SIM115  (kept open for the child's lifetime)
+        env = {k: v for k, v in os.environ.items() if k != "ANTREAN_LOG_LEVEL"}  # readiness needs INFO
         self.process = subprocess.Popen(
             [sys.executable, "-m", "hub", "--config", str(self.config_path)],
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            env=env,
         )
         deadline = time.monotonic() + timeout
         while self._connections() <= before:
