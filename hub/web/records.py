@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -158,7 +158,8 @@ def search(session: Session, query: Query, limit: int = SEARCH_LIMIT) -> list[Pa
     conditions = []
     if query.rm:
         rm = query.rm.upper()
-        conditions.append(or_(Patient.medical_record == rm, Patient.medical_record.startswith(rm)))
+        conditions.append(Patient.medical_record >= rm)  # exact or prefix, as an index range
+        conditions.append(Patient.medical_record < rm + "\uffff")
     if query.nik:
         conditions.append(Patient.nik == query.nik)
     if query.bpjs:
