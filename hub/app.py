@@ -82,7 +82,7 @@ class Hub:
         self.engine.dispose()
 
 
-def build_hub(config: HubConfig, *, with_web: bool = True) -> Hub:
+def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading.Event | None = None) -> Hub:
     broker = None
     mqtt_url = config.mqtt.url
     if not mqtt_url:
@@ -114,6 +114,7 @@ def build_hub(config: HubConfig, *, with_web: bool = True) -> Hub:
         publisher=publisher,
         gateway=gateway,
         broker=broker,
+        stop_event=stop_event or threading.Event(),
     )
     publisher.apply(dispatcher.expire_previous_days())
     gateway.install()

@@ -128,6 +128,7 @@ def call_latency(url: str, site: str, samples: int = CALLS) -> list[float]:
         link.publish(
             topics.counter_command(1), CounterCommand(request_id=f"call-{i}", action="call", source="web")
         )
+
         def changed(b: int = before, c: str | None = current) -> bool:
             return any(n != c for n in seen[b:])
 

@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from types import FrameType
 
@@ -54,18 +55,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(config.log_level)
     from hub.app import build_hub
 
-    try:
-        hub = build_hub(config)
-    except BrokerStartError as error:
-        sys.stderr.write(f"antrean hub: {error}\n")
-        return 3
+    stop_requested = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         logger.info("signal %d: stopping", signum)
-        hub.stop_event.set()
+        stop_requested.set()
 
+    # before anything starts, so a stop during start-up is still a clean one
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    try:
+        hub = build_hub(config, stop_event=stop_requested)
+    except BrokerStartError as error:
+        sys.stderr.write(f"antrean hub: {error}\n")
+        return 3
     logger.info("hub running for site %s", config.site)
     try:
         hub.run()
