@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,10 +27,13 @@ logger = logging.getLogger(__name__)
 class ClipCache:
     """Phrase → Clip for one engine; thread-safe; a disk directory survives restarts."""
 
-    def __init__(self, engine: Engine, directory: Path | None) -> None:
+    def __init__(self, engine: Engine, directory: Path | None, memory_clips: int = 48) -> None:
         self.engine = engine
         self.directory = directory / _safe(engine.name) if directory else None
-        self._clips: dict[str, Clip] = {}
+        # With a disk directory only the most recent clips stay in memory (a WAV read from the page cache
+        # takes well under a millisecond); without one, everything stays.
+        self.memory_clips = memory_clips
+        self._clips: OrderedDict[str, Clip] = OrderedDict()
         self._lock = threading.Lock()
         self._warm_thread: threading.Thread | None = None
         self._closed = threading.Event()
@@ -48,17 +52,23 @@ class ClipCache:
         return self.directory / (hashlib.sha1(text.encode("utf-8")).hexdigest()[:20] + ".wav")
 
     def cached(self, text: str) -> bool:
+        """True when ``text`` is ready without synthesis (in memory or on disk)."""
         with self._lock:
-            return text in self._clips
+            if text in self._clips:
+                return True
+        path = self._path(text)
+        return path is not None and path.is_file()
 
     def get(self, text: str) -> Clip:
         """The clip for ``text``: from memory, else disk, else synthesized now (and stored)."""
         with self._lock:
             clip = self._clips.get(text)
             if clip is not None:
+                self._clips.move_to_end(text)
                 self.hits += 1
                 return clip
         path = self._path(text)
+        clip = None
         if path is not None and path.is_file():
             try:
                 clip = read_wav(path)
@@ -76,6 +86,8 @@ class ClipCache:
                     logger.warning("could not store clip %s: %s", path, exc)
         with self._lock:
             self._clips[text] = clip
+            while self.directory is not None and len(self._clips) > self.memory_clips:
+                self._clips.popitem(last=False)
         return clip
 
     def warm(self, texts: Iterable[str], background: bool = True) -> None:
@@ -98,9 +110,11 @@ class ClipCache:
         self._warm_thread = threading.Thread(target=run, name="clip-warm", daemon=True)
         self._warm_thread.start()
 
-    def close(self) -> None:
-        """Stop warming (the phrases already cached stay)."""
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop warming (the phrases already cached stay); waits briefly for the phrase in progress."""
         self._closed.set()
+        if self._warm_thread is not None:
+            self._warm_thread.join(timeout)
 
     def wait_warm(self, timeout: float | None = None) -> bool:
         if self._warm_thread is not None:

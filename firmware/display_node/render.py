@@ -66,6 +66,9 @@ class Fonts:
             pygame.font.init()
         self._fonts: dict[tuple[str, int], pygame.font.Font] = {}
         self._text: OrderedDict[tuple[str, str, int, Color, Color | None], pygame.Surface] = OrderedDict()
+        self._fitted: OrderedDict[tuple[str, str, int, int, Color, Color | None], pygame.Surface] = (
+            OrderedDict()
+        )
         self._cache_size = cache_size
         missing = [str(path) for path in FONT_FILES.values() if not path.is_file()]
         if missing:
@@ -108,6 +111,20 @@ class Fonts:
     ) -> pygame.Surface:
         """``text`` at the biggest size whose line is at most ``height`` tall and ``width`` wide;
         ellipsized when even a small size is too wide."""
+        key = (text, style, height, width, color, bg)
+        surface = self._fitted.get(key)
+        if surface is None:
+            surface = self._fit(text, style, height, width, color, bg)
+            self._fitted[key] = surface
+            if len(self._fitted) > self._cache_size:
+                self._fitted.popitem(last=False)
+        else:
+            self._fitted.move_to_end(key)
+        return surface
+
+    def _fit(
+        self, text: str, style: str, height: int, width: int, color: Color, bg: Color | None
+    ) -> pygame.Surface:
         size = max(6, int(height * 0.78))
         font = self.font(style, size)
         text_w = font.size(text)[0]

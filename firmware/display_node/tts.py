@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -85,6 +84,7 @@ class PiperEngine:
                 from piper.voice import ESPEAK_DATA_DIR
             except ImportError as exc:
                 raise SpeechError(f"piper-tts is not installed: {exc}") from exc
+            tune_memory()
             try:
                 import json
 
@@ -125,20 +125,29 @@ class PiperEngine:
         return Clip(b"".join(chunk.audio_int16_bytes for chunk in chunks), rate).resampled(self.rate)
 
 
-def _libc_trim() -> Callable[[], object] | None:
+def _libc() -> Any:
     try:
-        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
         return None
 
 
-_TRIM = _libc_trim()
+_LIBC = _libc()
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+
+
+def tune_memory() -> None:
+    """Big buffers (inference tensors) straight from and back to the OS: glibc otherwise keeps them in its
+    heaps, and a node grows by tens of MB while it warms its clip cache (measured: peak 259 → 219 MB)."""
+    if _LIBC is not None and hasattr(_LIBC, "mallopt"):
+        _LIBC.mallopt(M_MMAP_THRESHOLD, 128 * 1024)
+        _LIBC.mallopt(M_TRIM_THRESHOLD, 128 * 1024)
 
 
 def release_memory() -> None:
     """Hand the buffers freed after an inference back to the OS (glibc keeps them otherwise)."""
-    if _TRIM is not None:
-        _TRIM(0)
+    if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
+        _LIBC.malloc_trim(0)
 
 
 class FallbackEngine:
