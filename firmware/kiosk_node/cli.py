@@ -42,6 +42,11 @@ def run_parser() -> argparse.ArgumentParser:
         "with a simulated patient taking a number every few seconds",
     )
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    parser.add_argument(
+        "--patient",
+        action="store_true",
+        help="with --demo: the simulated patient also when a window is shown",
+    )
     return parser
 
 
@@ -132,7 +137,9 @@ def run_main(argv: Sequence[str]) -> int:
         logger.error("cannot open the screen (%s); is SDL_VIDEODRIVER right for this machine?", exc)
         app.stop()
         return 1
-    tick: Callable[[], None] | None = SimulatedPatient(app) if headless else None
+    tick: Callable[[], None] | None = (
+        SimulatedPatient(app) if headless or (args.demo and args.patient) else None
+    )
     try:
         app.run(tick=tick)
     finally:
