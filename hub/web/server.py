@@ -66,7 +66,8 @@ def serve(hub: Any) -> WebServer:
         if config.web.secret_key_file
         else Path(config.data_dir) / "secret_key"
     )
-    app = create_app(services, {"SECRET_KEY": secret_key(key_path)})
+    secure = config.web.public_url.startswith("https://")
+    app = create_app(services, {"SECRET_KEY": secret_key(key_path), "SESSION_COOKIE_SECURE": secure})
     services.notifier.max_streams = max(1, config.web.threads - 2)
     hub.link.route(hub.topics.display_state(), lambda _topic, _payload: services.notifier.notify())
     server = create_server(
