@@ -36,7 +36,7 @@ from firmware.display_node.speech import warm_texts
 from firmware.display_node.tts import Engine, build_engine
 from protocol import MqttLink
 from protocol.errors import ProtocolError
-from protocol.payloads import Announcement, DisplayState, NodeStatus, Services
+from protocol.payloads import Announcement, DisplayState, NodeState, NodeStatus, Services
 from protocol.topics import Topics
 
 logger = logging.getLogger(__name__)
@@ -109,14 +109,14 @@ class DisplayNode:
         self.link.route(self.topics.display_state(), self._on_state)
         self.link.on_connection_change(self.model.set_broker)
 
-    def _status(self, state: str) -> NodeStatus:
+    def _status(self, state: NodeState) -> NodeStatus:
         details: dict[str, object] = {"audio": self.audio_state, "tts": self.cache is not None}
         if self.cache is not None:
             details["engine"] = self.cache.engine.name
         return NodeStatus(
             node=self.config.node_id,
             role="display",
-            state=state,  # type: ignore[arg-type]
+            state=state,
             version=__version__,
             details=details,
         )

@@ -20,6 +20,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -224,7 +225,7 @@ class Renderer:
                     f"card{index}",
                     box,
                     key,
-                    lambda c=counter, b=box, k=key: self._card(surface, b, c, k[1], k[2], lay.unit),
+                    partial(self._card, surface, box, counter, lit, phase, lay.unit),
                 )
             )
         prio = (tuple(state.next_priority[: lay.list_rows]), state.remaining_priority) if state else None
@@ -245,15 +246,15 @@ class Renderer:
         drawers.append(("footer", lay.footer, totals, lambda: self._footer(surface, lay.footer, totals)))
 
         dirty: list[tuple[str, Box]] = []
-        for name, box, key, draw in drawers:
-            if self._keys.get(name, _UNSET) == key:
+        for name, box, content, draw in drawers:
+            if self._keys.get(name, _UNSET) == content:
                 continue
             surface.set_clip(rect(box))
             try:
                 draw()
             finally:
                 surface.set_clip(None)
-            self._keys[name] = key
+            self._keys[name] = content
             dirty.append((name, box))
         return dirty
 

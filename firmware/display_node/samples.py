@@ -6,9 +6,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from protocol.payloads import DisplayCounter, DisplayState, ServicePoly, Services, TicketSummary, Totals
+from protocol.payloads import (
+    DisplayCounter,
+    DisplayState,
+    PriorityReason,
+    ServicePoly,
+    Services,
+    TicketSummary,
+    Totals,
+)
 
 POLYS = {
     "A": "Poli Umum",
@@ -32,12 +41,12 @@ RUNNING_TEXT = (
 
 
 def ticket(
-    number: str, reason: str | None = None, poly: str = "A", polys: dict[str, str] = POLYS
+    number: str, reason: PriorityReason | None = None, poly: str = "A", polys: dict[str, str] = POLYS
 ) -> TicketSummary:
     return TicketSummary(
         number=number,
         category="prioritas" if reason else "umum",
-        priority_reason=reason,  # type: ignore[arg-type]
+        priority_reason=reason,
         poly_code=poly,
         poly_name=polys[poly],
     )
@@ -91,7 +100,7 @@ def long_names() -> DisplayState:
 def big_numbers(lokets: int = 6) -> DisplayState:
     """Six lokets, three- and four-digit numbers (a mass immunisation day)."""
     numbers = ["P-128", "A-1024", "D-1187", "B-205", "C-999", "A-1025"]
-    reasons = ["lansia", None, None, None, None, None]
+    reasons: list[PriorityReason | None] = ["lansia", None, None, None, None, None]
     polys = ["A", "A", "D", "B", "C", "A"]
     return DisplayState(
         counters=[
@@ -126,4 +135,9 @@ def services(site_name: str = "Puskesmas Gladak Pakem", motto: str = "Melayani S
     )
 
 
-STATES = {"empty": empty_day, "busy": busy_day, "long": long_names, "big": big_numbers}
+STATES: dict[str, Callable[[], DisplayState]] = {
+    "empty": empty_day,
+    "busy": busy_day,
+    "long": long_names,
+    "big": big_numbers,
+}

@@ -159,5 +159,4 @@ def warm_texts(template: str, counter_names: list[str], prefixes: list[str], num
     texts += [closed("nomor", number_words(n)) for n in range(1, numbers + 1)]
     if "loket" in kinds:
         texts += [closed("loket", numbers_in_words(name)) for name in counter_names]
-    seen: set[str] = set()
-    return [t for t in texts if not (t in seen or seen.add(t))]
+    return list(dict.fromkeys(texts))  # without repeats, in order
