@@ -223,7 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         hub = HubProcess(config, data_dir / "hub.log")
         hub.start()
         common = ["--mqtt-url", mqtt_url, "--site", SITE]
-        children.append(Child("kiosk", [*antrean, "kiosk", "--demo", *common, "--node-id", "kiosk-1"], env))
+        children.append(
+            Child("kiosk", [*antrean, "kiosk", "--demo", "--patient", *common, "--node-id", "kiosk-1"], env)
+        )
         children.append(
             Child("display", [*antrean, "display", "--demo", *common, "--node-id", "display-1"], env)
         )
