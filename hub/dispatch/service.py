@@ -469,6 +469,7 @@ class Dispatcher:
         session.add(
             TicketEvent(queue_id=queue.id, from_status=None, to_status="waiting", at=now, actor=actor)
         )
+        logger.info("ticket %s issued (%s, poly %s) for %s", queue.queue_number, category, poly.code, actor)
         return queue
 
     def cancel_request(self, request_id: str, *, node: str) -> Outcome:
@@ -649,6 +650,7 @@ class Dispatcher:
         request_id: str,
     ) -> Outcome:
         self._event(session, queue, "called", now, actor=actor, counter=loket.number)
+        logger.info("ticket %s called to %s by %s", queue.queue_number, loket.name, actor)
         queue.called_at, queue.counter_number = now, loket.number
         queue.service_ended_at = None
         loket.current_queue_id = queue.id
