@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from hub.harness import ScriptedKiosk
+from protocol import NodeStatus, Topics
 from tests.web.live import PASSWORD, LiveHub
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
@@ -116,7 +117,6 @@ def run_day(browser: Browser, live: LiveHub, kiosk: ScriptedKiosk) -> None:
         ("admin_antrean", "/admin/antrean"),
         ("admin_bpjs", "/admin/bpjs"),
         ("admin_pengguna", "/admin/pengguna"),
-        ("node", "/admin/node"),
     ):
         admin.goto(live.url + path)
         shot(admin, name)
@@ -144,6 +144,7 @@ def run_day(browser: Browser, live: LiveHub, kiosk: ScriptedKiosk) -> None:
     expect(loket.locator("#current-number")).to_have_text(priority.number)
     expect(loket.locator("#toast")).to_contain_text(f"Memanggil: {priority.number}")
     expect(admin.locator("#stat-serving")).to_have_text("1")  # the dashboard followed by itself
+    expect(loket.locator("#queue-panel .q.prioritas")).to_have_count(1)  # at the loket, no longer waiting
     shot(loket, "loket")
 
     # the public page of a waiting ticket
@@ -227,3 +228,21 @@ def run_day(browser: Browser, live: LiveHub, kiosk: ScriptedKiosk) -> None:
     ):
         expect(admin.locator("table")).to_contain_text(action)
     shot(admin, "audit")
+
+    # node health, from the nodes' retained status messages
+    topics = Topics(live.handle.site)
+    for node, role, state, details in (
+        ("kiosk-1", "kiosk", "online", {"printer": "paper_out"}),
+        ("display-1", "display", "offline", {}),
+        ("counter-1", "counter", "online", {}),
+    ):
+        status = NodeStatus(node=node, role=role, state=state, version="0.1.0", details=details)
+        kiosk.link.publish(topics.node_status(node), status, retain=True)
+    for _ in range(50):
+        admin.goto(f"{live.url}/admin/node")
+        if admin.locator("text=counter-1").count():
+            break
+        admin.wait_for_timeout(100)
+    expect(admin.locator("table")).to_contain_text("Kertas habis")
+    expect(admin.locator("table")).to_contain_text("Offline")
+    shot(admin, "node")
