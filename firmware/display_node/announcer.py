@@ -91,13 +91,14 @@ class Announcer:
         template: str = DEFAULT_TEMPLATE,
         with_chime: bool = True,
         pause: float = 0.18,
+        volume: float = 1.0,
     ) -> None:
         self.cache = cache
         self.sink = sink
         self.template = template
         self.pause = pause
-        rate = 22050
-        self.chime: Clip | None = chime(rate) if with_chime else None
+        self.volume = volume
+        self.chime: Clip | None = chime().scaled(volume) if with_chime else None
         self._queue: queue.Queue[Call | None] = queue.Queue()
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._seen_lock = threading.Lock()
@@ -154,7 +155,7 @@ class Announcer:
         clips: list[Clip] = []
         for part in parts:
             clips += [self.cache.get(part.text), gap]
-        return text, join(clips[:-1])
+        return text, join(clips[:-1]).scaled(self.volume)
 
     def _run(self) -> None:
         while True:

@@ -29,7 +29,7 @@ class AudioSink(Protocol):
 class MixerSink:
     """pygame.mixer: real speakers (or SDL_AUDIODRIVER=dummy, which plays in real time to nowhere)."""
 
-    def __init__(self, volume: float = 1.0, device: str | None = None, rate: int = SAMPLE_RATE) -> None:
+    def __init__(self, device: str | None = None, rate: int = SAMPLE_RATE, volume: float = 1.0) -> None:
         import pygame
 
         self._pygame = pygame

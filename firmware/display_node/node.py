@@ -57,7 +57,7 @@ def open_audio(config: DisplayConfig) -> tuple[AudioSink, str]:
     from firmware.display_node.audio import MixerSink
 
     try:
-        return MixerSink(volume=config.voice.volume, device=config.voice.device), "ok"
+        return MixerSink(device=config.voice.device), "ok"
     except Exception as exc:  # pygame.error, or no audio driver at all
         logger.error("no audio output (%s); the screen runs on, calls are silent", exc)
         return SilentSink(), "error"
@@ -89,7 +89,12 @@ class DisplayNode:
             )
             self.cache = ClipCache(engine, voice.cache_dir or default_cache_dir())
         self.announcer = Announcer(
-            self.cache, sink, template=voice.template, with_chime=voice.chime, pause=voice.pause_ms / 1000
+            self.cache,
+            sink,
+            template=voice.template,
+            with_chime=voice.chime,
+            pause=voice.pause_ms / 1000,
+            volume=voice.volume,
         )
         self._warmed: set[str] = set()
         self._warm_lock = threading.Lock()

@@ -143,3 +143,32 @@ def test_real_mixer_plays_espeak_calls_one_after_another() -> None:
     assert [label for label, _, _ in played] == ["voice m1", "voice m2"]
     (_, s1, e1), (_, s2, _e2) = played
     assert e1 - s1 > 0.2 and s2 >= e1  # the first really took its time; the second waited for it
+
+
+def test_volume_scales_chime_and_voice() -> None:
+    loud, quiet = FakeSink(speed=40.0), FakeSink(speed=40.0)
+    for sink, volume in ((loud, 1.0), (quiet, 0.25)):
+        announcer = Announcer(ClipCache(ToneEngine(), None), sink, volume=volume)
+        announcer.start()
+        announcer.submit(Call("v1", "A-001", 1, "Loket 1"))
+        assert announcer.wait_idle(10)
+        announcer.stop()
+    for played_loud, played_quiet in zip(loud.played, quiet.played, strict=True):
+        ratio = played_quiet.clip.peak() / played_loud.clip.peak()
+        assert 0.23 < ratio < 0.27, (played_loud.label, ratio)
+
+
+def test_no_audio_device_means_silent_calls_not_a_crash() -> None:
+    from firmware.display_node.config import DisplayConfig
+    from firmware.display_node.node import DisplayNode, SilentSink, open_audio
+
+    config = DisplayConfig(voice={"device": "no such device", "enabled": False, "chime": True})
+    sink, state = open_audio(config)
+    assert isinstance(sink, SilentSink) and state == "error"
+    node = DisplayNode(config, sink=sink, audio_state=state)
+    assert node._status("online").details["audio"] == "error"
+    node.announcer.start()
+    node.announcer.submit(Call("s1", "A-001", 1, "Loket 1"))
+    assert node.announcer.wait_idle(5)
+    node.announcer.stop()
+    assert [s.call.id for s in node.announcer.spoken] == ["s1"]
