@@ -204,6 +204,7 @@ class DisplayNode:
         clock = pygame.time.Clock()
         windowed = pygame.display.get_surface() is screen
         last_snapshot = 0.0
+        failures = 0
         while not stop.is_set():
             for event in pygame.event.get() if windowed else ():
                 if event.type == pygame.QUIT or (
@@ -212,7 +213,14 @@ class DisplayNode:
                     stop.set()
                 elif event.type in (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED, pygame.WINDOWSIZECHANGED):
                     self.renderer.invalidate()
-            dirty = self.frame(screen)
+            try:
+                dirty = self.frame(screen)
+            except Exception:  # a frame that cannot be drawn must not take the screen down for good
+                failures += 1
+                if failures in (1, 10) or failures % 1000 == 0:
+                    logger.exception("frame failed (%d so far); the screen keeps running", failures)
+                self.renderer.invalidate()
+                dirty = []
             if windowed and dirty:
                 pygame.display.update([pygame.Rect(b.as_tuple()) for b in dirty])
             now = time.monotonic()

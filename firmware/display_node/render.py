@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
@@ -89,7 +90,7 @@ class Fonts:
         key = (text, style, size, color, bg)
         surface = self._text.get(key)
         if surface is None:
-            surface = self.font(style, size).render(text, True, color, bg)
+            surface = self.font(style, size).render(printable(text), True, color, bg)
             self._text[key] = surface
             if len(self._text) > self._cache_size:
                 self._text.popitem(last=False)
@@ -99,6 +100,7 @@ class Fonts:
 
     def fit_size(self, text: str, style: str, height: int, width: int) -> int:
         """The biggest size at which ``text`` is at most ``height`` tall and ``width`` wide."""
+        text = printable(text)
         size = max(6, int(height * 0.78))
         text_w = self.font(style, size).size(text)[0]
         if text_w > width and text_w > 0:
@@ -126,6 +128,7 @@ class Fonts:
     def _fit(
         self, text: str, style: str, height: int, width: int, color: Color, bg: Color | None
     ) -> pygame.Surface:
+        text = printable(text)
         size = max(6, int(height * 0.78))
         font = self.font(style, size)
         text_w = font.size(text)[0]
@@ -146,6 +149,12 @@ class Fonts:
         while text and font.size(text + "…")[0] > width:
             text = text[:-1]
         return text.rstrip() + "…"
+
+
+def printable(text: str) -> str:
+    """Control characters (a NUL or a newline typed into the running text) become spaces: pygame refuses
+    some and draws boxes for the others."""
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch for ch in text)
 
 
 def blit_in(surface: pygame.Surface, image: pygame.Surface, box: Box, align: str = "center") -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -216,3 +217,31 @@ def test_network_loss_shows_the_banner_and_recovers(
     finally:
         node.stop()
         cable.cut()
+
+
+def test_a_frame_that_fails_does_not_stop_the_screen(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = DisplayConfig(node_id="display-1", screen={"fps": 60}, voice={"enabled": False})
+    node = DisplayNode(config, sink=FakeSink())
+    node.model.set_broker(True)
+    node.model.set_state(samples.busy_day(), 0.0)
+    calls: list[int] = []
+    real = node.renderer.render
+
+    def flaky(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) <= 3:
+            raise ValueError("a glyph pygame cannot draw")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    node.renderer.render = flaky  # type: ignore[method-assign]
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    surface = pygame.Surface((800, 600))
+    node.run(stop, screen=surface)
+    assert len(calls) > 10  # it went on drawing
+    assert "frame failed (1 so far)" in caplog.text
+    assert count_color(
+        surface, node.renderer.layout_for(node.model.view(0.0), (800, 600)).header, render.HEADER
+    )

@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pygame
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from firmware.display_node import render, samples
 from firmware.display_node.layout import Box
 from firmware.display_node.model import ScreenModel
 from firmware.display_node.render import Fonts, Renderer
-from protocol.payloads import DisplayCounter, NodeStatus
+from protocol.payloads import DisplayCounter, DisplayState, NodeStatus, TicketSummary, Totals
 
 SIZES = [(1920, 1080), (1366, 768), (3840, 2160), (1080, 1920)]
 WALL = datetime(2026, 2, 26, 8, 15, tzinfo=ZoneInfo("Asia/Jakarta"))
@@ -151,3 +153,68 @@ def test_dejavu_has_the_wheelchair_sign() -> None:
     font = Fonts().font("bold", 40)
     assert font.metrics("♿")[0] is not None
     assert render.FONT_FILES["bold"].is_file()
+
+
+POLY_NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz /", min_size=1, max_size=70).map(str.title)
+
+
+@st.composite
+def display_states(draw: st.DrawFn) -> DisplayState:
+    def summary() -> TicketSummary:
+        priority = draw(st.booleans())
+        prefix = "P" if priority else draw(st.sampled_from("ABCDE"))
+        return TicketSummary(
+            number=f"{prefix}-{draw(st.integers(1, 9999)):03d}",
+            category="prioritas" if priority else "umum",
+            priority_reason=draw(st.sampled_from(["lansia", "bumil", "disabilitas", "balita"]))
+            if priority
+            else None,
+            poly_code=prefix,
+            poly_name=draw(POLY_NAMES),
+        )
+
+    lokets = draw(st.integers(1, 8))
+    return DisplayState(
+        counters=[
+            DisplayCounter(counter=n, name=f"Loket {n}", ticket=summary() if draw(st.booleans()) else None)
+            for n in range(1, lokets + 1)
+        ],
+        next_priority=[summary() for _ in range(draw(st.integers(0, 12)))],
+        next_general=[summary() for _ in range(draw(st.integers(0, 12)))],
+        remaining_priority=draw(st.integers(0, 99999)),
+        remaining_general=draw(st.integers(0, 99999)),
+        totals=Totals(issued=draw(st.integers(0, 99999)), registered=0, waiting=draw(st.integers(0, 99999))),
+        running_text=draw(st.text(min_size=0, max_size=300)),
+        updated_at=samples.UPDATED,
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    display_states(),
+    st.sampled_from([(1920, 1080), (1366, 768), (1080, 1920), (1280, 720), (800, 600)]),
+    st.booleans(),
+)
+def test_no_text_ever_spills_out_of_its_box(
+    state: DisplayState, size: tuple[int, int], offline: bool
+) -> None:
+    """Whatever the hub sends, every piece of text is drawn inside the box meant for it."""
+    model = ScreenModel()
+    model.set_broker(True)
+    model.set_hub_status(HUB_OFFLINE if offline else HUB_ONLINE)
+    model.set_services(samples.services("Puskesmas " + "Sukamaju Makmur Sejahtera " * 3, "Sehat " * 20))
+    model.set_state(state, now=0.0)
+    spills: list[tuple[tuple[int, int], Box]] = []
+    original = render.blit_in
+
+    def checked(surface: pygame.Surface, image: pygame.Surface, box: Box, align: str = "center") -> None:
+        if image.get_width() > box.w + 1 or image.get_height() > box.h + 2:
+            spills.append((image.get_size(), box))
+        original(surface, image, box, align)
+
+    render.blit_in = checked
+    try:
+        Renderer().render(pygame.Surface(size), model.view(0.0), WALL, t=0.0)
+    finally:
+        render.blit_in = original
+    assert spills == []
