@@ -72,8 +72,11 @@ def check_template(template: str) -> str:
 
 
 def number_words(value: int) -> str:
-    """``3`` → ``tiga``; ``1234`` → ``seribu dua ratus tiga puluh empat``."""
-    return str(num2words(value, lang="id"))
+    """``3`` → ``tiga``; ``1234`` → ``seribu dua ratus tiga puluh empat``; huge numbers digit by digit."""
+    try:
+        return str(num2words(value, lang="id"))
+    except OverflowError:
+        return " ".join(str(num2words(int(digit), lang="id")) for digit in str(value))
 
 
 def spell_letters(letters: str) -> str:

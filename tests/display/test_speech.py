@@ -90,3 +90,14 @@ def test_every_call_is_made_of_cached_parts(seq: int, prefix: str, loket: int) -
     assert parts[2].text == number_words(seq) + "."
     missing = [p.text for p in parts if p.text not in warmed]
     assert missing == ([] if seq <= 200 else [number_words(seq) + "."])
+
+
+@given(
+    st.text(max_size=20) | st.from_regex(r"[A-Z]{0,2}-?[0-9]{1,60}", fullmatch=True),
+    st.text(max_size=40) | st.from_regex(r"Loket [0-9]{1,60}[A-Z]?", fullmatch=True),
+)
+def test_any_ticket_and_loket_name_gives_a_sentence(number: str, loket: str) -> None:
+    """Whatever the hub sends, the announcer gets something to say and never an exception."""
+    parts = call_parts(DEFAULT_TEMPLATE, number, loket)
+    assert parts and all(part.text.strip() for part in parts)
+    assert sentence(parts).startswith("Nomor antrean,")
