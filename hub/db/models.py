@@ -51,6 +51,18 @@ class User(Base):
 
 class Patient(Base):
     __tablename__ = "patients"
+    __table_args__ = (  # prefix search on PostgreSQL under any collation (migration 0200)
+        Index(
+            "ix_patients_name_search_pattern",
+            "name_search",
+            postgresql_ops={"name_search": "text_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_patients_medical_record_pattern",
+            "medical_record",
+            postgresql_ops={"medical_record": "text_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     medical_record: Mapped[str] = mapped_column(String(20), unique=True)
     nik: Mapped[str | None] = mapped_column(String(16), unique=True)

@@ -138,6 +138,14 @@ def update_patient(patient: Patient, values: dict[str, Any]) -> None:
     patient.name_search = name_key(patient.name)
 
 
+def starts_with(session: Session, column: Any, prefix: str) -> Any:
+    """``column`` starts with ``prefix``, in a form the column's index serves: a range on SQLite (whose
+    LIKE is case-insensitive and skips the index), LIKE 'prefix%' elsewhere."""
+    if session.get_bind().dialect.name == "sqlite":
+        return (column >= prefix) & (column < prefix + "\uffff")
+    return column.startswith(prefix, autoescape=True)
+
+
 @dataclass(frozen=True)
 class Query:
     rm: str = ""
@@ -158,8 +166,7 @@ def search(session: Session, query: Query, limit: int = SEARCH_LIMIT) -> list[Pa
     conditions = []
     if query.rm:
         rm = query.rm.upper()
-        conditions.append(Patient.medical_record >= rm)  # exact or prefix, as an index range
-        conditions.append(Patient.medical_record < rm + "\uffff")
+        conditions.append(starts_with(session, Patient.medical_record, rm))
     if query.nik:
         conditions.append(Patient.nik == query.nik)
     if query.bpjs:
@@ -171,7 +178,7 @@ def search(session: Session, query: Query, limit: int = SEARCH_LIMIT) -> list[Pa
         prefix = list(
             session.scalars(
                 select(Patient)
-                .where(*conditions, Patient.name_search >= key, Patient.name_search < key + "\uffff")
+                .where(*conditions, starts_with(session, Patient.name_search, key))
                 .order_by(Patient.name_search)
                 .limit(limit)
             )
