@@ -68,7 +68,7 @@ class Fonts:
             pygame.font.init()
         self._fonts: dict[tuple[str, int], pygame.font.Font] = {}
         self._text: OrderedDict[tuple[str, str, int, Color, Color | None], pygame.Surface] = OrderedDict()
-        self._fitted: OrderedDict[tuple[str, str, int, int, Color, Color | None], pygame.Surface] = (
+        self._fitted: OrderedDict[tuple[str, str, int, int, Color, Color | None, float], pygame.Surface] = (
             OrderedDict()
         )
         self._cache_size = cache_size
@@ -110,14 +110,21 @@ class Fonts:
         return size
 
     def fit(
-        self, text: str, style: str, height: int, width: int, color: Color, bg: Color | None = None
+        self,
+        text: str,
+        style: str,
+        height: int,
+        width: int,
+        color: Color,
+        bg: Color | None = None,
+        shrink: float = 0.58,
     ) -> pygame.Surface:
-        """``text`` at the biggest size whose line is at most ``height`` tall and ``width`` wide;
-        ellipsized when even a small size is too wide."""
-        key = (text, style, height, width, color, bg)
+        """``text`` at the biggest size whose line is at most ``height`` tall and ``width`` wide, shrunk
+        down to ``shrink`` × the full size at most, then ellipsized (``shrink=1``: same size on every row)."""
+        key = (text, style, height, width, color, bg, shrink)
         surface = self._fitted.get(key)
         if surface is None:
-            surface = self._fit(text, style, height, width, color, bg)
+            surface = self._fit(text, style, height, width, color, bg, shrink)
             self._fitted[key] = surface
             if len(self._fitted) > self._cache_size:
                 self._fitted.popitem(last=False)
@@ -126,7 +133,7 @@ class Fonts:
         return surface
 
     def _fit(
-        self, text: str, style: str, height: int, width: int, color: Color, bg: Color | None
+        self, text: str, style: str, height: int, width: int, color: Color, bg: Color | None, shrink: float
     ) -> pygame.Surface:
         text = printable(text)
         size = max(6, int(height * 0.78))
@@ -134,7 +141,7 @@ class Fonts:
         text_w = font.size(text)[0]
         if text_w > width and text_w > 0:
             size = max(6, int(size * width / text_w))
-            min_size = max(6, int(height * 0.45))
+            min_size = max(6, int(height * 0.78 * shrink))
             if size < min_size:
                 size = min_size
                 text = self._ellipsize(text, self.font(style, size), width)
@@ -441,7 +448,7 @@ class Renderer:
             detail = texts.reason(ticket) if priority else ticket.poly_name
             blit_in(
                 surface,
-                self.fonts.fit(detail, "regular", int(row_h * 0.72), text_box.w, WHITE, PANEL),
+                self.fonts.fit(detail, "regular", int(row_h * 0.72), text_box.w, WHITE, PANEL, shrink=1.0),
                 text_box,
                 "left",
             )
