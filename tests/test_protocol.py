@@ -81,3 +81,11 @@ def test_topics_build_and_match() -> None:
         topics.ticket_request("bad/node")
     with pytest.raises(ValueError):
         Topics("has space")
+
+
+def test_every_topic_sent_to_the_hub_has_a_handler() -> None:
+    from hub.gateway import Gateway
+
+    gateway = Gateway(None, Topics("pkm"), None, None)  # type: ignore[arg-type]
+    to_hub = {name for name, spec in TOPICS.items() if spec.receiver == "hub"}
+    assert to_hub == set(gateway.handlers)
