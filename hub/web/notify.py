@@ -13,7 +13,7 @@ from collections.abc import Iterator
 logger = logging.getLogger(__name__)
 
 STREAM_S = 25.0
-KEEPALIVE_S = 10.0
+KEEPALIVE_S = 5.0
 
 
 class Notifier:
@@ -54,7 +54,7 @@ class Notifier:
                 self._streams += 1
         version = self.version
         if not admitted:
-            yield f"retry: 15000\nevent: change\ndata: {version}\n\n"
+            yield f"retry: 5000\nevent: change\ndata: {version}\n\n"
             return
         try:
             yield f"retry: 2000\nevent: change\ndata: {version}\n\n"

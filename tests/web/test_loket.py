@@ -149,7 +149,7 @@ def test_event_stream() -> None:
     notifier.notify()
     assert next(stream) == "event: change\ndata: 1\n\n"
     overflow = list(notifier.stream())  # the one stream slot is taken: answer once, come back later
-    assert overflow == ["retry: 15000\nevent: change\ndata: 1\n\n"]
+    assert overflow == ["retry: 5000\nevent: change\ndata: 1\n\n"]
     assert list(stream)[-1] == ": keepalive\n\n"
     assert next(notifier.stream(0.01)).startswith("retry: 2000")  # slot free again
 
