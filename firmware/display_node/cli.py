@@ -223,13 +223,11 @@ def run_main(argv: Sequence[str]) -> int:
     node.start()
     logger.info("display node %s started for site %s", config.node_id, config.site)
     try:
-        if headless:
-            config = config.model_copy(update={"screen": config.screen.model_copy(update={"fps": 5})})
-            node.config = config
+        if headless:  # nobody watches: a few frames a second keep the snapshot and the model going
             screen = pygame.Surface((config.screen.width, config.screen.height))
+            node.run(stop, screen=screen, snapshot=args.snapshot, fps=5)
         else:
-            screen = open_screen(config)
-        node.run(stop, screen=screen, snapshot=args.snapshot)
+            node.run(stop, screen=open_screen(config), snapshot=args.snapshot)
     finally:
         node.stop()
         close = getattr(sink, "close", None)

@@ -195,10 +195,16 @@ class DisplayNode:
         return [box for _, box in self.renderer.render(surface, view, wall or datetime.now(self.zone), t)]
 
     def run(
-        self, stop: threading.Event, screen: pygame.Surface | None = None, snapshot: Path | None = None
+        self,
+        stop: threading.Event,
+        screen: pygame.Surface | None = None,
+        snapshot: Path | None = None,
+        fps: int | None = None,
     ) -> None:
-        """The main loop: draw at ``fps`` until ``stop`` is set or the window is closed."""
-        fps = self.config.screen.fps
+        """The main loop: draw at ``fps`` (default: the config's) until ``stop`` is set or the window is
+        closed (Esc closes a window too, never the full-screen TV)."""
+        fps = fps or self.config.screen.fps
+        escape_quits = not self.config.screen.fullscreen
         if screen is None:
             screen = open_screen(self.config)
         clock = pygame.time.Clock()
@@ -208,7 +214,7 @@ class DisplayNode:
         while not stop.is_set():
             for event in pygame.event.get() if windowed else ():
                 if event.type == pygame.QUIT or (
-                    event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
+                    escape_quits and event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
                 ):
                     stop.set()
                 elif event.type in (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED, pygame.WINDOWSIZECHANGED):
