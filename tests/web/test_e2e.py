@@ -4,7 +4,6 @@ bridge, Antar RM ke Poli) while the admin's dashboard changes by itself. Every p
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
@@ -38,8 +37,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--lang=id-ID",
 ]
+PROBLEMS: list[str] = []  # script errors and Content-Security-Policy violations seen in any page
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -49,9 +48,7 @@ PNG = (
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, env={**os.environ, "LANG": "id_ID.UTF-8"}
-        )
+        instance = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield instance
         instance.close()
 
@@ -65,8 +62,22 @@ def shot(page: Page, name: str, full: bool = False) -> None:
         shutil.copyfile(path, DOCS / path.name)
 
 
+def open_page(browser: Browser, width: int = 1366, height: int = 768) -> Page:
+    page = browser.new_context(viewport={"width": width, "height": height}, locale="id-ID").new_page()
+    page.on("pageerror", lambda error: PROBLEMS.append(f"{page.url}: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            PROBLEMS.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text or "Uncaught" in message.text
+            else None
+        ),
+    )
+    return page
+
+
 def login(browser: Browser, live: LiveHub, username: str) -> Page:
-    page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="id-ID").new_page()
+    page = open_page(browser)
     page.goto(f"{live.url}/login")
     page.fill("#f-username", username)
     page.fill("#f-password", PASSWORD)
@@ -85,7 +96,7 @@ def test_loket_day(browser: Browser, live_hub: LiveHub, mqtt_url: str, site: str
 
 def run_day(browser: Browser, live: LiveHub, kiosk: ScriptedKiosk) -> None:
     # the login page, and a wrong password answered next to the form
-    page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="id-ID").new_page()
+    page = open_page(browser)
     page.goto(f"{live.url}/login")
     page.fill("#f-username", "siti")
     page.fill("#f-password", "salah")
@@ -148,7 +159,7 @@ def run_day(browser: Browser, live: LiveHub, kiosk: ScriptedKiosk) -> None:
     shot(loket, "loket")
 
     # the public page of a waiting ticket
-    mobile = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    mobile = open_page(browser, 390, 844)
     assert tickets[2] is not None
     mobile.goto(tickets[2].status_url)
     expect(mobile.locator("#ticket-status")).to_have_text("Menunggu")
@@ -246,3 +257,4 @@ def run_day(browser: Browser, live: LiveHub, kiosk: ScriptedKiosk) -> None:
     expect(admin.locator("table")).to_contain_text("Kertas habis")
     expect(admin.locator("table")).to_contain_text("Offline")
     shot(admin, "node")
+    assert PROBLEMS == []
