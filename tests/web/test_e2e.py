@@ -29,6 +29,9 @@ BEST = {
     "admin_jadwal",
     "audit",
     "tiket_publik",
+    "pasien",
+    "node",
+    "admin_bpjs",
 }
 CHROMIUM_ARGS = [
     "--no-sandbox",
