@@ -356,6 +356,7 @@ def bpjs_config() -> Any:
         settings.update({k: v for k, v in request.form.items() if k not in ("csrf_token",)})
     return render_template(
         "admin/bpjs.html",
+        items=bridge.outbox_items(),
         installed=the_bridge is not None,
         settings=settings,
         errors=errors,
@@ -363,6 +364,20 @@ def bpjs_config() -> Any:
         outbox=bridge.outbox_summary(),
         fields=BPJS_FIELDS,
     ), (400 if errors else 200)
+
+
+@bp.route("/bpjs/outbox/<int:item_id>/kirim", methods=["POST"])
+def outbox_retry(item_id: int) -> Response:
+    """Kirim ulang sekarang: a waiting or failed PCare registration/cancellation is tried again at once."""
+    the_bridge = bridge.bridge()
+    done = bool(the_bridge is not None and the_bridge.retry_outbox(item_id))
+    record(db(), "bpjs_outbox_retry", table="bpjs_outbox", record_id=item_id, new_values={"accepted": done})
+    db().commit()
+    flash(
+        "Dikirim ulang sekarang." if done else "Item ini tidak dapat dikirim ulang.",
+        "success" if done else "error",
+    )
+    return redirect(url_for("admin.bpjs_config"))
 
 
 # ---------------------------------------------------------------- users

@@ -28,6 +28,17 @@ def available() -> bool:
         return False
 
 
+def outbox_items(limit: int = 20) -> list[Any]:
+    candidate = bridge()
+    if candidate is None:
+        return []
+    try:
+        return list(candidate.outbox_items(limit))
+    except Exception:
+        logger.exception("BPJS bridge: outbox_items() failed")
+        return []
+
+
 def outbox_summary() -> dict[str, int]:
     candidate = bridge()
     if candidate is None:

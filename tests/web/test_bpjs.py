@@ -120,6 +120,27 @@ def test_pcare_down_goes_to_the_outbox(
     assert last_audit(services, "bpjs_register").new_values == {"status": "queued"}
     dashboard = staff.get("/dashboard/panel").get_data(as_text=True)
     assert '<dd id="bridge-pending">1</dd>' in dashboard
+    assert staff.post("/admin/bpjs/outbox/1/kirim").status_code == 403
+
+
+def test_admin_retries_the_outbox(
+    admin: Web, staff: Web, services: WebServices, bridge: BpjsBridge, pcare_sim
+) -> None:  # type: ignore[no-untyped-def]
+    registration_id = registration_for(staff, ACTIVE)
+    staff.post(f"/registrasi/{registration_id}/cek-bpjs", {"card": ACTIVE})
+    pcare_sim.state.set_fault("error500", times=100)
+    staff.post(
+        f"/registrasi/{registration_id}/simpan", {"poly_id": "1", "payment_type": "bpjs", "action": "bridge"}
+    )
+    page = admin.get("/admin/bpjs").get_data(as_text=True)
+    assert 'id="outbox-items"' in page and "Menunggu" in page and f"#{registration_id}" in page
+    item_id = bridge.outbox_items()[0].id
+    pcare_sim.state.clear_fault()
+    assert admin.post(f"/admin/bpjs/outbox/{item_id}/kirim").status_code == 302
+    bridge.process_outbox()
+    assert "Terkirim" in admin.get("/admin/bpjs").get_data(as_text=True)
+    assert pcare_sim.state.registrations_of(ACTIVE)
+    assert last_audit(services, "bpjs_outbox_retry").new_values == {"accepted": True}
 
 
 def test_admin_secrets_are_write_only(admin: Web, services: WebServices, bridge: BpjsBridge) -> None:

@@ -18,6 +18,7 @@ SAMPLE = {
     "document_id": 1,
     "registration_id": 1,
     "queue_id": 1,
+    "item_id": 1,
     "action": "call",
     "token": "x" * 32,
     "filename": "app.css",
@@ -50,6 +51,7 @@ def test_every_route_is_classified(app: Flask) -> None:
         "admin.nodes",
         "admin.unlock",
         "admin.schedule_delete",
+        "admin.outbox_retry",
     }
     assert {"loket.page", "loket.act", "patients.new", "registration.deliver", "main.dashboard"} <= endpoints
 
