@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import array
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,15 @@ def test_wav_round_trip_and_resampling() -> None:
     assert clip.duration == pytest.approx(1.5, abs=0.01)
     back = read_wav(clip.to_wav())
     assert back == clip
+
+
+def test_volume_scaling_with_and_without_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    clip = chime(22050)
+    with_numpy = clip.scaled(0.5)
+    monkeypatch.setitem(sys.modules, "numpy", None)  # an espeak-only node may have no numpy
+    pure = clip.scaled(0.5)
+    assert abs(pure.peak() - clip.peak() / 2) <= 1
+    assert len(pure.pcm) == len(with_numpy.pcm) == len(clip.pcm)
+    a, b = array.array("h", pure.pcm), array.array("h", with_numpy.pcm)
+    assert max(abs(x - y) for x, y in zip(a, b, strict=True)) <= 1
+    assert clip.scaled(1.0) is clip
