@@ -1,0 +1,69 @@
+"""The audit log viewer with filters, and node health."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+
+from flask import render_template, request
+from sqlalchemy import func, select
+
+from hub.db.models import AuditLog, NodeHealth, User
+from hub.web.admin import bp
+from hub.web.db import db, services
+
+logger = logging.getLogger(__name__)
+
+
+AUDIT_PAGE = 50
+
+
+# ---------------------------------------------------------------- audit log and nodes
+
+
+@bp.route("/audit")
+def audit() -> str:
+    session = db()
+    args = request.args
+    query = select(AuditLog)
+    if args.get("username"):
+        query = query.where(AuditLog.username == args["username"])
+    if args.get("action"):
+        query = query.where(AuditLog.action == args["action"])
+    if args.get("table"):
+        query = query.where(AuditLog.table_name == args["table"])
+    tz = services().tz
+    for key, op in (("dari", "ge"), ("sampai", "lt")):
+        raw = args.get(key, "")
+        try:
+            day = datetime.strptime(raw, "%Y-%m-%d") if raw else None
+        except ValueError:
+            day = None
+        if day is not None:
+            moment = datetime.combine(day.date(), time(), tzinfo=tz) + (
+                timedelta(days=1) if op == "lt" else timedelta()
+            )
+            query = query.where(AuditLog.created_at >= moment if op == "ge" else AuditLog.created_at < moment)
+    page = max(1, args.get("hal", 1, type=int) or 1)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(
+        session.scalars(query.order_by(AuditLog.id.desc()).offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE))
+    )
+    actions = list(session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
+    usernames = list(session.scalars(select(User.username).order_by(User.username)))
+    return render_template(
+        "admin/audit.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // AUDIT_PAGE)),
+        actions=actions,
+        usernames=usernames,
+        args=args,
+    )
+
+
+@bp.route("/node")
+def nodes() -> str:
+    rows = list(db().scalars(select(NodeHealth).order_by(NodeHealth.role, NodeHealth.node)))
+    return render_template("admin/nodes.html", rows=rows)

@@ -1,0 +1,189 @@
+"""Master data: polys, doctors and weekly schedules, validated and audited."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from hub.db.models import Doctor, DoctorSchedule, Polyclinic
+from hub.web import masterdata
+from hub.web.admin import bp, changed_master, columns, polys_in_order
+from hub.web.audit import changes, record
+from hub.web.db import db
+
+logger = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- polys
+
+
+@bp.route("/poli", methods=["GET", "POST"])
+@bp.route("/poli/<int:poly_id>", methods=["GET", "POST"])
+def polys(poly_id: int | None = None) -> Any:
+    session = db()
+    poly = session.get(Polyclinic, poly_id) if poly_id else None
+    if poly_id and poly is None:
+        abort(404)
+    errors: dict[str, str] = {}
+    values: Any = (
+        columns(
+            poly,
+            [
+                "code",
+                "name",
+                "bpjs_poly_code",
+                "queue_prefix",
+                "quota_per_day",
+                "room",
+                "is_24_hours",
+                "is_active",
+                "sort_order",
+            ],
+        )
+        if poly
+        else {"is_active": True}
+    )
+    if request.method == "POST":
+        parsed, errors = masterdata.parse_poly(session, request.form, poly_id)
+        if not errors:
+            if poly is None:
+                poly = Polyclinic(**parsed)
+                session.add(poly)
+                session.flush()
+                record(session, "poly_create", table="polyclinics", record_id=poly.id, new_values=parsed)
+            else:
+                old, new = changes(values, parsed)
+                for key, value in parsed.items():
+                    setattr(poly, key, value)
+                record(
+                    session,
+                    "poly_update",
+                    table="polyclinics",
+                    record_id=poly.id,
+                    old_values=old,
+                    new_values=new,
+                )
+            session.commit()
+            changed_master("polys")
+            flash("Data poli disimpan.", "success")
+            return redirect(url_for("admin.polys"))
+        values = request.form
+    return render_template(
+        "admin/polys.html", polys=polys_in_order(), poly=poly, values=values, errors=errors
+    ), (400 if errors else 200)
+
+
+# ---------------------------------------------------------------- doctors
+
+
+@bp.route("/dokter", methods=["GET", "POST"])
+@bp.route("/dokter/<int:doctor_id>", methods=["GET", "POST"])
+def doctors(doctor_id: int | None = None) -> Any:
+    session = db()
+    doctor = session.get(Doctor, doctor_id) if doctor_id else None
+    if doctor_id and doctor is None:
+        abort(404)
+    keys = ["name", "nip", "sip_number", "specialization", "poly_id", "bpjs_doctor_code", "is_active"]
+    errors: dict[str, str] = {}
+    values: Any = columns(doctor, keys) if doctor else {"is_active": True}
+    if request.method == "POST":
+        parsed, errors = masterdata.parse_doctor(session, request.form)
+        if not errors:
+            if doctor is None:
+                doctor = Doctor(**parsed)
+                session.add(doctor)
+                session.flush()
+                record(session, "doctor_create", table="doctors", record_id=doctor.id, new_values=parsed)
+            else:
+                old, new = changes(values, parsed)
+                for key, value in parsed.items():
+                    setattr(doctor, key, value)
+                record(
+                    session,
+                    "doctor_update",
+                    table="doctors",
+                    record_id=doctor.id,
+                    old_values=old,
+                    new_values=new,
+                )
+            session.commit()
+            flash("Data dokter disimpan.", "success")
+            return redirect(url_for("admin.doctors"))
+        values = request.form
+    rows = list(
+        session.execute(
+            select(Doctor, Polyclinic.name)
+            .outerjoin(Polyclinic, Polyclinic.id == Doctor.poly_id)
+            .order_by(Doctor.name)
+        )
+    )
+    return render_template(
+        "admin/doctors.html", rows=rows, doctor=doctor, values=values, errors=errors, polys=polys_in_order()
+    ), (400 if errors else 200)
+
+
+# ---------------------------------------------------------------- schedules
+
+
+@bp.route("/jadwal", methods=["GET", "POST"])
+def schedules() -> Any:
+    session = db()
+    errors: dict[str, str] = {}
+    values: Any = {"max_patient": 30}
+    if request.method == "POST":
+        parsed, errors = masterdata.parse_schedule(session, request.form)
+        if not errors:
+            row = DoctorSchedule(**parsed)
+            session.add(row)
+            session.flush()
+            record(session, "schedule_create", table="doctor_schedules", record_id=row.id, new_values=parsed)
+            session.commit()
+            flash("Jadwal ditambahkan.", "success")
+            return redirect(url_for("admin.schedules"))
+        values = request.form
+    rows = list(
+        session.execute(
+            select(DoctorSchedule, Doctor.name, Polyclinic.name)
+            .join(Doctor, Doctor.id == DoctorSchedule.doctor_id)
+            .join(Polyclinic, Polyclinic.id == DoctorSchedule.poly_id)
+            .where(DoctorSchedule.is_active)
+            .order_by(DoctorSchedule.day_of_week, DoctorSchedule.start_time, Doctor.name)
+        )
+    )
+    doctors = list(session.scalars(select(Doctor).where(Doctor.is_active).order_by(Doctor.name)))
+    return render_template(
+        "admin/schedules.html",
+        rows=rows,
+        values=values,
+        errors=errors,
+        doctors=doctors,
+        polys=polys_in_order(),
+    ), (400 if errors else 200)
+
+
+@bp.route("/jadwal/<int:schedule_id>/hapus", methods=["POST"])
+def schedule_delete(schedule_id: int) -> Response:
+    session = db()
+    row = session.get(DoctorSchedule, schedule_id)
+    if row is None:
+        abort(404)
+    row.is_active = False
+    record(
+        session,
+        "schedule_delete",
+        table="doctor_schedules",
+        record_id=row.id,
+        old_values={
+            "doctor_id": row.doctor_id,
+            "day_of_week": row.day_of_week,
+            "start_time": row.start_time,
+            "end_time": row.end_time,
+        },
+    )
+    session.commit()
+    flash("Jadwal dihapus.", "success")
+    return redirect(url_for("admin.schedules"))

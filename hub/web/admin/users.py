@@ -1,0 +1,86 @@
+"""User accounts: roles, usual loket, deactivation, password reset, unlocking."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from hub.db.models import User
+from hub.web import masterdata
+from hub.web.admin import bp, columns
+from hub.web.audit import changes, record
+from hub.web.auth import ROLES
+from hub.web.db import db, services
+from hub.web.passwords import hash_password
+
+logger = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- users
+
+
+@bp.route("/pengguna", methods=["GET", "POST"])
+@bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
+def users(user_id: int | None = None) -> Any:
+    session = db()
+    user = session.get(User, user_id) if user_id else None
+    if user_id and user is None:
+        abort(404)
+    keys = ["name", "role", "email", "phone", "counter_number", "is_active"]
+    errors: dict[str, str] = {}
+    values: Any = columns(user, keys) if user else {"is_active": True, "role": "receptionist"}
+    if request.method == "POST":
+        parsed, errors, password = masterdata.parse_user(session, request.form, user)
+        if (
+            user is not None
+            and user.id == g.user.id
+            and (parsed["role"] != "admin" or not parsed["is_active"])
+        ):
+            errors["role"] = "Anda tidak dapat menurunkan peran atau menonaktifkan akun sendiri."
+        if not errors:
+            if user is None:
+                user = User(password_hash=hash_password(password or ""), **parsed)
+                session.add(user)
+                session.flush()
+                record(session, "user_create", table="users", record_id=user.id, new_values=parsed)
+            else:
+                old, new = changes(values, parsed)
+                for key, value in parsed.items():
+                    setattr(user, key, value)
+                if password:
+                    user.password_hash = hash_password(password)
+                    new["password"] = "(diubah)"
+                record(
+                    session, "user_update", table="users", record_id=user.id, old_values=old, new_values=new
+                )
+            session.commit()
+            flash("Pengguna disimpan.", "success")
+            return redirect(url_for("admin.users"))
+        values = request.form
+    rows = list(session.scalars(select(User).order_by(User.username)))
+    return render_template(
+        "admin/users.html",
+        rows=rows,
+        user=user,
+        values=values,
+        errors=errors,
+        roles=ROLES,
+        now=services().clock(),
+    ), (400 if errors else 200)
+
+
+@bp.route("/pengguna/<int:user_id>/buka", methods=["POST"])
+def unlock(user_id: int) -> Response:
+    session = db()
+    user = session.get(User, user_id)
+    if user is None:
+        abort(404)
+    user.locked_until, user.failed_logins = None, 0
+    record(session, "user_unlock", table="users", record_id=user.id)
+    session.commit()
+    flash(f"Akun {user.username} dibuka.", "success")
+    return redirect(url_for("admin.users"))
