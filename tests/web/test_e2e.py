@@ -226,6 +226,15 @@ def run_day(browser: Browser, live: LiveHub, kiosk: ScriptedKiosk) -> None:
     expect(admin.locator("#stat-serving")).to_have_text("0")
     shot(admin, "dashboard")
 
+    # the patient holding B-001 watches the number come closer, live
+    expect(mobile.locator("#ticket-ahead")).to_contain_text("1 orang di depan Anda")
+    loket.wait_for_selector("body[data-live-ready='1']")
+    loket.click("#btn-call")
+    expect(mobile.locator("#ticket-ahead")).to_contain_text("0 orang di depan Anda")
+    loket.click("#btn-call")
+    expect(mobile.locator("#ticket-status")).to_have_text("Dipanggil")
+    expect(loket.locator("#current-number")).to_have_text(tickets[2].number)
+
     # the patient's page, and the audit log of the day
     loket.goto(f"{live.url}/loket/1?nama=budi")
     loket.click("text=RM-")
