@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.db.base import utcnow
-from hub.dispatch.policy import service_date
-from hub.dispatch.rules import load_rules
 from hub.dispatch.service import Dispatcher, Outcome
 from hub.web.notify import Notifier
 
@@ -51,12 +49,6 @@ class WebServices:
         """Publish what a dispatcher operation changed (MQTT state) and wake the live pages."""
         self.publish(outcome)
         self.notifier.notify()
-
-    def today(self) -> date:
-        """The current service day (it starts at the configured reset time)."""
-        with self.sessions.begin() as session:
-            rules = load_rules(session)
-        return service_date(self.clock(), self.tz, rules.reset)
 
     def local(self, moment: datetime | None) -> datetime | None:
         return moment.astimezone(self.tz) if moment is not None else None

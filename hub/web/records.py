@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -199,7 +199,3 @@ def search(session: Session, query: Query, limit: int = SEARCH_LIMIT) -> list[Pa
             )
         return found
     return list(session.scalars(select(Patient).where(*conditions).order_by(Patient.id).limit(limit)))
-
-
-def patient_count(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Patient)) or 0)
