@@ -120,7 +120,7 @@ def load_user() -> None:
     idle = cast(timedelta, current_app.config["IDLE_TIMEOUT"]).total_seconds()
     if now - float(session.get("seen", 0)) > idle:
         session.clear()
-        g.session_expired = True
+        flash("Sesi Anda berakhir karena tidak ada aktivitas selama 30 menit. Silakan masuk lagi.", "info")
         return
     user = db().get(User, uid)
     if user is None or not user.is_active or session.get("pw") != fingerprint(user):
@@ -140,8 +140,6 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    if g.get("session_expired"):
-        flash("Sesi Anda berakhir karena tidak ada aktivitas selama 30 menit. Silakan masuk lagi.", "info")
     errors: dict[str, str] = {}
     username = ""
     if request.method == "POST":
