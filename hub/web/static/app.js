@@ -85,6 +85,17 @@
     });
   }
 
+  // F2 Panggil Berikutnya, F3 Skip, F4 Panggil Ulang: the loket works without the mouse
+  var KEYS = { F2: "btn-call", F3: "btn-skip", F4: "btn-recall" };
+
+  document.addEventListener("keydown", function (event) {
+    var button = KEYS[event.key] && document.getElementById(KEYS[event.key]);
+    if (button && !button.disabled) {
+      event.preventDefault();
+      button.click();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     bind(document);
     if (document.querySelector("[data-live]") && window.EventSource) {
