@@ -37,6 +37,9 @@ def create_app(hub_or_services: Any, config: dict[str, Any] | None = None) -> Fl
         SECRET_KEY=secrets.token_hex(32),
         IDLE_TIMEOUT=timedelta(minutes=30),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # the cookie is written only when the session changes: a live refresh still in flight must not
+        # overwrite what a click just stored (a flash message, the idle timer)
+        SESSION_REFRESH_EACH_REQUEST=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="antrean_session",

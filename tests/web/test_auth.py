@@ -100,6 +100,13 @@ def test_live_fragments_do_not_keep_a_session_alive(staff: Web) -> None:
         assert session["seen"] == seen
 
 
+def test_live_refreshes_leave_the_cookie_alone(staff: Web) -> None:
+    """A refresh still in flight must not overwrite what a click just stored (e.g. a flash message)."""
+    assert "Set-Cookie" not in staff.get("/loket/1/antrean").headers
+    assert "Set-Cookie" not in staff.get("/dashboard/panel").headers
+    assert "Set-Cookie" in staff.get("/loket/1").headers  # activity: the idle timer moves
+
+
 def test_password_change_ends_other_sessions(staff: Web, services: WebServices) -> None:
     with services.sessions.begin() as session:
         user = session.scalar(select(User).where(User.username == "siti"))

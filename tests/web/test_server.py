@@ -53,13 +53,14 @@ def test_loket_call_reaches_the_display_state_and_live_pages(
         public = requests.get(ticket.status_url, timeout=10)
         assert public.status_code == 200 and ticket.number in public.text and "Dipanggil" in public.text
         assert "Content-Security-Policy" in public.headers
+        staff.close()
     finally:
         kiosk.close()
         recorder.close()
 
 
 def test_bridge_is_wired(live_hub: LiveHub) -> None:
-    admin = live_hub.session("admin")
-    page = admin.get(f"{live_hub.url}/admin/bpjs", timeout=10).text
+    with live_hub.session("admin") as admin:
+        page = admin.get(f"{live_hub.url}/admin/bpjs", timeout=10).text
     assert '<dd id="bpjs-state">Aktif</dd>' in page
     assert "s3cret-pwd" not in page and "P@ssw0rd!" not in page  # secrets are write-only

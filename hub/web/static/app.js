@@ -56,7 +56,13 @@
         if (r.status === 401 || r.redirected) { window.location.reload(); return null; }
         return r.json();
       })
-      .then(function (data) { if (data) toast(data.message, data.ok); refresh(); })
+      .then(function (data) {
+        // the next press is a new request (the same id is answered once, so a double click calls once)
+        var id = form.querySelector('input[name="request_id"]');
+        if (id) id.value = Date.now().toString(36) + Math.random().toString(36).slice(2);
+        if (data) toast(data.message, data.ok);
+        refresh();
+      })
       .catch(function () { toast("Koneksi ke server terputus. Coba lagi.", false); })
       .finally(function () { buttons.forEach(function (b) { b.disabled = false; }); });
   }
