@@ -275,7 +275,8 @@ def test_broker_lost_shows_out_of_service_until_it_is_back(
         app = make_kiosk((800, 480), url=broker.url)
         walk_to_confirm(app)
         broker.stop()
-        pump(app, lambda: app.flow.screen == Screen.OUT_OF_SERVICE, timeout=10)
+        # a broker that vanishes without closing the socket is noticed by the keepalive (1.5 x 10 s)
+        pump(app, lambda: app.flow.screen == Screen.OUT_OF_SERVICE, timeout=25)
         scene_text = " ".join(label.text for label in app.scene.labels)  # type: ignore[union-attr]
         assert "belum tersedia" in scene_text
         broker = EmbeddedBroker("127.0.0.1", port)
