@@ -177,6 +177,8 @@ def test_search_by_rm_nik_bpjs_and_partial_name(staff: Web, services: WebService
 
 def test_edit_keeps_a_change_trail(staff: Web, services: WebServices) -> None:
     patient_id, _ = create(staff)
+    edit_page = staff.get(f"/pasien/{patient_id}/ubah").get_data(as_text=True)
+    assert 'value="15-03-1995"' in edit_page and 'value="3509015503950001"' in edit_page
     form = patient_form(phone="085700001111", allergy="Penisilin", name="Sari  Wulandari Putri")
     response = staff.post(f"/pasien/{patient_id}/ubah", form)
     assert response.status_code == 302
