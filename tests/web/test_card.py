@@ -58,3 +58,15 @@ def test_barcode_reads_back_as_the_rm_number() -> None:
     assert len(rects) == 15 * 5  # *RM-2026-00371*: 15 characters of 5 bars
     assert decode(rects) == "*RM-2026-00371*"
     assert rects[-1][0] + rects[-1][1] - rects[0][0] <= 85.6 * 72 / 25.4  # fits on the ID-1 card
+
+
+def test_names_beyond_latin1_do_not_break_the_card() -> None:
+    pdf = visit_card_pdf(
+        site_name="Puskesmas Gladak Pakem",
+        medical_record="RM-2026-00001",
+        name="NI WAYAN SÉKAR ÇAHYANI ‘AYU’ TAN 𠮷 陈美玲",
+        birth_date=None,
+        gender=None,
+        address="",
+    )
+    assert pdf.startswith(b"%PDF-") and decode(bars(pdf)) == "*RM-2026-00001*"
