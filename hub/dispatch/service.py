@@ -226,16 +226,15 @@ class Dispatcher:
     def _advance(
         self,
         session: Session,
-        base: DaySnapshot | None,
+        base: DaySnapshot,
         *,
         add: tuple[Queue, ...] = (),
         remove: tuple[int, ...] = (),
         called: tuple[Category, ...] = (),
         refresh_mean: bool = False,
-    ) -> None:
-        """Stage the snapshot after this transaction's changes, derived from ``base`` (the one before)."""
-        if base is None:
-            return
+    ) -> DaySnapshot:
+        """Stage (and return) the snapshot after this transaction's changes, derived from ``base`` (the one
+        before them)."""
         session.flush()
         snapshot = base.derive(
             self._version(session),
@@ -246,6 +245,7 @@ class Dispatcher:
             refresh_mean=refresh_mean,
         )
         DayViewCache.stage(session, snapshot)
+        return snapshot
 
     def _day_view(self, session: Session, rules: QueueRules, today: date, now: datetime) -> DayView:
         return self._view(session, self._snapshot(session, today), rules, now)
@@ -395,8 +395,7 @@ class Dispatcher:
                 actor=actor or f"kiosk:{node}",
                 user_id=user_id,
             )
-            self._advance(session, base, add=(queue,))
-            view = self._day_view(session, rules, today, now)
+            view = self._view(session, self._advance(session, base, add=(queue,)), rules, now)
             reply = TicketReply(request_id=request.request_id, ok=True, ticket=self._ticket(queue, view))
             return Outcome(
                 reply=reply, counters=self._all_counters(session), display=True, services=True
@@ -584,9 +583,9 @@ class Dispatcher:
                 check_hours=False,
             )
             self._event(session, queue, "confirmed", now, actor=f"kiosk:{node}", reason="booking")
-            self._advance(session, base, add=(queue,))
+            staged = self._advance(session, base, add=(queue,))
             booking.status, booking.queue_id, booking.confirmed_at = "confirmed", queue.id, now
-            view = self._day_view(session, rules, today, now)
+            view = self._view(session, staged, rules, now)
             reply = TicketReply(request_id=request.request_id, ok=True, ticket=self._ticket(queue, view))
             return Outcome(
                 reply=reply, counters=self._all_counters(session), display=True, services=True
