@@ -341,6 +341,7 @@ class Dispatcher:
                     with session.begin_nested():
                         outcome, queue_id = work(session, rules, today, now)
                 except DispatchError as error:
+                    DayViewCache.discard(session)  # what it staged was rolled back with the savepoint
                     outcome, queue_id = (
                         Outcome(reply=kind(request_id=request_id, ok=False, error=error.info)),
                         None,
