@@ -9,7 +9,13 @@ from datetime import date
 
 
 def nik_problem(nik: str, birth_date: date | None, gender: str | None) -> str | None:
-    """Why ``nik`` is invalid for this birth date and sex (Indonesian), or None when it is valid."""
+    """Why ``nik`` is invalid for this birth date and sex (Indonesian), or None when it is valid.
+
+    >>> nik_problem("3509015503950001", date(1995, 3, 15), "P") is None
+    True
+    >>> nik_problem("3509015503950001", date(1995, 3, 15), "L")
+    'NIK tidak sesuai dengan jenis kelamin (tanggal lahir perempuan ditambah 40).'
+    """
     if len(nik) != 16 or not nik.isdigit():
         return "NIK harus 16 digit angka."
     if not 11 <= int(nik[:2]) <= 96:

@@ -17,6 +17,14 @@ KEEPALIVE_S = 5.0
 
 
 class Notifier:
+    """A change counter that live pages wait on.
+
+    >>> notifier = Notifier()
+    >>> notifier.notify()
+    >>> notifier.wait(0, timeout=1.0)
+    1
+    """
+
     def __init__(self, max_streams: int = 6) -> None:
         self._cond = threading.Condition()
         self._version = 0

@@ -15,7 +15,13 @@ def set_cost(time_cost: int, memory_kib: int) -> None:
 
 
 def password_problems(password: str) -> list[str]:
-    """What is wrong with ``password``, in Indonesian; empty when it is acceptable."""
+    """What is wrong with ``password``, in Indonesian; empty when it is acceptable.
+
+    >>> password_problems("Rahasia#2026")
+    []
+    >>> password_problems("rahasia")
+    ['minimal 8 karakter', 'harus memuat angka', 'harus memuat simbol (mis. ! @ # ?)']
+    """
     problems = []
     if len(password) < 8:
         problems.append("minimal 8 karakter")

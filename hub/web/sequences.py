@@ -52,6 +52,12 @@ def rm_pattern_problem(pattern: str) -> str | None:
 
 
 def render_rm(pattern: str, day: date, seq: int | None) -> str:
+    """The RM number for ``seq`` under ``pattern`` (``#`` for the sequence when ``seq`` is None).
+
+    >>> render_rm("RM-{YYYY}-{SEQ:5}", date(2026, 2, 26), 42)
+    'RM-2026-00042'
+    """
+
     def token(match: re.Match[str]) -> str:
         name = match.group(1)
         if name == "YYYY":

@@ -28,7 +28,11 @@ class Stored:
 
 
 def sniff(head: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from a file's first bytes, for JPEG, PNG and PDF only."""
+    """(content type, extension) from a file's first bytes, for JPEG, PNG and PDF only.
+
+    >>> sniff(b"%PDF-1.7"), sniff(b"<html>")
+    (('application/pdf', 'pdf'), None)
+    """
     for magic, content_type, extension in _SIGNATURES:
         if head.startswith(magic):
             return content_type, extension
