@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.dispatch.policy import Category, Waiting
+from hub.dispatch.policy import CallRule, Category, Waiting, project_order
 
 HISTORY_KEPT = 32
 _PENDING = "antrean_day_snapshot"
@@ -29,6 +29,33 @@ class DaySnapshot:
     waiting: tuple[Waiting, ...]  # callable tickets, FIFO by queue time
     history: tuple[Category, ...]  # categories of today's calls, oldest first (the last HISTORY_KEPT)
     measured_service_min: float | None  # today's mean loket service time, None until measured
+    # call-order memo: (rule, fairness_s, overdue general ids) -> projected order; not part of the value
+    _orders: dict[tuple[CallRule, float, tuple[int, ...]], list[Waiting]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def overdue(self, now_ts: float, fairness_s: float) -> tuple[int, ...]:
+        if fairness_s <= 0:
+            return ()
+        limit = now_ts - fairness_s
+        return tuple(w.key for w in self.waiting if w.category == "umum" and w.queued_at < limit)
+
+    def order(self, rule: CallRule, now_ts: float, fairness_s: float) -> list[Waiting]:
+        """Every waiting ticket in true call order (see :func:`project_order`), memoized. Read-only."""
+        key = (rule, fairness_s, self.overdue(now_ts, fairness_s))
+        order = self._orders.get(key)
+        if order is None:
+            order = project_order(
+                [w for w in self.waiting if w.category == "prioritas"],
+                [w for w in self.waiting if w.category == "umum"],
+                history=self.history,
+                rule=rule,
+                now=now_ts,
+                fairness_s=fairness_s,
+            )
+            self._orders.clear()
+            self._orders[key] = order
+        return order
 
     def derive(
         self,
@@ -40,11 +67,21 @@ class DaySnapshot:
         measured_service_min: float | None = None,
         refresh_mean: bool = False,
     ) -> DaySnapshot:
-        gone = set(remove)
-        waiting = tuple(w for w in self.waiting if w.key not in gone) + tuple(add)
-        history = (self.history + tuple(called))[-HISTORY_KEPT:]
+        added, gone, calls = tuple(add), set(remove), tuple(called)
+        waiting = tuple(w for w in self.waiting if w.key not in gone) + added
+        history = (self.history + calls)[-HISTORY_KEPT:]
         mean = measured_service_min if refresh_mean else self.measured_service_min
-        return replace(self, version=version, waiting=waiting, history=history, measured_service_min=mean)
+        derived = replace(
+            self, version=version, waiting=waiting, history=history, measured_service_min=mean, _orders={}
+        )
+        # Calling the head of the projected order leaves the rest of that order exactly as it was: the
+        # projection already assumed the head was called next, with its category appended to the history.
+        if not added and len(gone) == 1 and len(calls) == 1:
+            for (rule, fairness_s, overdue), order in self._orders.items():
+                if order and order[0].key in gone and order[0].category == calls[0]:
+                    remaining = tuple(key for key in overdue if key not in gone)
+                    derived._orders[(rule, fairness_s, remaining)] = order[1:]
+        return derived
 
 
 class DayViewCache:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,9 +62,15 @@ def settings_from_rows(rows: Mapping[str, str]) -> QueueSettings:
     return QueueSettings.model_validate(values)
 
 
+@lru_cache(maxsize=32)
+def _rules_of(rows: frozenset[tuple[str, str]]) -> QueueRules:
+    return QueueRules.from_settings(settings_from_rows(dict(rows)))
+
+
 def load_rules(session: Session) -> QueueRules:
-    rows = dict(session.execute(select(QueueConfig.config_key, QueueConfig.config_value)).all())
-    return QueueRules.from_settings(settings_from_rows(rows))
+    """The rules in force now (read on every operation; parsing is cached by the stored values)."""
+    rows = session.execute(select(QueueConfig.config_key, QueueConfig.config_value)).all()
+    return _rules_of(frozenset((key, value) for key, value in rows))
 
 
 def load_settings(session: Session) -> QueueSettings:

@@ -29,7 +29,7 @@ from hub.db.base import utcnow
 from hub.db.models import Booking, Counter, Polyclinic, Queue, RequestLog, TicketEvent
 from hub.dispatch.dayview import DaySnapshot, DayViewCache
 from hub.dispatch.numbering import format_number, next_seq
-from hub.dispatch.policy import Category, Waiting, estimate_wait, is_open, project_order, service_date
+from hub.dispatch.policy import Category, Waiting, estimate_wait, is_open, service_date
 from hub.dispatch.rules import QueueRules, load_rules
 from hub.dispatch.speech import call_sentence
 from protocol import (
@@ -252,16 +252,7 @@ class Dispatcher:
 
     @staticmethod
     def _view(session: Session, snapshot: DaySnapshot, rules: QueueRules, now: datetime) -> DayView:
-        priority = [w for w in snapshot.waiting if w.category == "prioritas"]
-        general = [w for w in snapshot.waiting if w.category == "umum"]
-        order = project_order(
-            priority,
-            general,
-            history=snapshot.history,
-            rule=rules.rule,
-            now=now.timestamp(),
-            fairness_s=rules.max_general_wait_min * 60.0,
-        )
+        order = snapshot.order(rules.rule, now.timestamp(), rules.max_general_wait_min * 60.0)
         mean = snapshot.measured_service_min or float(rules.avg_service_min)
         open_counters = (
             session.scalar(select(func.count()).select_from(Counter).where(Counter.is_active)) or 1

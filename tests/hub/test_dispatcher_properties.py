@@ -54,6 +54,8 @@ def assert_cache_coherent(desk: Desk) -> None:
         fresh = dispatcher._load_snapshot(session, today, cached.version)
     assert [w.key for w in cached.waiting] == [w.key for w in fresh.waiting]
     assert cached.history == fresh.history
+    now_ts, fairness_s = desk.clock().timestamp(), rules.max_general_wait_min * 60.0
+    assert cached.order(rules.rule, now_ts, fairness_s) == fresh.order(rules.rule, now_ts, fairness_s)
     assert cached.measured_service_min == pytest.approx(fresh.measured_service_min)
 
 
