@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from antrean import __version__
-from hub.broker import EmbeddedBroker
+from hub.broker import BrokerProcess
 from hub.config import HubConfig
 from hub.db.database import open_database
 from hub.dispatch.service import Dispatcher
@@ -50,7 +50,7 @@ class Hub:
     topics: Topics
     publisher: StatePublisher
     gateway: Gateway
-    broker: EmbeddedBroker | None = None
+    broker: BrokerProcess | None = None
     web: Any = None
     bpjs: Any = None
     stop_event: threading.Event = field(default_factory=threading.Event)
@@ -86,7 +86,7 @@ def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading
     broker = None
     mqtt_url = config.mqtt.url
     if not mqtt_url:
-        broker = EmbeddedBroker(config.broker.host, config.broker.port)
+        broker = BrokerProcess(config.broker.host, config.broker.port)
         broker.start()
         connect_host = "127.0.0.1" if config.broker.host in ("0.0.0.0", "::") else config.broker.host
         mqtt_url = f"mqtt://{connect_host}:{config.broker.port}"
