@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import platform
+import shutil
 import socket
+import subprocess
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +49,30 @@ class BrokerFigures:
     @property
     def meets_targets(self) -> bool:
         return self.tickets_per_s >= 200 and self.call_p99 <= self.call_target_ms
+
+
+@contextmanager
+def tuned_mosquitto(workdir: Path) -> Iterator[str]:
+    """A Mosquitto of our own on a free port, with the TCP setting of provisioning/mosquitto.conf."""
+    port = free_port()
+    conf = workdir / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n", encoding="utf-8"
+    )
+    process = subprocess.Popen(
+        ["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"mqtt://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 10
+        while not reachable(url):
+            if time.monotonic() > deadline:
+                raise RuntimeError("mosquitto did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def reachable(url: str) -> bool:
@@ -203,6 +230,18 @@ def markdown(figures: Sequence[BrokerFigures]) -> str:
             f"{f.call_p50:.1f} / {f.call_p99:.1f} | {f.call_target_ms:.1f} | "
             f"{'yes' if f.meets_targets else 'NO'} |"
         )
+    lines += [
+        "",
+        "Where the time goes (profiled in-process with 1,000 tickets waiting): a CALL is one database "
+        "transaction of about 18 statements through the SQLAlchemy ORM (~6 ms here), then the new "
+        "`display/state` snapshot (~3 ms); the rest is MQTT handling in CPython threads on 2 shared cores. "
+        "The day's waiting list and its call order are cached per process, keyed by the database's own "
+        "change counter (`hub/dispatch/dayview.py`), so neither grows with the queue. "
+        "With Mosquitto's default `set_tcp_nodelay false`, Nagle's algorithm on the broker's side adds "
+        "~40 ms whenever a message follows a PUBACK: `provisioning/mosquitto.conf` sets it true. "
+        "Next steps if a site needs more: SQLAlchemy Core instead of the ORM on the issue/call path, "
+        "and fewer statements per call.",
+    ]
     return "\n".join(lines)
 
 
@@ -215,11 +254,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     figures = []
     with tempfile.TemporaryDirectory(prefix="antrean-bench-") as tmp:
-        figures.append(run_one("embedded amqtt", Path(tmp), None))
+        figures.append(run_one("embedded amqtt (own process)", Path(tmp), None))
         if reachable(args.mosquitto):
-            figures.append(run_one("Mosquitto", Path(tmp), args.mosquitto))
+            figures.append(
+                run_one(f"Mosquitto at {args.mosquitto} (its own config)", Path(tmp), args.mosquitto)
+            )
         else:
-            print(f"Mosquitto not reachable at {args.mosquitto}: measured the embedded broker only")
+            print(f"Mosquitto not reachable at {args.mosquitto}: not measured")
+        if shutil.which("mosquitto"):
+            with tuned_mosquitto(Path(tmp)) as url:
+                figures.append(
+                    run_one("Mosquitto with `set_tcp_nodelay true` (provisioning/)", Path(tmp), url)
+                )
     text = markdown(figures)
     print(text)
     if args.record:
