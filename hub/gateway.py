@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from typing import TypeVar
 
 from hub.dispatch.service import Dispatcher, DispatchError, Outcome
 from hub.nodes import record_node_status
@@ -29,6 +30,7 @@ from protocol import (
 )
 
 logger = logging.getLogger(__name__)
+R = TypeVar("R", TicketRequest, BookingRequest, CounterCommand)
 
 
 def _request_id_of(payload: bytes) -> str:
@@ -79,32 +81,22 @@ class Gateway:
 
     def on_ticket_request(self, params: dict[str, str], payload: bytes) -> None:
         node = params["node"]
-        reply_topic = self.topics.ticket_reply(node)
-        try:
-            request = TicketRequest.decode(payload)
-        except ProtocolError as error:
-            self._invalid(reply_topic, TicketReply, payload, error)
-            return
-        self._run(
-            reply_topic,
+        self._request(
+            self.topics.ticket_reply(node),
             TicketReply,
-            request.request_id,
-            lambda: self.dispatcher.issue_ticket(request, node=node),
+            TicketRequest,
+            payload,
+            lambda request: self.dispatcher.issue_ticket(request, node=node),
         )
 
     def on_booking_request(self, params: dict[str, str], payload: bytes) -> None:
         node = params["node"]
-        reply_topic = self.topics.booking_reply(node)
-        try:
-            request = BookingRequest.decode(payload)
-        except ProtocolError as error:
-            self._invalid(reply_topic, TicketReply, payload, error)
-            return
-        self._run(
-            reply_topic,
+        self._request(
+            self.topics.booking_reply(node),
             TicketReply,
-            request.request_id,
-            lambda: self.dispatcher.confirm_booking(request, node=node),
+            BookingRequest,
+            payload,
+            lambda request: self.dispatcher.confirm_booking(request, node=node),
         )
 
     def on_ticket_cancel(self, params: dict[str, str], payload: bytes) -> None:
@@ -124,14 +116,12 @@ class Gateway:
         except ValueError:
             logger.warning("counter command on a topic with a non-numeric loket %r", params["n"])
             return
-        reply_topic = self.topics.counter_reply(counter)
-        try:
-            command = CounterCommand.decode(payload)
-        except ProtocolError as error:
-            self._invalid(reply_topic, CounterReply, payload, error)
-            return
-        self._run(
-            reply_topic, CounterReply, command.request_id, lambda: self.dispatcher.command(counter, command)
+        self._request(
+            self.topics.counter_reply(counter),
+            CounterReply,
+            CounterCommand,
+            payload,
+            lambda command: self.dispatcher.command(counter, command),
         )
 
     def on_node_status(self, params: dict[str, str], payload: bytes) -> None:
@@ -146,6 +136,22 @@ class Gateway:
             logger.exception("recording the status of node %s failed", params["node"])
 
     # ---------------------------------------------------------------- plumbing
+
+    def _request(
+        self,
+        reply_topic: str,
+        kind: type[TicketReply] | type[CounterReply],
+        request_type: type[R],
+        payload: bytes,
+        act: Callable[[R], Outcome],
+    ) -> None:
+        """Decode a request (answering ``invalid_request`` when it is malformed) and run it."""
+        try:
+            request = request_type.decode(payload)
+        except ProtocolError as error:
+            self._invalid(reply_topic, kind, payload, error)
+            return
+        self._run(reply_topic, kind, request.request_id, lambda: act(request))
 
     def _invalid(
         self,

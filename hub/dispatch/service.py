@@ -285,6 +285,19 @@ class Dispatcher:
         )
 
     @staticmethod
+    def _announcement(queue: Queue, loket: Counter, *, repeat: bool) -> Announcement:
+        """One call to speak; every call and recall has an id of its own (the display ignores repeats)."""
+        return Announcement(
+            id=f"{queue.id}-{secrets.token_hex(4)}",
+            ticket_number=queue.queue_number,
+            category=cast(Any, queue.queue_category),
+            counter=loket.number,
+            counter_name=loket.name,
+            text=call_sentence(queue.queue_number, loket.name),
+            repeat=repeat,
+        )
+
+    @staticmethod
     def _summary(queue: Queue) -> TicketSummary:
         return TicketSummary(
             number=queue.queue_number,
@@ -652,15 +665,7 @@ class Dispatcher:
             called=(cast(Category, queue.queue_category),),
             refresh_mean=True,
         )
-        announcement = Announcement(
-            id=f"{queue.id}-{secrets.token_hex(4)}",
-            ticket_number=queue.queue_number,
-            category=cast(Any, queue.queue_category),
-            counter=loket.number,
-            counter_name=loket.name,
-            text=call_sentence(queue.queue_number, loket.name),
-            repeat=False,
-        )
+        announcement = self._announcement(queue, loket, repeat=False)
         reply = CounterReply(request_id=request_id, ok=True, ticket=self._ticket(queue, None))
         return Outcome(
             reply=reply, counters=self._all_counters(session), display=True, announcement=announcement
@@ -714,15 +719,7 @@ class Dispatcher:
         current = session.get(Queue, loket.current_queue_id) if loket.current_queue_id else None
         if current is None or current.status not in (*AT_LOKET, "registered"):
             raise DispatchError("conflict", "Belum ada nomor yang dipanggil di loket ini.")
-        announcement = Announcement(
-            id=f"{current.id}-{secrets.token_hex(4)}",
-            ticket_number=current.queue_number,
-            category=cast(Any, current.queue_category),
-            counter=loket.number,
-            counter_name=loket.name,
-            text=call_sentence(current.queue_number, loket.name),
-            repeat=True,
-        )
+        announcement = self._announcement(current, loket, repeat=True)
         reply = CounterReply(request_id=request_id, ok=True, ticket=self._ticket(current, None))
         return Outcome(reply=reply, announcement=announcement)
 
