@@ -2,17 +2,21 @@
 
 Changes are marked dirty and published by one thread: when idle it publishes at once; under a burst,
 several changes coalesce into one snapshot, so state is always whole and the hub never falls behind.
-Announcements go out after the state they belong to."""
+A call (a change with an announcement) goes out at once; other changes (tickets issued, status changes) at
+most every ``BURST_GAP_S``, which nobody watching a screen can see and which keeps a morning rush of
+tickets from spending the hub's time on snapshots. Announcements go out after the state they belong to."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from hub.dispatch.service import Dispatcher, Outcome
 from protocol import Announcement, MqttLink, Topics
 
 logger = logging.getLogger(__name__)
+BURST_GAP_S = 0.1
 
 
 class StatePublisher:
@@ -29,6 +33,7 @@ class StatePublisher:
         self._stopping = False
         self._last_services: bytes | None = None
         self._busy = False
+        self._last_publish = 0.0
         self._thread = threading.Thread(target=self._run, name="state-publisher", daemon=True)
 
     def start(self) -> None:
@@ -77,6 +82,9 @@ class StatePublisher:
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._pending() or self._stopping)
+                delay = self._last_publish + BURST_GAP_S - time.monotonic()
+                if not self._announcements and delay > 0:
+                    self._cond.wait_for(lambda: bool(self._announcements) or self._stopping, delay)
                 if self._stopping:
                     return
                 counters = None if self._all_counters else set(self._counters)
@@ -87,6 +95,7 @@ class StatePublisher:
                 self._announcements.clear()
                 self._busy = True
             try:
+                self._last_publish = time.monotonic()
                 self._publish(counters, display, services, announcements)
             except Exception:
                 logger.exception("publishing state failed; retrying with a full republish")
