@@ -25,7 +25,6 @@ class StatePublisher:
         self.topics = topics
         self.dispatcher = dispatcher
         self._cond = threading.Condition()
-        self._counters: set[int] = set()
         self._all_counters = False
         self._display = False
         self._services = False
@@ -48,7 +47,7 @@ class StatePublisher:
     def apply(self, outcome: Outcome) -> None:
         """Schedule what ``outcome`` changed."""
         with self._cond:
-            self._counters |= outcome.counters
+            self._all_counters = self._all_counters or outcome.counters
             self._display = self._display or outcome.display
             self._services = self._services or outcome.services
             if outcome.announcement is not None:
@@ -74,9 +73,7 @@ class StatePublisher:
             return self._cond.wait_for(lambda: not self._pending() and not self._busy, timeout)
 
     def _pending(self) -> bool:
-        return bool(
-            self._counters or self._all_counters or self._display or self._services or self._announcements
-        )
+        return bool(self._all_counters or self._display or self._services or self._announcements)
 
     def _run(self) -> None:
         while True:
@@ -87,10 +84,9 @@ class StatePublisher:
                     self._cond.wait_for(lambda: bool(self._announcements) or self._stopping, delay)
                 if self._stopping:
                     return
-                counters = None if self._all_counters else set(self._counters)
+                counters = self._all_counters
                 display, services = self._display, self._services
                 announcements = list(self._announcements)
-                self._counters.clear()
                 self._all_counters = self._display = self._services = False
                 self._announcements.clear()
                 self._busy = True
@@ -106,14 +102,14 @@ class StatePublisher:
                     self._cond.notify_all()
 
     def _publish(
-        self, counters: set[int] | None, display: bool, services: bool, announcements: list[Announcement]
+        self, counters: bool, display: bool, services: bool, announcements: list[Announcement]
     ) -> None:
         # The waiting room first: with Nagle's algorithm on a broker's sockets, later small packets to
         # the same subscriber can wait for an ACK, so the most watched state goes out first.
         if display:
             self.link.publish(self.topics.display_state(), self.dispatcher.display_state(), retain=True)
-        if counters is None or counters:
-            for state in self.dispatcher.counter_states(counters):
+        if counters:
+            for state in self.dispatcher.counter_states():
                 self.link.publish(self.topics.counter_state(state.counter), state, retain=True)
         if services:
             payload = self.dispatcher.services().encode()

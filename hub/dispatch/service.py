@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -85,15 +85,10 @@ class Outcome:
     """What an operation answered and what changed (for the gateway to publish)."""
 
     reply: TicketReply | CounterReply | None = None
-    counters: set[int] = field(default_factory=set)
+    counters: bool = False  # the lokets' states (every queue change moves their waiting counts)
     display: bool = False
     services: bool = False
     announcement: Announcement | None = None
-
-    def merge(self, other: Outcome) -> None:
-        self.counters |= other.counters
-        self.display = self.display or other.display
-        self.services = self.services or other.services
 
 
 @dataclass(frozen=True)
@@ -402,9 +397,7 @@ class Dispatcher:
             )
             view = self._view(session, self._advance(session, base, add=(queue,)), rules, now)
             reply = TicketReply(request_id=request.request_id, ok=True, ticket=self._ticket(queue, view))
-            return Outcome(
-                reply=reply, counters=self._all_counters(session), display=True, services=True
-            ), queue.id
+            return Outcome(reply=reply, counters=True, display=True, services=True), queue.id
 
         return self._idempotent(f"kiosk:{node}:ticket", request.request_id, TicketReply, work)
 
@@ -509,7 +502,7 @@ class Dispatcher:
                 logger.info(
                     "ticket %s cancelled: kiosk %s gave up on %s", queue.queue_number, node, request_id
                 )
-                outcome = Outcome(counters=self._all_counters(session), display=True, services=True)
+                outcome = Outcome(counters=True, display=True, services=True)
         return outcome
 
     def create_booking(
@@ -592,9 +585,7 @@ class Dispatcher:
             booking.status, booking.queue_id, booking.confirmed_at = "confirmed", queue.id, now
             view = self._view(session, staged, rules, now)
             reply = TicketReply(request_id=request.request_id, ok=True, ticket=self._ticket(queue, view))
-            return Outcome(
-                reply=reply, counters=self._all_counters(session), display=True, services=True
-            ), queue.id
+            return Outcome(reply=reply, counters=True, display=True, services=True), queue.id
 
         return self._idempotent(f"kiosk:{node}:booking", request.request_id, TicketReply, work)
 
@@ -667,9 +658,7 @@ class Dispatcher:
         )
         announcement = self._announcement(queue, loket, repeat=False)
         reply = CounterReply(request_id=request_id, ok=True, ticket=self._ticket(queue, None))
-        return Outcome(
-            reply=reply, counters=self._all_counters(session), display=True, announcement=announcement
-        )
+        return Outcome(reply=reply, counters=True, display=True, announcement=announcement)
 
     def _call_next(
         self,
@@ -713,7 +702,7 @@ class Dispatcher:
             if error.info.code != "no_waiting":
                 raise
             reply = CounterReply(request_id=request_id, ok=True, ticket=None)
-            return Outcome(reply=reply, counters=self._all_counters(session), display=True)
+            return Outcome(reply=reply, counters=True, display=True)
 
     def _recall(self, session: Session, loket: Counter, now: datetime, request_id: str) -> Outcome:
         current = session.get(Queue, loket.current_queue_id) if loket.current_queue_id else None
@@ -756,7 +745,7 @@ class Dispatcher:
                 for loket in session.scalars(select(Counter).where(Counter.current_queue_id == queue.id)):
                     if status == "cancelled":
                         loket.current_queue_id = None
-            return Outcome(counters=self._all_counters(session), display=True, services=status == "cancelled")
+            return Outcome(counters=True, display=True, services=status == "cancelled")
 
     # ------------------------------------------------------------------ day handling
 
@@ -786,7 +775,7 @@ class Dispatcher:
                 logger.info(
                     "service day %s: %d unfinished tickets of earlier days expired", today, len(stale)
                 )
-                return Outcome(counters=self._all_counters(session), display=True, services=True)
+                return Outcome(counters=True, display=True, services=True)
         return Outcome()
 
     # ------------------------------------------------------------------ snapshots (retained state)
