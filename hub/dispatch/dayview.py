@@ -28,11 +28,17 @@ class DaySnapshot:
     version: int
     waiting: tuple[Waiting, ...]  # callable tickets, FIFO by queue time
     history: tuple[Category, ...]  # categories of today's calls, oldest first (the last HISTORY_KEPT)
-    measured_service_min: float | None  # today's mean loket service time, None until measured
+    service_sum_min: float  # today's loket service times (called → service ended), added up
+    service_count: int
     # call-order memo: (rule, fairness_s, overdue general ids) -> projected order; not part of the value
     _orders: dict[tuple[CallRule, float, tuple[int, ...]], list[Waiting]] = field(
         default_factory=dict, compare=False, repr=False
     )
+
+    @property
+    def measured_service_min(self) -> float | None:
+        """Today's mean loket service time; None until one was measured."""
+        return self.service_sum_min / self.service_count if self.service_count else None
 
     def overdue(self, now_ts: float, fairness_s: float) -> tuple[int, ...]:
         if fairness_s <= 0:
@@ -64,15 +70,20 @@ class DaySnapshot:
         add: Iterable[Waiting] = (),
         remove: Iterable[int] = (),
         called: Iterable[Category] = (),
-        measured_service_min: float | None = None,
-        refresh_mean: bool = False,
+        served_min: Iterable[float] = (),
     ) -> DaySnapshot:
         added, gone, calls = tuple(add), set(remove), tuple(called)
         waiting = tuple(w for w in self.waiting if w.key not in gone) + added
         history = (self.history + calls)[-HISTORY_KEPT:]
-        mean = measured_service_min if refresh_mean else self.measured_service_min
+        served = tuple(served_min)
         derived = replace(
-            self, version=version, waiting=waiting, history=history, measured_service_min=mean, _orders={}
+            self,
+            version=version,
+            waiting=waiting,
+            history=history,
+            service_sum_min=self.service_sum_min + sum(served),
+            service_count=self.service_count + len(served),
+            _orders={},
         )
         # Calling the head of the projected order leaves the rest of that order exactly as it was: the
         # projection already assumed the head was called next, with its category appended to the history.

@@ -175,16 +175,20 @@ class Dispatcher:
         return int(session.scalar(select(func.max(TicketEvent.id))) or 0)
 
     @staticmethod
-    def _measured_service(session: Session, today: date) -> float | None:
+    def _service_minutes(called_at: datetime | None, ended_at: datetime | None) -> float | None:
+        """A loket service time in minutes, or None when it cannot be measured."""
+        if called_at is None or ended_at is None or ended_at <= called_at:
+            return None
+        return (ended_at - called_at).total_seconds() / 60
+
+    def _measured_service(self, session: Session, today: date) -> list[float]:
         durations = session.execute(
             select(Queue.called_at, Queue.service_ended_at).where(
                 Queue.queue_date == today, Queue.service_ended_at.is_not(None), Queue.called_at.is_not(None)
             )
         ).all()
-        minutes = [
-            (end - start).total_seconds() / 60 for start, end in durations if start and end and end > start
-        ]
-        return sum(minutes) / len(minutes) if minutes else None
+        minutes = (self._service_minutes(start, end) for start, end in durations)
+        return [m for m in minutes if m is not None]
 
     def _load_snapshot(self, session: Session, today: date, version: int) -> DaySnapshot:
         waiting = session.execute(
@@ -207,7 +211,8 @@ class Dispatcher:
             version=version,
             waiting=tuple(Waiting(key, cast(Any, cat), at.timestamp()) for key, cat, at in waiting),
             history=tuple(cast(Any, history)),
-            measured_service_min=self._measured_service(session, today),
+            service_sum_min=sum(served := self._measured_service(session, today)),
+            service_count=len(served),
         )
 
     def _snapshot(self, session: Session, today: date) -> DaySnapshot:
@@ -226,7 +231,7 @@ class Dispatcher:
         add: tuple[Queue, ...] = (),
         remove: tuple[int, ...] = (),
         called: tuple[Category, ...] = (),
-        refresh_mean: bool = False,
+        served_min: tuple[float, ...] = (),
     ) -> DaySnapshot:
         """Stage (and return) the snapshot after this transaction's changes, derived from ``base`` (the one
         before them)."""
@@ -236,8 +241,7 @@ class Dispatcher:
             add=tuple(Waiting(q.id, cast(Any, q.queue_category), q.queued_at.timestamp()) for q in add),
             remove=remove,
             called=called,
-            measured_service_min=self._measured_service(session, base.day) if refresh_mean else None,
-            refresh_mean=refresh_mean,
+            served_min=served_min,
         )
         DayViewCache.stage(session, snapshot)
         return snapshot
@@ -619,20 +623,23 @@ class Dispatcher:
             raise DispatchError("not_found", f"Loket {number} tidak terdaftar atau tidak aktif.")
         return loket
 
-    def _end_service(self, session: Session, loket: Counter, now: datetime, actor: str) -> None:
-        if loket.current_queue_id is None:
-            return
-        current = session.get(Queue, loket.current_queue_id)
-        loket.current_queue_id = None
+    def _end_service(self, session: Session, loket: Counter, now: datetime, actor: str) -> tuple[float, ...]:
+        """The loket's current patient is done at the loket; returns the service time measured, if any.
+        The caller points the loket at its next ticket."""
+        current = session.get(Queue, loket.current_queue_id) if loket.current_queue_id else None
         if current is None:
-            return
+            return ()
+        measured: tuple[float, ...] = ()
         if current.service_ended_at is None:
             current.service_ended_at = now
+            minutes = self._service_minutes(current.called_at, now)
+            measured = () if minutes is None else (minutes,)
         if current.status in AT_LOKET:
             self._event(
                 session, current, "done", now, actor=actor, reason="served_at_loket", counter=loket.number
             )
             current.completed_at = now
+        return measured
 
     def _call(
         self,
@@ -643,6 +650,7 @@ class Dispatcher:
         queue: Queue,
         actor: str,
         request_id: str,
+        served_min: tuple[float, ...] = (),
     ) -> Outcome:
         self._event(session, queue, "called", now, actor=actor, counter=loket.number)
         logger.info("ticket %s called to %s by %s", queue.queue_number, loket.name, actor)
@@ -654,7 +662,7 @@ class Dispatcher:
             base,
             remove=(queue.id,),
             called=(cast(Category, queue.queue_category),),
-            refresh_mean=True,
+            served_min=served_min,
         )
         announcement = self._announcement(queue, loket, repeat=False)
         reply = CounterReply(request_id=request_id, ok=True, ticket=self._ticket(queue, None))
@@ -670,15 +678,15 @@ class Dispatcher:
         actor: str,
         request_id: str,
     ) -> Outcome:
-        self._end_service(session, loket, now, actor)
         allowed = set(loket.categories.split(","))
         view = self._view(session, base, rules, now)
         chosen = next((key for key, category in view.order if category in allowed), None)
         if chosen is None:
-            raise DispatchError("no_waiting")
+            raise DispatchError("no_waiting")  # nothing changed: the current patient stays at the loket
         queue = session.get(Queue, chosen)
         assert queue is not None
-        return self._call(session, base, now, loket, queue, actor, request_id)
+        served = self._end_service(session, loket, now, actor)
+        return self._call(session, base, now, loket, queue, actor, request_id, served)
 
     def _skip_and_call(
         self,
@@ -726,8 +734,8 @@ class Dispatcher:
             if queue.status not in ("skipped", *CALLABLE):
                 raise DispatchError("conflict", f"Nomor {queue.queue_number} berstatus {queue.status}.")
             base = self._snapshot(session, today)
-            self._end_service(session, loket, now, actor)
-            return self._call(session, base, now, loket, queue, actor, f"web-{secrets.token_hex(6)}")
+            served = self._end_service(session, loket, now, actor)
+            return self._call(session, base, now, loket, queue, actor, f"web-{secrets.token_hex(6)}", served)
 
     def set_status(self, queue_id: int, status: str, *, actor: str, reason: str | None = None) -> Outcome:
         """A validated status change from the registration workflow (serving, registered...)."""
