@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from hub.db.models import Doctor, DoctorSchedule, Polyclinic, User
+from hub.db.models import Counter, Doctor, DoctorSchedule, Polyclinic, User
 from hub.web.auth import ROLES
 from hub.web.fields import Form
 from hub.web.passwords import password_problems
@@ -43,6 +43,29 @@ def parse_poly(
         other = session.scalar(select(Polyclinic).where(column == values[key]))
         if values[key] and other is not None and other.id != poly_id:
             form.error(key, f"{label} sudah dipakai {other.name}.")
+    return values, form.errors
+
+
+CATEGORY_LABELS = {"prioritas": "Prioritas", "umum": "Umum"}
+
+
+def parse_counter(
+    session: Session, data: MultiDict[str, str], counter_id: int | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A loket: its number (as on the buttons and the TV), name, the categories it calls, active."""
+    form = Form(data)
+    categories = [category for category in CATEGORY_LABELS if form.flag(f"cat_{category}")]
+    values: dict[str, Any] = {
+        "number": form.integer("number", required=True, low=1, high=99),
+        "name": form.text("name", required=True, max_len=50),
+        "categories": ",".join(categories),
+        "is_active": form.flag("is_active"),
+    }
+    if not categories:
+        form.error("categories", "Pilih minimal satu kategori yang dilayani loket ini.")
+    other = session.scalar(select(Counter).where(Counter.number == values["number"]))
+    if values["number"] is not None and other is not None and other.id != counter_id:
+        form.error("number", f"Nomor loket sudah dipakai {other.name}.")
     return values, form.errors
 
 

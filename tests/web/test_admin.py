@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from hub.db.models import Doctor, DoctorSchedule, NodeHealth, Polyclinic, User
+from hub.db.models import Counter, Doctor, DoctorSchedule, NodeHealth, Polyclinic, User
 from hub.dispatch.rules import load_settings
 from hub.web.context import WebServices
+from protocol import CounterCommand
 from tests.web.conftest import Web, audit_actions, last_audit, patient_form
 from tests.web.test_loket import act, issue
 
@@ -226,3 +227,35 @@ def test_dashboard_counts_today(admin: Web, staff: Web, services: WebServices) -
 def test_bpjs_page_without_a_bridge(admin: Web) -> None:
     page = admin.get("/admin/bpjs").get_data(as_text=True)
     assert "Modul BPJS belum terpasang" in page
+
+
+def test_lokets_limit_categories_and_the_dispatcher_follows(admin: Web, services: WebServices) -> None:
+    published = []
+    services.publish_all = lambda: published.append(True)
+    with services.sessions() as session:
+        loket2 = session.scalar(select(Counter).where(Counter.number == 2))
+        assert loket2 is not None
+        loket2_id = loket2.id
+    form = {"number": "2", "name": "Loket 2 (Umum)", "cat_umum": "1", "is_active": "1"}
+    assert admin.post(f"/admin/loket/{loket2_id}", form).status_code == 302
+    assert published, "nodes must see the renamed loket (retained state)"
+    row = last_audit(services, "counter_update")
+    assert row.old_values == {"name": "Loket 2", "categories": "prioritas,umum"}
+    assert row.new_values == {"name": "Loket 2 (Umum)", "categories": "umum"}
+    none = admin.post("/admin/loket", {"number": "1", "name": "X", "is_active": "1"})
+    page = none.get_data(as_text=True)
+    assert none.status_code == 400
+    assert "Pilih minimal satu kategori" in page and "Nomor loket sudah dipakai Loket 1" in page
+    assert (
+        admin.post("/admin/loket", {"number": "3", "name": "Loket 3", "cat_prioritas": "1"}).status_code
+        == 302
+    )
+    assert "Loket 2 (Umum)" in admin.get("/admin/loket").get_data(as_text=True)
+    assert admin.get("/admin/loket/999").status_code == 404
+    # the dispatcher obeys the new limit: loket 2 skips the priority ticket waiting first
+    issue(services, "prioritas")
+    general = issue(services, "umum")
+    reply = services.dispatcher.command(
+        2, CounterCommand(request_id="lim-1", action="call", source="web"), actor="web:admin"
+    ).reply
+    assert reply is not None and reply.ticket is not None and reply.ticket.number == general

@@ -128,6 +128,7 @@ def run_day(browser: Browser, live: LiveHub, kiosk: ScriptedKiosk) -> None:
     shot(admin, "admin_jadwal")
     for name, path in (
         ("admin_poli", "/admin/poli"),
+        ("admin_loket", "/admin/loket"),
         ("admin_antrean", "/admin/antrean"),
         ("admin_bpjs", "/admin/bpjs"),
         ("admin_pengguna", "/admin/pengguna"),

@@ -10,6 +10,7 @@ from tests.web.conftest import Web
 PUBLIC = {"auth.login", "main.home", "main.events", "public.ticket", "public.card", "static"}
 SAMPLE = {
     "number": 1,
+    "counter_id": 1,
     "poly_id": 1,
     "doctor_id": 1,
     "schedule_id": 1,
@@ -42,6 +43,7 @@ def test_every_route_is_classified(app: Flask) -> None:
     admin_only = {e for e in endpoints if e.startswith("admin.")}
     assert admin_only >= {
         "admin.polys",
+        "admin.counters",
         "admin.doctors",
         "admin.schedules",
         "admin.queue_config",

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from hub.db.models import Doctor, DoctorSchedule, Polyclinic
+from hub.db.models import Counter, Doctor, DoctorSchedule, Polyclinic
 from hub.web import masterdata
 from hub.web.admin import bp, changed_master, columns, polys_in_order
 from hub.web.audit import changes, record
@@ -74,6 +74,60 @@ def polys(poly_id: int | None = None) -> Any:
         values = request.form
     return render_template(
         "admin/polys.html", polys=polys_in_order(), poly=poly, values=values, errors=errors
+    ), (400 if errors else 200)
+
+
+# ---------------------------------------------------------------- lokets
+
+
+@bp.route("/loket", methods=["GET", "POST"])
+@bp.route("/loket/<int:counter_id>", methods=["GET", "POST"])
+def counters(counter_id: int | None = None) -> Any:
+    """Lokets: number and name as the buttons and the TV show them, the categories each one calls."""
+    session = db()
+    loket = session.get(Counter, counter_id) if counter_id else None
+    if counter_id and loket is None:
+        abort(404)
+    stored: dict[str, Any] = columns(loket, ["number", "name", "categories", "is_active"]) if loket else {}
+    values: Any = (
+        {**stored, **{f"cat_{c}": c in loket.categories.split(",") for c in masterdata.CATEGORY_LABELS}}
+        if loket
+        else {"is_active": True, "cat_prioritas": True, "cat_umum": True}
+    )
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        parsed, errors = masterdata.parse_counter(session, request.form, counter_id)
+        if not errors:
+            if loket is None:
+                loket = Counter(**parsed)
+                session.add(loket)
+                session.flush()
+                record(session, "counter_create", table="counters", record_id=loket.id, new_values=parsed)
+            else:
+                old, new = changes(stored, parsed)
+                for key, value in parsed.items():
+                    setattr(loket, key, value)
+                record(
+                    session,
+                    "counter_update",
+                    table="counters",
+                    record_id=loket.id,
+                    old_values=old,
+                    new_values=new,
+                )
+            session.commit()
+            changed_master("lokets")
+            flash("Data loket disimpan.", "success")
+            return redirect(url_for("admin.counters"))
+        values = request.form
+    lokets = list(session.scalars(select(Counter).order_by(Counter.number)))
+    return render_template(
+        "admin/counters.html",
+        lokets=lokets,
+        loket=loket,
+        values=values,
+        errors=errors,
+        labels=masterdata.CATEGORY_LABELS,
     ), (400 if errors else 200)
 
 
