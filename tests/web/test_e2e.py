@@ -4,6 +4,7 @@ bridge, Antar RM ke Poli) while the admin's dashboard changes by itself. Every p
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
@@ -60,7 +61,7 @@ def shot(page: Page, name: str, full: bool = False) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full)
-    if name in BEST:
+    if name in BEST and os.environ.get("ANTREAN_UPDATE_SCREENSHOTS") == "1":  # refresh docs/ on request
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS / path.name)
 
