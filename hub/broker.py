@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ctypes
-import ctypes.util
 import errno
 import logging
 import os
@@ -22,6 +21,10 @@ import threading
 from typing import Any
 
 logger = logging.getLogger(__name__)
+try:
+    _PRCTL: Any = ctypes.CDLL(None).prctl  # resolved in the parent, before any fork
+except (OSError, AttributeError):  # not Linux
+    _PRCTL = None
 
 
 class BrokerStartError(RuntimeError):
@@ -169,12 +172,10 @@ class BrokerProcess:
 
 
 def _die_with_parent() -> None:
-    """In the child, before exec: receive SIGTERM when the parent dies (Linux)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+    """In the child, between fork and exec: receive SIGTERM when the parent dies (Linux). Only a call into
+    the C library already loaded here: nothing that could wait for a lock another thread held at fork."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def main(argv: list[str] | None = None) -> int:
