@@ -186,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # nothing here outlives the process (no persistence): on SIGTERM, from the hub or from the kernel when
+    # the hub died, go at once, so every client sees the broker gone and the port is free again
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     broker = EmbeddedBroker(args.host, args.port)
     try:

@@ -60,6 +60,7 @@ def test_network_printer_receives_the_exact_ticket(net_printer: NetworkPrinterSi
     assert printer.print_bytes(TICKET) == "ok"
     assert printer.print_bytes(TICKET) == "ok"
     assert net_printer.wait_for(2 * len(TICKET)) == TICKET * 2
+    assert net_printer.wait_for_jobs(2)  # a job is complete when its connection closes
     assert net_printer.jobs == [TICKET, TICKET]
 
 
