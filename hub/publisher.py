@@ -25,7 +25,7 @@ class StatePublisher:
         self.topics = topics
         self.dispatcher = dispatcher
         self._cond = threading.Condition()
-        self._all_counters = False
+        self._counters = False
         self._display = False
         self._services = False
         self._announcements: list[Announcement] = []
@@ -47,7 +47,7 @@ class StatePublisher:
     def apply(self, outcome: Outcome) -> None:
         """Schedule what ``outcome`` changed."""
         with self._cond:
-            self._all_counters = self._all_counters or outcome.counters
+            self._counters = self._counters or outcome.counters
             self._display = self._display or outcome.display
             self._services = self._services or outcome.services
             if outcome.announcement is not None:
@@ -57,7 +57,7 @@ class StatePublisher:
     def publish_all(self) -> None:
         """Everything again (after a (re)connect or restart): nodes are whole from retained state."""
         with self._cond:
-            self._all_counters = self._display = self._services = True
+            self._counters = self._display = self._services = True
             self._last_services = None
             self._cond.notify()
 
@@ -73,7 +73,7 @@ class StatePublisher:
             return self._cond.wait_for(lambda: not self._pending() and not self._busy, timeout)
 
     def _pending(self) -> bool:
-        return bool(self._all_counters or self._display or self._services or self._announcements)
+        return bool(self._counters or self._display or self._services or self._announcements)
 
     def _run(self) -> None:
         while True:
@@ -84,10 +84,10 @@ class StatePublisher:
                     self._cond.wait_for(lambda: bool(self._announcements) or self._stopping, delay)
                 if self._stopping:
                     return
-                counters = self._all_counters
+                counters = self._counters
                 display, services = self._display, self._services
                 announcements = list(self._announcements)
-                self._all_counters = self._display = self._services = False
+                self._counters = self._display = self._services = False
                 self._announcements.clear()
                 self._busy = True
             try:

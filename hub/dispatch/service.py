@@ -788,14 +788,6 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ snapshots (retained state)
 
-    @staticmethod
-    def _all_counters(session: Session) -> set[int]:
-        return set(session.scalars(select(Counter.number)))
-
-    def counter_numbers(self) -> list[int]:
-        with self.sessions.begin() as session:
-            return sorted(self._all_counters(session))
-
     def services(self) -> Services:
         with self.sessions.begin() as session:
             rules = load_rules(session)
