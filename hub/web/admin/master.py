@@ -18,6 +18,25 @@ from hub.web.db import db
 logger = logging.getLogger(__name__)
 
 
+def save_row(
+    session: Any, model: type[Any], row: Any, parsed: dict[str, Any], stored: dict[str, Any], action: str
+) -> Any:
+    """Create ``model`` from ``parsed`` or update ``row`` with it, auditing ``{action}_create`` with the new
+    values or ``{action}_update`` with only what changed (``stored`` holds the values before)."""
+    table = model.__tablename__
+    if row is None:
+        row = model(**parsed)
+        session.add(row)
+        session.flush()
+        record(session, f"{action}_create", table=table, record_id=row.id, new_values=parsed)
+        return row
+    old, new = changes(stored, parsed)
+    for key, value in parsed.items():
+        setattr(row, key, value)
+    record(session, f"{action}_update", table=table, record_id=row.id, old_values=old, new_values=new)
+    return row
+
+
 # ---------------------------------------------------------------- polys
 
 
@@ -50,23 +69,7 @@ def polys(poly_id: int | None = None) -> Any:
     if request.method == "POST":
         parsed, errors = masterdata.parse_poly(session, request.form, poly_id)
         if not errors:
-            if poly is None:
-                poly = Polyclinic(**parsed)
-                session.add(poly)
-                session.flush()
-                record(session, "poly_create", table="polyclinics", record_id=poly.id, new_values=parsed)
-            else:
-                old, new = changes(values, parsed)
-                for key, value in parsed.items():
-                    setattr(poly, key, value)
-                record(
-                    session,
-                    "poly_update",
-                    table="polyclinics",
-                    record_id=poly.id,
-                    old_values=old,
-                    new_values=new,
-                )
+            poly = save_row(session, Polyclinic, poly, parsed, values, "poly")
             session.commit()
             changed_master("polys")
             flash("Data poli disimpan.", "success")
@@ -98,23 +101,7 @@ def counters(counter_id: int | None = None) -> Any:
     if request.method == "POST":
         parsed, errors = masterdata.parse_counter(session, request.form, counter_id)
         if not errors:
-            if loket is None:
-                loket = Counter(**parsed)
-                session.add(loket)
-                session.flush()
-                record(session, "counter_create", table="counters", record_id=loket.id, new_values=parsed)
-            else:
-                old, new = changes(stored, parsed)
-                for key, value in parsed.items():
-                    setattr(loket, key, value)
-                record(
-                    session,
-                    "counter_update",
-                    table="counters",
-                    record_id=loket.id,
-                    old_values=old,
-                    new_values=new,
-                )
+            loket = save_row(session, Counter, loket, parsed, stored, "counter")
             session.commit()
             changed_master("lokets")
             flash("Data loket disimpan.", "success")
@@ -147,23 +134,7 @@ def doctors(doctor_id: int | None = None) -> Any:
     if request.method == "POST":
         parsed, errors = masterdata.parse_doctor(session, request.form)
         if not errors:
-            if doctor is None:
-                doctor = Doctor(**parsed)
-                session.add(doctor)
-                session.flush()
-                record(session, "doctor_create", table="doctors", record_id=doctor.id, new_values=parsed)
-            else:
-                old, new = changes(values, parsed)
-                for key, value in parsed.items():
-                    setattr(doctor, key, value)
-                record(
-                    session,
-                    "doctor_update",
-                    table="doctors",
-                    record_id=doctor.id,
-                    old_values=old,
-                    new_values=new,
-                )
+            doctor = save_row(session, Doctor, doctor, parsed, values, "doctor")
             session.commit()
             flash("Data dokter disimpan.", "success")
             return redirect(url_for("admin.doctors"))
