@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -833,14 +833,13 @@ class Dispatcher:
         priority = len(view.of_class("prioritas"))
         return WaitingCounts(prioritas=priority, umum=len(view.order) - priority)
 
-    def counter_states(self, numbers: Iterable[int] | None = None) -> list[CounterState]:
+    def counter_states(self) -> list[CounterState]:
+        """The state of every loket (each queue change moves every loket's waiting counts)."""
         with self.sessions.begin() as session:
             rules = load_rules(session)
             now = self.clock()
             view = self._day_view(session, rules, self._today(rules, now), now)
             query = select(Counter).order_by(Counter.number)
-            if numbers is not None:
-                query = query.where(Counter.number.in_(list(numbers)))
             states = []
             for loket in session.scalars(query):
                 current = session.get(Queue, loket.current_queue_id) if loket.current_queue_id else None
