@@ -14,6 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from antrean import __version__
 from hub.broker import BrokerProcess
 from hub.config import HubConfig
+from hub.db.checkpoint import WalCheckpointer
 from hub.db.database import open_database
 from hub.dispatch.service import Dispatcher
 from hub.gateway import Gateway
@@ -51,6 +52,7 @@ class Hub:
     publisher: StatePublisher
     gateway: Gateway
     broker: BrokerProcess | None = None
+    checkpointer: WalCheckpointer | None = None
     web: Any = None
     bpjs: Any = None
     stop_event: threading.Event = field(default_factory=threading.Event)
@@ -79,6 +81,8 @@ class Hub:
         self.link.stop()
         if self.broker is not None:
             self.broker.stop()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
 
 
@@ -91,6 +95,9 @@ def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading
         connect_host = "127.0.0.1" if config.broker.host in ("0.0.0.0", "::") else config.broker.host
         mqtt_url = f"mqtt://{connect_host}:{config.broker.port}"
     engine, sessions = open_database(config)
+    checkpointer = WalCheckpointer(engine) if engine.dialect.name == "sqlite" else None
+    if checkpointer is not None:
+        checkpointer.start()
     dispatcher = Dispatcher(
         sessions, tz=config.tz, public_url=public_url(config), site_name=config.site_name, motto=config.motto
     )
@@ -114,6 +121,7 @@ def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading
         publisher=publisher,
         gateway=gateway,
         broker=broker,
+        checkpointer=checkpointer,
         stop_event=stop_event or threading.Event(),
     )
     publisher.apply(dispatcher.expire_previous_days())

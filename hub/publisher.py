@@ -2,9 +2,12 @@
 
 Changes are marked dirty and published by one thread: when idle it publishes at once; under a burst,
 several changes coalesce into one snapshot, so state is always whole and the hub never falls behind.
-A call (a change with an announcement) goes out at once; other changes (tickets issued, status changes) at
-most every ``BURST_GAP_S``, which nobody watching a screen can see and which keeps a morning rush of
-tickets from spending the hub's time on snapshots. Announcements go out after the state they belong to."""
+A call goes out at once, from the thread that made it: its live state (``display/state`` and the lokets'
+states) was computed in the call's own transaction; the waiting room's state goes first, then the
+announcement, then the lokets'. Other changes (tickets issued, status changes) go out from the publisher
+thread at most every ``BURST_GAP_S``, which nobody watching a screen can see and which keeps a morning rush
+of tickets from spending the hub's time on snapshots. Every live state carries the queue version it shows,
+and an older one is never published after a newer one."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import logging
 import threading
 import time
 
-from hub.dispatch.service import Dispatcher, Outcome
+from hub.dispatch.service import Dispatcher, LiveState, Outcome
 from protocol import Announcement, MqttLink, Topics
 
 logger = logging.getLogger(__name__)
@@ -25,14 +28,15 @@ class StatePublisher:
         self.topics = topics
         self.dispatcher = dispatcher
         self._cond = threading.Condition()
-        self._counters = False
-        self._display = False
+        self._live = False
         self._services = False
         self._announcements: list[Announcement] = []
         self._stopping = False
         self._last_services: bytes | None = None
         self._busy = False
         self._last_publish = 0.0
+        self._live_lock = threading.Lock()
+        self._live_version = -1
         self._thread = threading.Thread(target=self._run, name="state-publisher", daemon=True)
 
     def start(self) -> None:
@@ -45,19 +49,37 @@ class StatePublisher:
         self._thread.join(5)
 
     def apply(self, outcome: Outcome) -> None:
-        """Schedule what ``outcome`` changed."""
+        """Publish what ``outcome`` computed already (a call's live state and announcement) and schedule
+        the rest of what it changed."""
+        announcement = outcome.announcement
+        if outcome.live_now is not None:
+            self._show(outcome.live_now, announcement)
+            announcement = None
         with self._cond:
-            self._counters = self._counters or outcome.counters
-            self._display = self._display or outcome.display
+            self._live = self._live or (outcome.live and outcome.live_now is None)
             self._services = self._services or outcome.services
-            if outcome.announcement is not None:
-                self._announcements.append(outcome.announcement)
+            if announcement is not None:
+                self._announcements.append(announcement)
             self._cond.notify()
+
+    def _show(self, live: LiveState, announcement: Announcement | None = None) -> None:
+        """Publish ``live`` unless a newer live state went out already (threads race to publish); the
+        announcement of the call it shows goes out right after the waiting room's state."""
+        with self._live_lock:
+            newest = live.version >= self._live_version
+            if newest:
+                self._live_version = live.version
+                self.link.publish(self.topics.display_state(), live.display, retain=True)
+            if announcement is not None:
+                self.link.publish(self.topics.display_announce(), announcement)
+            if newest:
+                for state in live.counters:
+                    self.link.publish(self.topics.counter_state(state.counter), state, retain=True)
 
     def publish_all(self) -> None:
         """Everything again (after a (re)connect or restart): nodes are whole from retained state."""
         with self._cond:
-            self._counters = self._display = self._services = True
+            self._live = self._services = True
             self._last_services = None
             self._cond.notify()
 
@@ -73,7 +95,7 @@ class StatePublisher:
             return self._cond.wait_for(lambda: not self._pending() and not self._busy, timeout)
 
     def _pending(self) -> bool:
-        return bool(self._counters or self._display or self._services or self._announcements)
+        return bool(self._live or self._services or self._announcements)
 
     def _run(self) -> None:
         while True:
@@ -84,15 +106,14 @@ class StatePublisher:
                     self._cond.wait_for(lambda: bool(self._announcements) or self._stopping, delay)
                 if self._stopping:
                     return
-                counters = self._counters
-                display, services = self._display, self._services
+                live, services = self._live, self._services
                 announcements = list(self._announcements)
-                self._counters = self._display = self._services = False
+                self._live = self._services = False
                 self._announcements.clear()
                 self._busy = True
             try:
                 self._last_publish = time.monotonic()
-                self._publish(counters, display, services, announcements)
+                self._publish(live, services, announcements)
             except Exception:
                 logger.exception("publishing state failed; retrying with a full republish")
                 self.publish_all()
@@ -101,16 +122,9 @@ class StatePublisher:
                     self._busy = False
                     self._cond.notify_all()
 
-    def _publish(
-        self, counters: bool, display: bool, services: bool, announcements: list[Announcement]
-    ) -> None:
-        # The waiting room first: with Nagle's algorithm on a broker's sockets, later small packets to
-        # the same subscriber can wait for an ACK, so the most watched state goes out first.
-        if display:
-            self.link.publish(self.topics.display_state(), self.dispatcher.display_state(), retain=True)
-        if counters:
-            for state in self.dispatcher.counter_states():
-                self.link.publish(self.topics.counter_state(state.counter), state, retain=True)
+    def _publish(self, live: bool, services: bool, announcements: list[Announcement]) -> None:
+        if live:
+            self._show(self.dispatcher.live_state())
         if services:
             payload = self.dispatcher.services().encode()
             if payload != self._last_services:

@@ -4,7 +4,10 @@
 * subscriptions are re-made on every (re)connect; paho reconnects by itself;
 * each handler is routed by topic filter and runs on paho's thread; an exception in a handler is
   logged and never stops the link;
-* TCP_NODELAY is set on the socket: without it some brokers (amqtt) add ~40 ms per message.
+* TCP_NODELAY is set on the socket: without it some brokers (amqtt) add ~40 ms per message;
+* every read turns TCP_QUICKACK on again (Linux): the broker's small packets (PUBACKs, forwarded messages)
+  are acknowledged at once, so a broker with Nagle's algorithm on its sockets (Mosquitto's default
+  ``set_tcp_nodelay false``) does not hold the next message back ~40 ms waiting for a delayed ACK.
 
 >>> link = MqttLink("mqtt://127.0.0.1:1883", client_id="doc-example")
 >>> link.host, link.port
@@ -13,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import ssl
@@ -57,6 +61,22 @@ def parse_mqtt_url(url: str) -> BrokerAddress:
     )
 
 
+TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux only
+
+
+class QuickAckClient(mqtt.Client):
+    """paho's client, acknowledging every TCP read at once (Linux leaves quick-ACK mode by itself, so it
+    is set again after each read; paho reads through ``_sock_recv`` — tests check that it still does)."""
+
+    def _sock_recv(self, bufsize: int) -> bytes:
+        data = super()._sock_recv(bufsize)
+        sock = self._sock
+        if TCP_QUICKACK is not None and isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):  # a socket closing under us: the read above told paho
+                sock.setsockopt(socket.IPPROTO_TCP, TCP_QUICKACK, 1)
+        return data
+
+
 class MqttLink:
     """One MQTT client: availability status, routing table, automatic reconnects."""
 
@@ -82,7 +102,7 @@ class MqttLink:
         self._lock = threading.Lock()
         self.connected = threading.Event()
         self._stopping = False
-        self._client = mqtt.Client(
+        self._client = QuickAckClient(
             mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True, protocol=mqtt.MQTTv311
         )
         if address.username:

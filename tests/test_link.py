@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import socket
 
+import paho.mqtt.client as mqtt
+import pytest
+
 from protocol import MqttLink, NodeStatus, Topics
+from protocol.link import TCP_QUICKACK, QuickAckClient
 from tests.support import Recorder, wait_until
 
 
@@ -73,3 +77,48 @@ def test_a_failing_handler_does_not_stop_the_link(mqtt_url: str, site: str) -> N
     link.publish(f"antrean/{site}/x", b"fine")
     wait_until(lambda: got == [b"fine"])
     link.stop()
+
+
+@pytest.mark.skipif(TCP_QUICKACK is None, reason="TCP_QUICKACK is Linux-only")
+def test_every_read_turns_quick_ack_back_on() -> None:
+    """A delayed ACK from us would let a Nagle-enabled broker hold its next packet back ~40 ms."""
+    assert TCP_QUICKACK is not None
+    server = socket.create_server(("127.0.0.1", 0))
+    peer = socket.create_connection(server.getsockname())
+    ours, _ = server.accept()
+    client = QuickAckClient(mqtt.CallbackAPIVersion.VERSION2, client_id="quickack-test")
+    client._sock = ours
+    try:
+        ours.setsockopt(socket.IPPROTO_TCP, TCP_QUICKACK, 0)  # as the kernel does once it sees traffic
+        assert ours.getsockopt(socket.IPPROTO_TCP, TCP_QUICKACK) == 0
+        peer.sendall(b"\x30\x00")
+        assert client._sock_recv(16) == b"\x30\x00"
+        assert ours.getsockopt(socket.IPPROTO_TCP, TCP_QUICKACK) == 1
+    finally:
+        client._sock = None
+        for sock in (peer, ours, server):
+            sock.close()
+
+
+def test_paho_reads_through_the_quick_ack_hook(
+    mqtt_url: str, site: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[int] = []
+    original = QuickAckClient._sock_recv
+
+    def counting(self: QuickAckClient, bufsize: int) -> bytes:
+        reads.append(bufsize)
+        return original(self, bufsize)
+
+    monkeypatch.setattr(QuickAckClient, "_sock_recv", counting)
+    topic = f"antrean/{site}/test/quickack"
+    got: list[bytes] = []
+    link = MqttLink(mqtt_url, client_id=f"{site}-quickack")
+    link.route(topic, lambda _t, payload: got.append(payload))
+    assert link.start(wait=5)
+    try:
+        link.publish(topic, b"ping")
+        wait_until(lambda: got == [b"ping"])
+        assert isinstance(link._client, QuickAckClient) and reads  # paho's reads went through the hook
+    finally:
+        link.stop()

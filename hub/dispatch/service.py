@@ -72,6 +72,7 @@ TRANSITIONS: dict[str, set[str]] = {
 NEXT_SHOWN = 10
 HISTORY_KEPT = 32
 BOOKING_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"
+_LOKETS = "antrean_lokets"  # session.info key: (locked, the lokets) read in this transaction
 
 
 class DispatchError(Exception):
@@ -80,15 +81,25 @@ class DispatchError(Exception):
         self.info = ErrorInfo.of(code, message)
 
 
+@dataclass(frozen=True)
+class LiveState:
+    """``display/state`` and every ``counter/{n}/state`` as of one queue version (a newer one supersedes)."""
+
+    version: int
+    display: DisplayState
+    counters: list[CounterState]
+
+
 @dataclass
 class Outcome:
     """What an operation answered and what changed (for the gateway to publish)."""
 
     reply: TicketReply | CounterReply | None = None
-    counters: bool = False  # the lokets' states (every queue change moves their waiting counts)
-    display: bool = False
+    live: bool = False  # the display's and the lokets' states (every queue change moves them all)
     services: bool = False
     announcement: Announcement | None = None
+    # a call's live state, computed in its own transaction so that it goes out at once
+    live_now: LiveState | None = None
 
 
 @dataclass(frozen=True)
@@ -250,13 +261,20 @@ class Dispatcher:
         return self._view(session, self._snapshot(session, today), rules, now)
 
     @staticmethod
-    def _view(session: Session, snapshot: DaySnapshot, rules: QueueRules, now: datetime) -> DayView:
+    def _lokets(session: Session, *, lock: bool = False) -> list[Counter]:
+        """Every loket by number, read once per transaction (``lock``: and locked until it ends)."""
+        read = session.info.get(_LOKETS)
+        if read is None or (lock and not read[0]):
+            query = select(Counter).order_by(Counter.number)
+            read = (lock, list(session.scalars(query.with_for_update() if lock else query)))
+            session.info[_LOKETS] = read
+        return cast(list[Counter], read[1])
+
+    def _view(self, session: Session, snapshot: DaySnapshot, rules: QueueRules, now: datetime) -> DayView:
         order = snapshot.order(rules.rule, now.timestamp(), rules.max_general_wait_min * 60.0)
         mean = snapshot.measured_service_min or float(rules.avg_service_min)
-        open_counters = (
-            session.scalar(select(func.count()).select_from(Counter).where(Counter.is_active)) or 1
-        )
-        return DayView([(w.key, w.category) for w in order], mean, int(open_counters))
+        open_counters = sum(1 for loket in self._lokets(session) if loket.is_active) or 1
+        return DayView([(w.key, w.category) for w in order], mean, open_counters)
 
     def _ticket(self, queue: Queue, view: DayView | None) -> Ticket:
         ahead = view.ahead_of(queue.id) if view is not None and queue.status in CALLABLE else 0
@@ -401,7 +419,7 @@ class Dispatcher:
             )
             view = self._view(session, self._advance(session, base, add=(queue,)), rules, now)
             reply = TicketReply(request_id=request.request_id, ok=True, ticket=self._ticket(queue, view))
-            return Outcome(reply=reply, counters=True, display=True, services=True), queue.id
+            return Outcome(reply=reply, live=True, services=True), queue.id
 
         return self._idempotent(f"kiosk:{node}:ticket", request.request_id, TicketReply, work)
 
@@ -506,7 +524,7 @@ class Dispatcher:
                 logger.info(
                     "ticket %s cancelled: kiosk %s gave up on %s", queue.queue_number, node, request_id
                 )
-                outcome = Outcome(counters=True, display=True, services=True)
+                outcome = Outcome(live=True, services=True)
         return outcome
 
     def create_booking(
@@ -589,7 +607,7 @@ class Dispatcher:
             booking.status, booking.queue_id, booking.confirmed_at = "confirmed", queue.id, now
             view = self._view(session, staged, rules, now)
             reply = TicketReply(request_id=request.request_id, ok=True, ticket=self._ticket(queue, view))
-            return Outcome(reply=reply, counters=True, display=True, services=True), queue.id
+            return Outcome(reply=reply, live=True, services=True), queue.id
 
         return self._idempotent(f"kiosk:{node}:booking", request.request_id, TicketReply, work)
 
@@ -616,9 +634,8 @@ class Dispatcher:
 
         return self._idempotent(f"counter:{counter}", command.request_id, CounterReply, work)
 
-    @staticmethod
-    def _counter(session: Session, number: int) -> Counter:
-        loket = session.scalar(select(Counter).where(Counter.number == number).with_for_update())
+    def _counter(self, session: Session, number: int) -> Counter:
+        loket = next((loket for loket in self._lokets(session, lock=True) if loket.number == number), None)
         if loket is None or not loket.is_active:
             raise DispatchError("not_found", f"Loket {number} tidak terdaftar atau tidak aktif.")
         return loket
@@ -645,6 +662,7 @@ class Dispatcher:
         self,
         session: Session,
         base: DaySnapshot,
+        rules: QueueRules,
         now: datetime,
         loket: Counter,
         queue: Queue,
@@ -657,7 +675,7 @@ class Dispatcher:
         queue.called_at, queue.counter_number = now, loket.number
         queue.service_ended_at = None
         loket.current_queue_id = queue.id
-        self._advance(
+        staged = self._advance(
             session,
             base,
             remove=(queue.id,),
@@ -666,7 +684,8 @@ class Dispatcher:
         )
         announcement = self._announcement(queue, loket, repeat=False)
         reply = CounterReply(request_id=request_id, ok=True, ticket=self._ticket(queue, None))
-        return Outcome(reply=reply, counters=True, display=True, announcement=announcement)
+        live = self._live_state(session, rules, now, staged)
+        return Outcome(reply=reply, live=True, announcement=announcement, live_now=live)
 
     def _call_next(
         self,
@@ -686,7 +705,7 @@ class Dispatcher:
         queue = session.get(Queue, chosen)
         assert queue is not None
         served = self._end_service(session, loket, now, actor)
-        return self._call(session, base, now, loket, queue, actor, request_id, served)
+        return self._call(session, base, rules, now, loket, queue, actor, request_id, served)
 
     def _skip_and_call(
         self,
@@ -710,7 +729,8 @@ class Dispatcher:
             if error.info.code != "no_waiting":
                 raise
             reply = CounterReply(request_id=request_id, ok=True, ticket=None)
-            return Outcome(reply=reply, counters=True, display=True)
+            live = self._live_state(session, rules, now, self._advance(session, base))
+            return Outcome(reply=reply, live=True, live_now=live)
 
     def _recall(self, session: Session, loket: Counter, now: datetime, request_id: str) -> Outcome:
         current = session.get(Queue, loket.current_queue_id) if loket.current_queue_id else None
@@ -735,7 +755,8 @@ class Dispatcher:
                 raise DispatchError("conflict", f"Nomor {queue.queue_number} berstatus {queue.status}.")
             base = self._snapshot(session, today)
             served = self._end_service(session, loket, now, actor)
-            return self._call(session, base, now, loket, queue, actor, f"web-{secrets.token_hex(6)}", served)
+            request_id = f"web-{secrets.token_hex(6)}"
+            return self._call(session, base, rules, now, loket, queue, actor, request_id, served)
 
     def set_status(self, queue_id: int, status: str, *, actor: str, reason: str | None = None) -> Outcome:
         """A validated status change from the registration workflow (serving, registered...)."""
@@ -753,7 +774,7 @@ class Dispatcher:
                 for loket in session.scalars(select(Counter).where(Counter.current_queue_id == queue.id)):
                     if status == "cancelled":
                         loket.current_queue_id = None
-            return Outcome(counters=True, display=True, services=status == "cancelled")
+            return Outcome(live=True, services=status == "cancelled")
 
     # ------------------------------------------------------------------ day handling
 
@@ -783,7 +804,7 @@ class Dispatcher:
                 logger.info(
                     "service day %s: %d unfinished tickets of earlier days expired", today, len(stale)
                 )
-                return Outcome(counters=True, display=True, services=True)
+                return Outcome(live=True, services=True)
         return Outcome()
 
     # ------------------------------------------------------------------ snapshots (retained state)
@@ -828,77 +849,76 @@ class Dispatcher:
                 motto=self.motto,
             )
 
-    @staticmethod
-    def _waiting_counts(view: DayView) -> WaitingCounts:
-        priority = len(view.of_class("prioritas"))
-        return WaitingCounts(prioritas=priority, umum=len(view.order) - priority)
-
     def counter_states(self) -> list[CounterState]:
-        """The state of every loket (each queue change moves every loket's waiting counts)."""
-        with self.sessions.begin() as session:
-            rules = load_rules(session)
-            now = self.clock()
-            view = self._day_view(session, rules, self._today(rules, now), now)
-            query = select(Counter).order_by(Counter.number)
-            states = []
-            for loket in session.scalars(query):
-                current = session.get(Queue, loket.current_queue_id) if loket.current_queue_id else None
-                allowed = set(loket.categories.split(","))
-                counts = self._waiting_counts(view)
-                states.append(
-                    CounterState(
-                        counter=loket.number,
-                        name=loket.name,
-                        current=self._ticket(current, None) if current else None,
-                        waiting=WaitingCounts(
-                            prioritas=counts.prioritas if "prioritas" in allowed else 0,
-                            umum=counts.umum if "umum" in allowed else 0,
-                        ),
-                        open=loket.is_active,
-                    )
-                )
-            return states
+        return self.live_state().counters
 
     def display_state(self) -> DisplayState:
+        return self.live_state().display
+
+    def live_state(self) -> LiveState:
         with self.sessions.begin() as session:
             rules = load_rules(session)
             now = self.clock()
-            today = self._today(rules, now)
-            view = self._day_view(session, rules, today, now)
-            counters = []
-            for loket in session.scalars(select(Counter).where(Counter.is_active).order_by(Counter.number)):
-                current = session.get(Queue, loket.current_queue_id) if loket.current_queue_id else None
-                counters.append(
-                    DisplayCounter(
-                        counter=loket.number,
-                        name=loket.name,
-                        ticket=self._summary(current) if current else None,
-                    )
+            snapshot = self._snapshot(session, self._today(rules, now))
+            return self._live_state(session, rules, now, snapshot)
+
+    def _live_state(
+        self, session: Session, rules: QueueRules, now: datetime, snapshot: DaySnapshot
+    ) -> LiveState:
+        """The waiting room's and every loket's state as of ``snapshot``, in the caller's transaction."""
+        lokets = self._lokets(session)
+        view = self._view(session, snapshot, rules, now)
+        priority, general = view.of_class("prioritas"), view.of_class("umum")
+        shown_priority, shown_general = priority[:NEXT_SHOWN], general[:NEXT_SHOWN]
+        current_ids = [loket.current_queue_id for loket in lokets if loket.current_queue_id]
+        wanted = shown_priority + shown_general + current_ids
+        tickets = {q.id: q for q in session.scalars(select(Queue).where(Queue.id.in_(wanted)))}
+        statuses = dict(
+            session.execute(
+                select(Queue.status, func.count())
+                .where(Queue.queue_date == snapshot.day)
+                .group_by(Queue.status)
+            ).all()
+        )
+        display = DisplayState(
+            counters=[
+                DisplayCounter(
+                    counter=loket.number,
+                    name=loket.name,
+                    ticket=self._summary(tickets[loket.current_queue_id]) if loket.current_queue_id else None,
                 )
-            statuses = dict(
-                session.execute(
-                    select(Queue.status, func.count()).where(Queue.queue_date == today).group_by(Queue.status)
-                ).all()
-            )
-            issued = sum(n for s, n in statuses.items() if s != "cancelled")
-            registered = sum(statuses.get(s, 0) for s in REGISTERED)
-            priority, general = view.of_class("prioritas"), view.of_class("umum")
-            shown = {
-                q.id: q
-                for q in session.scalars(
-                    select(Queue).where(Queue.id.in_(priority[:NEXT_SHOWN] + general[:NEXT_SHOWN]))
+                for loket in lokets
+                if loket.is_active
+            ],
+            next_priority=[self._summary(tickets[key]) for key in shown_priority],
+            next_general=[self._summary(tickets[key]) for key in shown_general],
+            remaining_priority=len(priority),
+            remaining_general=len(general),
+            totals=Totals(
+                issued=sum(n for status, n in statuses.items() if status != "cancelled"),
+                registered=sum(statuses.get(status, 0) for status in REGISTERED),
+                waiting=len(view.order),
+            ),
+            running_text=rules.running_text,
+            updated_at=now.astimezone(self.tz),
+        )
+        counters = []
+        for loket in lokets:
+            allowed = set(loket.categories.split(","))
+            current = tickets[loket.current_queue_id] if loket.current_queue_id else None
+            counters.append(
+                CounterState(
+                    counter=loket.number,
+                    name=loket.name,
+                    current=self._ticket(current, None) if current else None,
+                    waiting=WaitingCounts(
+                        prioritas=len(priority) if "prioritas" in allowed else 0,
+                        umum=len(general) if "umum" in allowed else 0,
+                    ),
+                    open=loket.is_active,
                 )
-            }
-            return DisplayState(
-                counters=counters,
-                next_priority=[self._summary(shown[key]) for key in priority[:NEXT_SHOWN]],
-                next_general=[self._summary(shown[key]) for key in general[:NEXT_SHOWN]],
-                remaining_priority=len(priority),
-                remaining_general=len(general),
-                totals=Totals(issued=issued, registered=registered, waiting=len(view.order)),
-                running_text=rules.running_text,
-                updated_at=now.astimezone(self.tz),
             )
+        return LiveState(snapshot.version, display, counters)
 
     def ticket_by_token(self, token: str) -> Ticket | None:
         """The public view of a ticket for its status page."""

@@ -174,7 +174,7 @@ def test_call_skip_recall(desk: Desk) -> None:
     recall = desk.act(1, "recall")
     assert recall.announcement is not None and recall.announcement.repeat
     assert recall.announcement.text == "Nomor antrean, A, satu. Silakan menuju loket satu."
-    assert not recall.display  # nothing changed
+    assert not recall.live  # nothing changed
     skip = desk.act(1, "skip")
     assert skip.reply and skip.reply.ticket and skip.reply.ticket.number == "A-002"
     assert skip.announcement is not None and not skip.announcement.repeat
@@ -244,9 +244,9 @@ def test_daily_reset_expires_unfinished_tickets(desk: Desk) -> None:
     desk.ticket()
     desk.call()
     desk.clock.now = desk.clock.now.replace(hour=5, minute=59).replace(day=27)
-    assert not desk.dispatcher.expire_previous_days().display  # still the 26th's service day
+    assert not desk.dispatcher.expire_previous_days().live  # still the 26th's service day
     desk.clock.advance(minutes=2)
-    assert desk.dispatcher.expire_previous_days().display
+    assert desk.dispatcher.expire_previous_days().live
     with desk.sessions.begin() as session:
         rows = session.execute(select(Queue.status, Queue.status_reason)).all()
         assert rows == [("cancelled", "expired"), ("cancelled", "expired")]

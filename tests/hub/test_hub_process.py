@@ -73,8 +73,14 @@ def test_ticket_call_and_retained_state(
     state = wait_until(display_shows_call)
     assert isinstance(state, DisplayState)
     assert [t.number for t in state.next_general] == ["B-001"]
-    counter = CounterState.decode(recorder.last(topics.counter_state(1)))
-    assert counter.current is not None and counter.current.status == "called"
+
+    def loket_shows_call() -> CounterState | None:  # published just after the waiting room's state
+        state = CounterState.decode(recorder.last(topics.counter_state(1)))
+        return state if state.current is not None else None
+
+    counter = wait_until(loket_shows_call)
+    assert isinstance(counter, CounterState) and counter.current is not None
+    assert counter.current.number == "P-001" and counter.current.status == "called"
     recorder.close()
 
 

@@ -53,7 +53,7 @@ def test_call_next_goes_through_the_dispatcher_and_is_published(staff: Web, serv
     assert status_of(services, priority) == "called"
     published = services.published  # type: ignore[attr-defined]
     assert published[-1].announcement is not None and published[-1].announcement.ticket_number == priority
-    assert published[-1].display and published[-1].counters
+    assert published[-1].live
     assert services.notifier.version > before
     with services.sessions() as session:
         actor = session.scalar(select(TicketEvent.actor).where(TicketEvent.to_status == "called"))
