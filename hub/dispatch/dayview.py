@@ -20,6 +20,7 @@ from hub.dispatch.policy import CallRule, Category, Waiting, project_order
 
 HISTORY_KEPT = 32
 _PENDING = "antrean_day_snapshot"
+OrderKey = tuple[CallRule, float, tuple[int, ...]]  # (rule, fairness_s, overdue general ids)
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,9 @@ class DaySnapshot:
     service_sum_min: float  # today's loket service times (called → service ended), added up
     service_count: int
     # call-order memo: (rule, fairness_s, overdue general ids) -> projected order; not part of the value
-    _orders: dict[tuple[CallRule, float, tuple[int, ...]], list[Waiting]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _orders: dict[OrderKey, list[Waiting]] = field(default_factory=dict, compare=False, repr=False)
+    # set by derive() when one newest ticket was added: the order it extends (key, order, the new ticket)
+    _extends: tuple[OrderKey, list[Waiting], Waiting] | None = field(default=None, compare=False, repr=False)
 
     @property
     def measured_service_min(self) -> float | None:
@@ -51,17 +52,43 @@ class DaySnapshot:
         key = (rule, fairness_s, self.overdue(now_ts, fairness_s))
         order = self._orders.get(key)
         if order is None:
-            order = project_order(
-                [w for w in self.waiting if w.category == "prioritas"],
-                [w for w in self.waiting if w.category == "umum"],
-                history=self.history,
-                rule=rule,
-                now=now_ts,
-                fairness_s=fairness_s,
-            )
+            if self._extends is not None and self._extends[0] == key:
+                order = self._extend(self._extends[1], self._extends[2], rule, now_ts, fairness_s)
+            else:
+                order = project_order(
+                    [w for w in self.waiting if w.category == "prioritas"],
+                    [w for w in self.waiting if w.category == "umum"],
+                    history=self.history,
+                    rule=rule,
+                    now=now_ts,
+                    fairness_s=fairness_s,
+                )
             self._orders.clear()
             self._orders[key] = order
         return order
+
+    def _extend(
+        self, before: list[Waiting], new: Waiting, rule: CallRule, now_ts: float, fairness_s: float
+    ) -> list[Waiting]:
+        """``before`` (the order without ``new``) with ``new``, the newest ticket of its class, added.
+
+        The projection runs the same steps with and without ``new`` until the old run has no ticket of
+        ``new``'s class left: so the old order stands up to its last ticket of that class, and only the
+        rest (tickets of the other class only) is projected again, with ``new`` as its whole class."""
+        last = next((i for i in range(len(before) - 1, -1, -1) if before[i].category == new.category), -1)
+        head, rest = before[: last + 1], before[last + 1 :]
+        window = rule.priority + rule.general + 1
+        calls = (self.history + tuple(w.category for w in head[-window:]))[-window:]
+        priority, general = ([new], rest) if new.category == "prioritas" else (rest, [new])
+        return head + project_order(
+            priority, general, history=calls, rule=rule, now=now_ts, fairness_s=fairness_s
+        )
+
+    def _newest(self, new: Waiting) -> bool:
+        """``new`` goes behind every waiting ticket of its class (FIFO by queue time, then key)."""
+        same_class = ((w.queued_at, w.key) for w in self.waiting if w.category == new.category)
+        latest = max(same_class, default=None)
+        return latest is None or latest < (new.queued_at, new.key)
 
     def derive(
         self,
@@ -73,7 +100,7 @@ class DaySnapshot:
         served_min: Iterable[float] = (),
     ) -> DaySnapshot:
         added, gone, calls = tuple(add), set(remove), tuple(called)
-        waiting = tuple(w for w in self.waiting if w.key not in gone) + added
+        waiting = (tuple(w for w in self.waiting if w.key not in gone) if gone else self.waiting) + added
         history = (self.history + calls)[-HISTORY_KEPT:]
         served = tuple(served_min)
         derived = replace(
@@ -84,9 +111,14 @@ class DaySnapshot:
             service_sum_min=self.service_sum_min + sum(served),
             service_count=self.service_count + len(served),
             _orders={},
+            _extends=None,
         )
         # Calling the head of the projected order leaves the rest of that order exactly as it was: the
         # projection already assumed the head was called next, with its category appended to the history.
+        # A ticket added behind every other of its class extends the order (see _extend).
+        if len(added) == 1 and not gone and not calls and len(self._orders) == 1 and self._newest(added[0]):
+            ((key, order),) = self._orders.items()
+            return replace(derived, _extends=(key, order, added[0]))
         if not added and len(gone) == 1 and len(calls) == 1:
             for (rule, fairness_s, overdue), order in self._orders.items():
                 if order and order[0].key in gone and order[0].category == calls[0]:

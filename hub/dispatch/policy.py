@@ -86,13 +86,9 @@ def project_order(
     calls: list[Category] = list(history[-(rule.priority + rule.general + 1) :])
     order: list[Waiting] = []
     pi = gi = 0
-    while pi < len(p_queue) or gi < len(g_queue):
-        if pi >= len(p_queue):
+    while pi < len(p_queue) and gi < len(g_queue):
+        if fairness_s > 0 and now - g_queue[gi].queued_at > fairness_s:
             pick: Category = "umum"
-        elif gi >= len(g_queue):
-            pick = "prioritas"
-        elif fairness_s > 0 and now - g_queue[gi].queued_at > fairness_s:
-            pick = "umum"
         else:
             pick = preferred_class(calls, rule)
         if pick == "umum":
@@ -104,7 +100,7 @@ def project_order(
         calls.append(pick)
         if len(calls) > rule.priority + rule.general + 1:
             del calls[0]
-    return order
+    return order + p_queue[pi:] + g_queue[gi:]  # one class is empty: the other goes in FIFO order
 
 
 def service_date(now: datetime, tz: ZoneInfo, reset: time) -> date:

@@ -21,9 +21,9 @@ from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from hub.db.base import utcnow
 from hub.db.models import Booking, Counter, Polyclinic, Queue, RequestLog, TicketEvent
@@ -73,6 +73,20 @@ NEXT_SHOWN = 10
 HISTORY_KEPT = 32
 BOOKING_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"
 _LOKETS = "antrean_lokets"  # session.info key: (locked, the lokets) read in this transaction
+_NEWEST_EVENT = "antrean_newest_event"  # session.info key: the newest ticket event this transaction wrote
+
+
+def _end_of_transaction(session: Session) -> None:
+    """What was read or written in a transaction is not carried into the session's next one."""
+    session.info.pop(_LOKETS, None)
+    session.info.pop(_NEWEST_EVENT, None)
+
+
+@event.listens_for(TicketEvent, "after_insert")
+def _track_newest_event(_mapper: Any, _connection: Any, target: TicketEvent) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info[_NEWEST_EVENT] = max(target.id, session.info.get(_NEWEST_EVENT, 0))
 
 
 class DispatchError(Exception):
@@ -140,6 +154,8 @@ class Dispatcher:
         self.motto = motto
         self.clock = clock
         self.views = DayViewCache(sessions)
+        event.listen(sessions, "after_commit", _end_of_transaction)
+        event.listen(sessions, "after_rollback", _end_of_transaction)
 
     # ------------------------------------------------------------------ helpers
 
@@ -182,8 +198,13 @@ class Dispatcher:
 
     @staticmethod
     def _version(session: Session) -> int:
-        """The queue's change counter: the newest ticket event (see hub.dispatch.dayview)."""
-        return int(session.scalar(select(func.max(TicketEvent.id))) or 0)
+        """The queue's change counter: the newest ticket event (see hub.dispatch.dayview). Once this
+        transaction inserted one, that is the newest: queue changes are serialized (``_lock_queue``)."""
+        session.flush()
+        newest = session.info.get(_NEWEST_EVENT)
+        if newest is None:
+            newest = int(session.scalar(select(func.max(TicketEvent.id))) or 0)
+        return int(newest)
 
     @staticmethod
     def _service_minutes(called_at: datetime | None, ended_at: datetime | None) -> float | None:
@@ -246,7 +267,6 @@ class Dispatcher:
     ) -> DaySnapshot:
         """Stage (and return) the snapshot after this transaction's changes, derived from ``base`` (the one
         before them)."""
-        session.flush()
         snapshot = base.derive(
             self._version(session),
             add=tuple(Waiting(q.id, cast(Any, q.queue_category), q.queued_at.timestamp()) for q in add),
@@ -363,6 +383,7 @@ class Dispatcher:
                         outcome, queue_id = work(session, rules, today, now)
                 except DispatchError as error:
                     DayViewCache.discard(session)  # what it staged was rolled back with the savepoint
+                    session.info.pop(_NEWEST_EVENT, None)  # and so were its events
                     outcome, queue_id = (
                         Outcome(reply=kind(request_id=request_id, ok=False, error=error.info)),
                         None,
@@ -495,6 +516,7 @@ class Dispatcher:
         """The kiosk gave up on ``request_id``: cancel the ticket issued for it, or refuse it in advance."""
         outcome = Outcome()
         with self.sessions.begin() as session:
+            self._lock_queue(session)
             rules = load_rules(session)
             now = self.clock()
             today = self._today(rules, now)
