@@ -21,9 +21,9 @@ from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import Row, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, object_session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub.db.base import utcnow
 from hub.db.models import Booking, Counter, Polyclinic, Queue, RequestLog, TicketEvent
@@ -82,11 +82,35 @@ def _end_of_transaction(session: Session) -> None:
     session.info.pop(_NEWEST_EVENT, None)
 
 
-@event.listens_for(TicketEvent, "after_insert")
-def _track_newest_event(_mapper: Any, _connection: Any, target: TicketEvent) -> None:
-    session = object_session(target)
-    if session is not None:
-        session.info[_NEWEST_EVENT] = max(target.id, session.info.get(_NEWEST_EVENT, 0))
+def _record_event(
+    session: Session,
+    queue_id: int,
+    from_status: str | None,
+    to_status: str,
+    at: datetime,
+    actor: str | None,
+    reason: str | None = None,
+    counter: int | None = None,
+) -> None:
+    """Write one ticket event (a plain INSERT, in this transaction) and note it as the newest."""
+    event_id = (
+        session.connection()
+        .execute(  # the connection: no autoflush of the ORM's pending updates
+            insert(TicketEvent)
+            .values(
+                queue_id=queue_id,
+                from_status=from_status,
+                to_status=to_status,
+                at=at,
+                actor=actor,
+                reason=reason,
+                counter_number=counter,
+            )
+            .returning(TicketEvent.id)
+        )
+        .scalar_one()
+    )
+    session.info[_NEWEST_EVENT] = max(int(event_id), session.info.get(_NEWEST_EVENT, 0))
 
 
 class DispatchError(Exception):
@@ -181,17 +205,7 @@ class Dispatcher:
     ) -> None:
         if to_status not in TRANSITIONS[queue.status] and not (queue.status == to_status == "waiting"):
             raise DispatchError("conflict", f"Status {queue.status} tidak dapat diubah menjadi {to_status}.")
-        session.add(
-            TicketEvent(
-                queue_id=queue.id,
-                from_status=queue.status,
-                to_status=to_status,
-                at=now,
-                actor=actor,
-                reason=reason,
-                counter_number=counter,
-            )
-        )
+        _record_event(session, queue.id, queue.status, to_status, now, actor, reason, counter)
         queue.status = to_status
         if reason:
             queue.status_reason = reason
@@ -345,12 +359,36 @@ class Dispatcher:
         )
 
     @staticmethod
-    def _logged(session: Session, today: date, scope: str, request_id: str) -> RequestLog | None:
-        return session.scalar(
-            select(RequestLog).where(
+    def _logged(
+        session: Session, today: date, scope: str, request_id: str
+    ) -> Row[tuple[Any, int | None]] | None:
+        """The stored (reply, queue_id) of a request already answered today, if any."""
+        return session.execute(
+            select(RequestLog.reply, RequestLog.queue_id).where(
                 RequestLog.service_date == today,
                 RequestLog.scope == scope,
                 RequestLog.request_id == request_id,
+            )
+        ).first()
+
+    @staticmethod
+    def _log_request(
+        session: Session,
+        today: date,
+        scope: str,
+        request_id: str,
+        reply: TicketReply | CounterReply,
+        queue_id: int | None = None,
+    ) -> None:
+        """Store the answer to ``request_id`` for the day (a repeat of the request gets it again)."""
+        session.connection().execute(
+            insert(RequestLog).values(
+                service_date=today,
+                scope=scope,
+                request_id=request_id,
+                queue_id=queue_id,
+                reply=reply.model_dump(mode="json"),
+                created_at=utcnow(),
             )
         )
 
@@ -389,16 +427,7 @@ class Dispatcher:
                         None,
                     )
                 assert outcome.reply is not None
-                session.add(
-                    RequestLog(
-                        service_date=today,
-                        scope=scope,
-                        request_id=request_id,
-                        queue_id=queue_id,
-                        reply=outcome.reply.model_dump(mode="json"),
-                    )
-                )
-                session.flush()
+                self._log_request(session, today, scope, request_id, outcome.reply, queue_id)
                 return outcome
         except IntegrityError:
             replay = self._replay(scope, request_id, kind)
@@ -506,9 +535,7 @@ class Dispatcher:
         )
         session.add(queue)
         session.flush()
-        session.add(
-            TicketEvent(queue_id=queue.id, from_status=None, to_status="waiting", at=now, actor=actor)
-        )
+        _record_event(session, queue.id, None, "waiting", now, actor)
         logger.info("ticket %s issued (%s, poly %s) for %s", queue.queue_number, category, poly.code, actor)
         return queue
 
@@ -528,14 +555,7 @@ class Dispatcher:
                     ok=False,
                     error=ErrorInfo.of("conflict", "Permintaan sudah dibatalkan."),
                 )
-                session.add(
-                    RequestLog(
-                        service_date=today,
-                        scope=scope,
-                        request_id=request_id,
-                        reply=reply.model_dump(mode="json"),
-                    )
-                )
+                self._log_request(session, today, scope, request_id, reply)
                 logger.info("cancel for %s before its request: refused in advance", request_id)
                 return outcome
             if log.queue_id is None:

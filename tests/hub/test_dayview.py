@@ -42,12 +42,11 @@ def test_incremental_order_equals_full_projection(
     steps: list[tuple[str, object]], ratio: str, fairness_min: int, history: list[str]
 ) -> None:
     rule, fairness_s = CallRule.parse(ratio), fairness_min * 60.0
-    now, key, version = 1_000.0, 0, 0
+    now, key = 1_000.0, 0
     snapshot = DaySnapshot(date(2026, 2, 26), 0, (), tuple(history), 0.0, 0)  # type: ignore[arg-type]
-    for action, arg in steps:
+    for version, (action, arg) in enumerate(steps, start=1):
         order = snapshot.order(rule, now, fairness_s)
         assert order == full_order(snapshot, rule, now, fairness_s)
-        version += 1
         if action == "add":
             key += 1
             snapshot = snapshot.derive(version, add=[Waiting(key, arg, now)])  # type: ignore[arg-type]
