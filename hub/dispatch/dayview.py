@@ -55,17 +55,21 @@ class DaySnapshot:
             if self._extends is not None and self._extends[0] == key:
                 order = self._extend(self._extends[1], self._extends[2], rule, now_ts, fairness_s)
             else:
-                order = project_order(
-                    [w for w in self.waiting if w.category == "prioritas"],
-                    [w for w in self.waiting if w.category == "umum"],
-                    history=self.history,
-                    rule=rule,
-                    now=now_ts,
-                    fairness_s=fairness_s,
-                )
+                order = self.projected(rule, now_ts, fairness_s)
             self._orders.clear()
             self._orders[key] = order
         return order
+
+    def projected(self, rule: CallRule, now_ts: float, fairness_s: float) -> list[Waiting]:
+        """The call order projected from scratch (what :meth:`order` memoizes and extends)."""
+        return project_order(
+            [w for w in self.waiting if w.category == "prioritas"],
+            [w for w in self.waiting if w.category == "umum"],
+            history=self.history,
+            rule=rule,
+            now=now_ts,
+            fairness_s=fairness_s,
+        )
 
     def _extend(
         self, before: list[Waiting], new: Waiting, rule: CallRule, now_ts: float, fairness_s: float

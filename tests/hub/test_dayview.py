@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.dispatch.dayview import DaySnapshot
-from hub.dispatch.policy import CallRule, Waiting, project_order
+from hub.dispatch.policy import CallRule, Waiting
 
 STEPS = st.lists(
     st.one_of(
@@ -18,17 +18,6 @@ STEPS = st.lists(
     ),
     max_size=60,
 )
-
-
-def full_order(snapshot: DaySnapshot, rule: CallRule, now: float, fairness_s: float) -> list[Waiting]:
-    return project_order(
-        [w for w in snapshot.waiting if w.category == "prioritas"],
-        [w for w in snapshot.waiting if w.category == "umum"],
-        history=snapshot.history,
-        rule=rule,
-        now=now,
-        fairness_s=fairness_s,
-    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -46,7 +35,7 @@ def test_incremental_order_equals_full_projection(
     snapshot = DaySnapshot(date(2026, 2, 26), 0, (), tuple(history), 0.0, 0)  # type: ignore[arg-type]
     for version, (action, arg) in enumerate(steps, start=1):
         order = snapshot.order(rule, now, fairness_s)
-        assert order == full_order(snapshot, rule, now, fairness_s)
+        assert order == snapshot.projected(rule, now, fairness_s)
         if action == "add":
             key += 1
             snapshot = snapshot.derive(version, add=[Waiting(key, arg, now)])  # type: ignore[arg-type]
@@ -54,7 +43,7 @@ def test_incremental_order_equals_full_projection(
             snapshot = snapshot.derive(version, remove=[order[0].key], called=[order[0].category])
         elif action == "wait":
             now += float(arg)  # type: ignore[arg-type]
-    assert snapshot.order(rule, now, fairness_s) == full_order(snapshot, rule, now, fairness_s)
+    assert snapshot.order(rule, now, fairness_s) == snapshot.projected(rule, now, fairness_s)
 
 
 def test_adding_a_ticket_reuses_the_order_it_extends() -> None:
@@ -64,4 +53,4 @@ def test_adding_a_ticket_reuses_the_order_it_extends() -> None:
     before = snapshot.order(rule, 500.0, 0.0)
     added = snapshot.derive(2, add=[Waiting(200, "prioritas", 300.0)])
     assert added._extends is not None and added._extends[1] is before  # no full projection needed
-    assert added.order(rule, 500.0, 0.0) == full_order(added, rule, 500.0, 0.0)
+    assert added.order(rule, 500.0, 0.0) == added.projected(rule, 500.0, 0.0)
