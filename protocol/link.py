@@ -20,6 +20,7 @@ import contextlib
 import logging
 import socket
 import ssl
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,7 +90,11 @@ class MqttLink:
         online: Payload | None = None,
         offline: Payload | None = None,
         keepalive: int = 10,
+        resend_after_reconnect: bool = True,
     ) -> None:
+        """``resend_after_reconnect=False``: what was published but not acknowledged when the connection
+        broke is dropped at the next connect instead of re-sent (for commands whose sender gives up after
+        a deadline and tells its user so: a late delivery would act on a press the user saw fail)."""
         address = parse_mqtt_url(url)
         self.host, self.port = address.host, address.port
         self.client_id = client_id
@@ -97,6 +102,7 @@ class MqttLink:
         self._online = online
         self._offline = offline
         self._keepalive = keepalive
+        self._resend_after_reconnect = resend_after_reconnect
         self._routes: list[tuple[str, Handler]] = []
         self._listeners: list[Callable[[bool], None]] = []
         self._lock = threading.Lock()
@@ -168,6 +174,22 @@ class MqttLink:
         data = payload.encode() if isinstance(payload, Payload) else payload
         return self._client.publish(topic, data, qos=QOS, retain=retain)
 
+    def abandon(self, sent: mqtt.MQTTMessageInfo) -> bool:
+        """Make sure a publish the sender gave up on is not delivered late. Acknowledged by the broker
+        already: nothing to do (False). Otherwise the connection is broken or stalled: it is reset at once,
+        discarding what the socket still holds for the broker, and (with ``resend_after_reconnect=False``)
+        the message is dropped at the reconnect (True)."""
+        if sent.is_published():
+            return False
+        sock = self._client.socket()
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):  # already closed: paho is reconnecting anyway
+                # linger 0: the close paho makes next sends a reset, not the queued bytes
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.shutdown(socket.SHUT_RDWR)
+        logger.warning("publish %d not acknowledged by the broker and given up: connection reset", sent.mid)
+        return True
+
     def set_status(self, online: Payload) -> None:
         """Replace the ``online`` status (e.g. new printer details) and publish it now if connected."""
         self._online = online
@@ -185,6 +207,15 @@ class MqttLink:
         sock = client.socket()
         if isinstance(sock, socket.socket):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if not self._resend_after_reconnect:
+            # paho re-sends its unacknowledged messages after this callback; these were given up on
+            stale = client.drop_out_messages()
+            if stale:
+                logger.warning(
+                    "dropped %d message(s) left unacknowledged by the lost connection (not re-sent): %s",
+                    len(stale),
+                    ", ".join(sorted({m.topic for m in stale})),
+                )
         with self._lock:
             filters = [topic_filter for topic_filter, _ in self._routes]
         for topic_filter in filters:

@@ -85,6 +85,7 @@ class CounterNode:
             status_topic=status_topic,
             online=self._status("online"),
             offline=self._status("offline"),
+            resend_after_reconnect=False,  # a press whose reply never came showed red: never act on it later
         )
         for n in self.machines:
             self.link.route(self.topics.counter_reply(n), self._on_reply(n))
@@ -221,7 +222,7 @@ class CounterNode:
                 for n, machine in self.machines.items():
                     expired = machine.tick(now).events
                     if expired:
-                        self._warn_if_unacknowledged(n)
+                        self._abandon_if_unacknowledged(n)
                     events.extend(expired)
                     view = machine.lamp(now)
                     self._show(n, view.color)
@@ -230,16 +231,12 @@ class CounterNode:
             self._emit(tuple(events))
             self._wake.wait(max(wake_in, 0.005))
 
-    def _warn_if_unacknowledged(self, n: int) -> None:
-        sent = self._sent.get(n)
-        if sent is not None and not sent.is_published():
-            # QoS 1: the MQTT client re-sends an unacknowledged publish after a reconnect; nothing public
-            # can withdraw it, so say so where a technician will look for a "ghost" call.
-            logger.warning(
-                "loket %d: the abandoned command was never acknowledged by the broker; "
-                "the MQTT client may still deliver it when the connection returns",
-                n,
-            )
+    def _abandon_if_unacknowledged(self, n: int) -> None:
+        """The press got no reply and showed red: if the broker never acknowledged it either, the link is
+        dead or stalled, and the command must not arrive when it recovers (staff will press again)."""
+        sent = self._sent.pop(n, None)
+        if sent is not None and self.link.abandon(sent):
+            logger.warning("loket %d: the abandoned command never reached the broker; not sent later", n)
 
     def _show(self, n: int, color: Color | None) -> None:
         if self._shown[n] != color:

@@ -8,8 +8,10 @@ from collections.abc import Callable
 
 from firmware.counter_button.node import CounterNode
 from protocol import CounterCommand, NodeStatus
+from protocol.link import parse_mqtt_url
 from tests.counter.conftest import SKIP_HOLD, TIMEOUT, RunningNode
 from tests.counter.fakes import FakeHub, lit_count, lit_durations, press
+from tests.display.netproxy import CuttableLink
 from tests.support import Recorder, wait_until
 
 StartNode = Callable[..., RunningNode]
@@ -174,6 +176,55 @@ def test_node_status_and_reconnect(
     running.node.stop()
     wait_until(lambda: NodeStatus.decode(recorder.last(topic)).state == "offline")
     recorder.close()
+
+
+def test_a_press_lost_on_a_dead_link_is_not_sent_after_the_reconnect(
+    mqtt_url: str, fake_hub: FakeHub, start_node: StartNode
+) -> None:
+    """The press showed the error signal, so staff press again: re-sending it later would call a patient
+    nobody asked for."""
+    address = parse_mqtt_url(mqtt_url)
+    cable = CuttableLink(address.host, address.port)
+    cable.start()
+    try:
+        running = start_node(**{"mqtt.url": cable.url})
+        cable.stall()  # the link dies silently: the node still believes it is online
+        press(running.pin(1, "call"))
+        running.wait_for("no_reply")
+        cable.cut()  # the dead connection is noticed ...
+        cable.start()  # ... and a new one made
+        running.wait_for("online", count=2, timeout=15)
+        time.sleep(1.0)  # time for the MQTT client to re-send what it had in flight
+        assert fake_hub.numbers(1) == []
+        press(running.pin(1, "call"))  # the press staff make instead goes through
+        running.wait_for("ack")
+        assert len(fake_hub.numbers(1)) == 1
+    finally:
+        cable.cut()
+
+
+def test_a_press_stuck_in_a_stalled_link_is_not_delivered_when_it_recovers(
+    mqtt_url: str, fake_hub: FakeHub, start_node: StartNode
+) -> None:
+    """A Wi-Fi hiccup longer than the reply deadline: the node resets the connection when it gives up, so
+    the bytes still queued for the broker never arrive late."""
+    address = parse_mqtt_url(mqtt_url)
+    cable = CuttableLink(address.host, address.port)
+    cable.start()
+    try:
+        running = start_node(**{"mqtt.url": cable.url})
+        cable.stall()
+        press(running.pin(1, "call"))
+        running.wait_for("no_reply")
+        cable.resume()  # the network is back before any keepalive noticed
+        running.wait_for("online", count=2, timeout=15)
+        time.sleep(1.0)
+        assert fake_hub.numbers(1) == []
+        press(running.pin(1, "call"))
+        running.wait_for("ack")
+        assert len(fake_hub.numbers(1)) == 1
+    finally:
+        cable.cut()
 
 
 def test_rgb_led_and_buzzer(fake_hub: FakeHub, start_node: StartNode) -> None:

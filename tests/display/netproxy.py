@@ -21,6 +21,7 @@ class CuttableLink:
         self._lock = threading.Lock()
         self._server: socket.socket | None = None
         self._stop = threading.Event()
+        self._stalled = threading.Event()
 
     @property
     def url(self) -> str:
@@ -39,6 +40,7 @@ class CuttableLink:
         server.settimeout(0.1)
         self._server = server
         self._stop.clear()
+        self._stalled.clear()
         threading.Thread(target=self._accept, args=(server,), daemon=True).start()
 
     def _accept(self, server: socket.socket) -> None:
@@ -57,8 +59,16 @@ class CuttableLink:
     def _pump(self, a: socket.socket, b: socket.socket) -> None:
         peers = {a: b, b: a}
         try:
+            stalled = False
             while not self._stop.is_set():
                 readable, _, _ = select.select([a, b], [], [], 0.1)
+                if self._stalled.is_set():  # checked after the wait: nothing that came during a stall moves
+                    stalled = True
+                    time.sleep(0.05)
+                    continue
+                if stalled and any(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) for sock in (a, b)):
+                    return  # a side reset its connection during the stall: what it sent is gone with it
+                stalled = False
                 for sock in readable:
                     data = sock.recv(65536)
                     if not data:
@@ -70,6 +80,15 @@ class CuttableLink:
             for sock in (a, b):
                 with contextlib.suppress(OSError):
                     sock.close()
+
+    def stall(self) -> None:
+        """Stop relaying but keep every connection open: a link that died without a word (the node only
+        notices at its next keepalive)."""
+        self._stalled.set()
+
+    def resume(self) -> None:
+        """Relay again what waited (the link came back before anyone noticed it was gone)."""
+        self._stalled.clear()
 
     def cut(self) -> None:
         """Drop every connection and refuse new ones."""
