@@ -44,16 +44,7 @@ class Costs:
 
 
 def _settings(base_url: str, **changes: float) -> PcareSettings:
-    values: dict[str, object] = {
-        "base_url": base_url,
-        "cons_id": CREDS.cons_id,
-        "secret": CREDS.secret,
-        "user_key": CREDS.user_key,
-        "username": CREDS.username,
-        "password": CREDS.password,
-        "read_retries": 0,
-    }
-    values.update(changes)
+    values: dict[str, object] = {**CREDS.settings(base_url), "read_retries": 0, **changes}
     return PcareSettings(**values)  # type: ignore[arg-type]
 
 

@@ -56,6 +56,17 @@ class SimCredentials:
     password: str
     app_code: str = APP_CODE
 
+    def settings(self, base_url: str) -> dict[str, str]:
+        """The PCare settings keys (``PcareSettings``, the hub's ``[bpjs]``) that reach this simulator."""
+        return {
+            "base_url": base_url,
+            "cons_id": self.cons_id,
+            "secret": self.secret,
+            "user_key": self.user_key,
+            "username": self.username,
+            "password": self.password,
+        }
+
 
 DEMO_CREDENTIALS = SimCredentials("demo", "demo-secret", "demo-key", "demo", "demo-pass")
 

@@ -36,40 +36,23 @@ def sim() -> Iterator[SimulatorServer]:
     server.stop()
 
 
-def pcare_settings(base_url: str, **changes: Any) -> PcareSettings:
-    values: dict[str, Any] = {
-        "base_url": base_url,
-        "cons_id": CREDS.cons_id,
-        "secret": CREDS.secret,
-        "user_key": CREDS.user_key,
-        "username": CREDS.username,
-        "password": CREDS.password,
+def _quick(base_url: str) -> dict[str, Any]:
+    """The simulator's credentials with the short timeouts of these tests."""
+    return {
+        **CREDS.settings(base_url),
         "provider_code": "0901R001",
         "connect_timeout_s": TIMEOUT_S,
         "read_timeout_s": TIMEOUT_S,
         "read_retries": 1,
     }
-    values.update(changes)
-    return PcareSettings(**values)
+
+
+def pcare_settings(base_url: str, **changes: Any) -> PcareSettings:
+    return PcareSettings(**{**_quick(base_url), **changes})
 
 
 def bpjs_config(base_url: str, **changes: Any) -> BpjsSettings:
-    values: dict[str, Any] = {
-        "base_url": base_url,
-        "cons_id": CREDS.cons_id,
-        "secret": CREDS.secret,
-        "user_key": CREDS.user_key,
-        "username": CREDS.username,
-        "password": CREDS.password,
-        "provider_code": "0901R001",
-        "connect_timeout_s": TIMEOUT_S,
-        "read_timeout_s": TIMEOUT_S,
-        "read_retries": 1,
-        "breaker_failures": 3,
-        "breaker_reset_s": 3600,
-    }
-    values.update(changes)
-    return BpjsSettings(**values)
+    return BpjsSettings(**{**_quick(base_url), "breaker_failures": 3, "breaker_reset_s": 3600, **changes})
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from protocol import (
 Mode = Literal["ok", "no_waiting", "closed", "silent"]
 
 
-def ticket(number: str) -> Ticket:
+def ticket(number: str = "A-001") -> Ticket:
     prefix, seq = number.split("-")
     return Ticket(
         number=number,

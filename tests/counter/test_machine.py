@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firmware.counter_button.machine import ACTIONS, Action, LoketMachine
-from protocol import CounterReply, ErrorInfo, Ticket
+from protocol import CounterReply, ErrorInfo
+from tests.counter.fakes import ticket
 
 TIMEOUT = 3.0
 BOUNCE = 0.03
 SKIP_HOLD = 0.8
-
-
-def ticket(number: str = "A-001") -> Ticket:
-    prefix, seq = number.split("-")
-    return Ticket(
-        number=number,
-        prefix=prefix,
-        seq=int(seq),
-        category="umum",
-        poly_code="A",
-        poly_name="Poli Umum",
-        payment_type="bpjs",
-        source="kiosk",
-        status="called",
-        issued_at=datetime(2026, 2, 26, 0, 45, tzinfo=UTC),
-        service_date=date(2026, 2, 26),
-        ahead=0,
-        estimated_wait_min=(0, 5),
-        status_url="http://hub.local/t/x",
-    )
 
 
 def machine(online: bool = True) -> LoketMachine:

@@ -26,12 +26,7 @@ ACTIVE, INACTIVE = "0001234567890", "0002345678901"
 @pytest.fixture
 def bridge(services: WebServices, pcare_sim, clock) -> Iterator[BpjsBridge]:  # type: ignore[no-untyped-def]
     config = BpjsSettings(
-        base_url=pcare_sim.url,
-        cons_id=CREDS.cons_id,
-        secret=CREDS.secret,
-        user_key=CREDS.user_key,
-        username=CREDS.username,
-        password=CREDS.password,
+        **CREDS.settings(pcare_sim.url),
         provider_code="0901R001",
         connect_timeout_s=0.5,
         read_timeout_s=0.5,
