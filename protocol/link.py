@@ -1,7 +1,9 @@
 """The MQTT connection every Antrean process uses: paho-mqtt with availability and routing.
 
-* the retained ``status`` message is ``online`` once connected and the broker's last will sets ``offline``;
 * subscriptions are re-made on every (re)connect; paho reconnects by itself;
+* the link counts as connected, and the retained ``status`` message says ``online``, once the broker has
+  acknowledged every subscription (nothing sent to the node after that is lost); its last will says
+  ``offline``;
 * each handler is routed by topic filter and runs on paho's thread; an exception in a handler is
   logged and never stops the link;
 * TCP_NODELAY is set on the socket: without it some brokers (amqtt) add ~40 ms per message;
@@ -104,6 +106,8 @@ class MqttLink:
         self._keepalive = keepalive
         self._resend_after_reconnect = resend_after_reconnect
         self._routes: list[tuple[str, Handler]] = []
+        self._session_up = False  # connected, the routes subscribed (their SUBACKs may still be coming)
+        self._unacknowledged: set[int] = set()  # SUBSCRIBEs of this connection not yet acknowledged
         self._listeners: list[Callable[[bool], None]] = []
         self._lock = threading.Lock()
         self.connected = threading.Event()
@@ -120,6 +124,7 @@ class MqttLink:
         self._client.reconnect_delay_set(min_delay=1, max_delay=5)
         self._client.max_queued_messages_set(1000)
         self._client.on_connect = self._on_connect
+        self._client.on_subscribe = self._on_subscribe
         self._client.on_disconnect = self._on_disconnect
 
     # -- wiring ---------------------------------------------------------------------------------
@@ -137,8 +142,9 @@ class MqttLink:
 
         with self._lock:
             self._routes.append((topic_filter, handler))
+            session_up = self._session_up
         self._client.message_callback_add(topic_filter, callback)
-        if self.connected.is_set():
+        if session_up:  # otherwise the next connect subscribes it with the others
             self._client.subscribe(topic_filter, qos=QOS)
 
     def on_connection_change(self, listener: Callable[[bool], None]) -> None:
@@ -218,8 +224,32 @@ class MqttLink:
                 )
         with self._lock:
             filters = [topic_filter for topic_filter, _ in self._routes]
-        for topic_filter in filters:
-            client.subscribe(topic_filter, qos=QOS)
+            self._session_up = True
+            self._unacknowledged.clear()
+            for topic_filter in filters:
+                _result, mid = client.subscribe(topic_filter, qos=QOS)
+                if mid is not None:
+                    self._unacknowledged.add(mid)
+            waiting = bool(self._unacknowledged)
+        if not waiting:
+            self._go_online(client)
+
+    def _on_subscribe(
+        self, client: mqtt.Client, _userdata: object, mid: int, reasons: list[mqtt.ReasonCode], _props: object
+    ) -> None:
+        for reason in reasons:
+            if reason.is_failure:
+                logger.warning("MQTT subscription %d refused by the broker: %s", mid, reason)
+        with self._lock:
+            if mid not in self._unacknowledged:
+                return  # a route added later, or a subscription of an earlier connection
+            self._unacknowledged.discard(mid)
+            complete = not self._unacknowledged
+        if complete:
+            self._go_online(client)
+
+    def _go_online(self, client: mqtt.Client) -> None:
+        """Every subscription is in place: only now say ``online`` (nothing sent to us from here is lost)."""
         if self.status_topic and self._online is not None:
             client.publish(self.status_topic, self._online.encode(), qos=QOS, retain=True)
         logger.info("MQTT connected to %s:%s as %s", self.host, self.port, self.client_id)
@@ -229,6 +259,8 @@ class MqttLink:
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: object, _flags: object, reason: mqtt.ReasonCode, _props: object
     ) -> None:
+        with self._lock:
+            self._session_up = False
         was_connected = self.connected.is_set()
         self.connected.clear()
         if was_connected and not self._stopping:

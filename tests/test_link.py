@@ -8,7 +8,8 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from protocol import MqttLink, NodeStatus, Topics
-from protocol.link import TCP_QUICKACK, QuickAckClient
+from protocol.link import TCP_QUICKACK, QuickAckClient, parse_mqtt_url
+from tests.netproxy import CuttableLink
 from tests.support import Recorder, wait_until
 
 
@@ -122,3 +123,26 @@ def test_paho_reads_through_the_quick_ack_hook(
         assert isinstance(link._client, QuickAckClient) and reads  # paho's reads went through the hook
     finally:
         link.stop()
+
+
+def test_connected_only_once_the_broker_has_every_subscription(mqtt_url: str, site: str) -> None:
+    """A node counted as online (its status, a harness, a hub's readiness) must not miss what is sent to
+    it next: over a slow link, the SUBSCRIBEs reach the broker well after the CONNACK came back."""
+    address = parse_mqtt_url(mqtt_url)
+    slow = CuttableLink(address.host, address.port)
+    slow.delay_s = 0.3
+    slow.start()
+    topic = f"antrean/{site}/test/first"
+    got: list[bytes] = []
+    link = MqttLink(slow.url, client_id=f"{site}-slow")
+    link.route(topic, lambda _t, payload: got.append(payload))
+    sender = MqttLink(mqtt_url, client_id=f"{site}-sender")
+    try:
+        assert sender.start(wait=5)
+        assert link.start(wait=10)
+        sender.publish(topic, b"right after connect")
+        wait_until(lambda: got == [b"right after connect"], timeout=5)
+    finally:
+        link.stop()
+        sender.stop()
+        slow.cut()

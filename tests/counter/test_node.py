@@ -11,7 +11,7 @@ from protocol import CounterCommand, NodeStatus
 from protocol.link import parse_mqtt_url
 from tests.counter.conftest import SKIP_HOLD, TIMEOUT, RunningNode
 from tests.counter.fakes import FakeHub, lit_count, lit_durations, press
-from tests.display.netproxy import CuttableLink
+from tests.netproxy import CuttableLink
 from tests.support import Recorder, wait_until
 
 StartNode = Callable[..., RunningNode]

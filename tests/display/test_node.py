@@ -21,9 +21,9 @@ from firmware.display_node.node import DisplayNode
 from protocol import MqttLink
 from protocol.payloads import Announcement, NodeStatus
 from protocol.topics import Topics
-from tests.display.netproxy import CuttableLink
 from tests.display.test_announcer import ToneEngine
 from tests.display.test_render import count_color
+from tests.netproxy import CuttableLink
 from tests.support import Recorder, wait_until
 
 WALL = datetime(2026, 2, 26, 9, 30, tzinfo=ZoneInfo("Asia/Jakarta"))

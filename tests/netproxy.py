@@ -1,4 +1,4 @@
-"""A TCP relay between a node and the broker that a test can cut and restore, like a pulled cable."""
+"""A TCP relay between a node and the broker that a test can cut, stall, slow down and restore."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class CuttableLink:
         self._server: socket.socket | None = None
         self._stop = threading.Event()
         self._stalled = threading.Event()
+        self.delay_s = 0.0  # a slow link: every chunk waits this long before it is relayed
 
     @property
     def url(self) -> str:
@@ -73,6 +74,8 @@ class CuttableLink:
                     data = sock.recv(65536)
                     if not data:
                         return
+                    if self.delay_s:
+                        time.sleep(self.delay_s)
                     peers[sock].sendall(data)
         except OSError:
             return
