@@ -17,6 +17,8 @@ from fpdf import FPDF
 CARD_W, CARD_H = 85.6, 54.0
 _CODE39_UNITS = 16  # narrow-bar widths per character, gap included
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+VALUE_W = CARD_W - 25  # mm for a row's value, after its label
+MIN_PT = 5.5  # the smallest type on the card
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,20 @@ def card_font() -> CardFont:
     if regular.is_file() and bold.is_file():
         return CardFont("DejaVu", regular, bold)
     return CardFont("Helvetica")
+
+
+def fitted(pdf: FPDF, family: str, style: str, text: str, width: float, size: float) -> tuple[str, float]:
+    """``text`` at the largest size from ``size`` down to ``MIN_PT`` that fits ``width`` mm; still too long
+    at the smallest, it is cut with an ellipsis (a long name stays whole wherever it can)."""
+    while True:
+        pdf.set_font(family, style, size)
+        if pdf.get_string_width(text) <= width or size <= MIN_PT:
+            break
+        size = max(MIN_PT, size - 0.5)
+    mark = "..." if family == "Helvetica" else "…"  # the core font is Latin-1 only
+    while pdf.get_string_width(text) > width and len(text) > len(mark):
+        text = text[: -len(mark) - 1].rstrip() + mark
+    return text, size
 
 
 def visit_card_pdf(
@@ -73,23 +89,29 @@ def visit_card_pdf(
     pdf.set_text_color(0, 0, 0)
     rows = [
         ("No. RM", medical_record),
-        ("Nama", name[:38]),
+        ("Nama", name),
         ("Tgl. Lahir", f"{birth_date:%d-%m-%Y}" if birth_date else "-"),
         ("Jenis Kel.", {"L": "Laki-laki", "P": "Perempuan"}.get(gender or "", "-")),
-        ("Alamat", address[:46]),
+        ("Alamat", address),
     ]
     y = 13.0
     for label, value in rows:
         pdf.set_xy(4, y)
         pdf.set_font(font.family, "", 7)
         pdf.cell(17, 4, label)
-        pdf.set_font(font.family, "B" if label in ("No. RM", "Nama") else "", 8 if label == "No. RM" else 7)
-        pdf.cell(CARD_W - 25, 4, font.clean(f": {value}"))
+        style = "B" if label in ("No. RM", "Nama") else ""
+        text, size = fitted(
+            pdf, font.family, style, font.clean(f": {value}"), VALUE_W, 8 if label == "No. RM" else 7
+        )
+        pdf.set_font(font.family, style, size)
+        pdf.cell(VALUE_W, 4, text)
         y += 4.2
     code = f"*{medical_record.upper()}*"
     narrow = min(0.33, (CARD_W - 10) / (len(code) * _CODE39_UNITS))
     width = narrow * len(code) * _CODE39_UNITS
-    pdf.code39(code, x=(CARD_W - width) / 2, y=35.5, w=narrow, h=11)
+    pdf.set_fill_color(0, 0, 0)  # scanners want black bars on white
+    # fpdf2 takes the wide bar's width (3 narrow ones)
+    pdf.code39(code, x=(CARD_W - width) / 2, y=35.5, w=3 * narrow, h=11)
     pdf.set_font(font.family, "", 7)
     pdf.set_xy(4, 47.5)
     pdf.cell(CARD_W - 8, 3, font.clean(medical_record), align="C")

@@ -6,7 +6,9 @@ import re
 import zlib
 from datetime import date
 
-from hub.web.cards import visit_card_pdf
+from fpdf import FPDF
+
+from hub.web.cards import MIN_PT, card_font, fitted, visit_card_pdf
 
 # Code 39: per character 9 elements (bar, space, bar, ... bar), n = narrow, w = wide
 CODE39 = {
@@ -58,6 +60,28 @@ def test_barcode_reads_back_as_the_rm_number() -> None:
     assert len(rects) == 15 * 5  # *RM-2026-00371*: 15 characters of 5 bars
     assert decode(rects) == "*RM-2026-00371*"
     assert rects[-1][0] + rects[-1][1] - rects[0][0] <= 85.6 * 72 / 25.4  # fits on the ID-1 card
+    narrow_mm = min(w for _x, w in rects) * 25.4 / 72
+    assert narrow_mm >= 0.19  # Code 39's smallest printable, scannable bar
+    left, right = rects[0][0], 85.6 * 72 / 25.4 - (rects[-1][0] + rects[-1][1])
+    assert abs(left - right) < 1 and left >= 10 * narrow_mm * 72 / 25.4  # centred, with quiet zones
+
+
+def test_long_values_shrink_to_fit_and_are_cut_only_at_the_smallest_size() -> None:
+    pdf = FPDF(unit="mm")
+    pdf.add_page()
+    family = card_font().family
+    if family == "DejaVu":
+        pdf.add_font(family, "B", str(card_font().bold))
+    name = "Ni Luh Putu Ayu Dewi Kusumawardhani"
+    text, size = fitted(pdf, family, "B", name, 50, 7)
+    assert text == name and MIN_PT <= size < 7  # whole, smaller
+    pdf.set_font(family, "B", size)
+    assert pdf.get_string_width(text) <= 50
+    text, size = fitted(pdf, family, "B", name * 3, 50, 7)
+    assert size == MIN_PT and text.endswith(("…", "...")) and text.startswith("Ni Luh Putu")
+    pdf.set_font(family, "B", size)
+    assert pdf.get_string_width(text) <= 50
+    assert fitted(pdf, family, "B", "Sari", 50, 7) == ("Sari", 7)
 
 
 def test_names_beyond_latin1_do_not_break_the_card() -> None:
