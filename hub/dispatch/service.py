@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -142,20 +142,30 @@ class Outcome:
 
 @dataclass(frozen=True)
 class DayView:
-    """Today's callable tickets in true call order as (id, category), with what estimates need."""
+    """Today's callable tickets in true call order, with what estimates need."""
 
-    order: list[tuple[int, str]]
+    order: list[Waiting]
     mean_service_min: float
     open_counters: int
 
     def ahead_of(self, queue_id: int) -> int:
-        for index, (key, _category) in enumerate(self.order):
-            if key == queue_id:
+        for index, waiting in enumerate(self.order):
+            if waiting.key == queue_id:
                 return index
         return 0
 
-    def of_class(self, category: str) -> list[int]:
-        return [key for key, cat in self.order if cat == category]
+    def first(self, categories: Collection[str], limit: int | None = None) -> list[int]:
+        """The ids of the first ``limit`` (or all) tickets of ``categories``, in call order."""
+        keys: list[int] = []
+        for waiting in self.order:
+            if waiting.category in categories:
+                keys.append(waiting.key)
+                if len(keys) == limit:
+                    break
+        return keys
+
+    def count(self, category: str) -> int:
+        return sum(1 for waiting in self.order if waiting.category == category)
 
 
 class Dispatcher:
@@ -308,7 +318,7 @@ class Dispatcher:
         order = snapshot.order(rules.rule, now.timestamp(), rules.max_general_wait_min * 60.0)
         mean = snapshot.measured_service_min or float(rules.avg_service_min)
         open_counters = sum(1 for loket in self._lokets(session) if loket.is_active) or 1
-        return DayView([(w.key, w.category) for w in order], mean, open_counters)
+        return DayView(order, mean, open_counters)
 
     def _ticket(self, queue: Queue, view: DayView | None) -> Ticket:
         ahead = view.ahead_of(queue.id) if view is not None and queue.status in CALLABLE else 0
@@ -347,6 +357,32 @@ class Dispatcher:
             text=call_sentence(queue.queue_number, loket.name),
             repeat=repeat,
         )
+
+    @staticmethod
+    def _summaries(session: Session, ids: list[int]) -> dict[int, TicketSummary]:
+        """What the waiting room shows of each ticket in ``ids``, read as plain rows (one query)."""
+        rows = session.execute(
+            select(
+                Queue.id,
+                Queue.queue_number,
+                Queue.queue_category,
+                Queue.priority_reason,
+                Polyclinic.code,
+                Polyclinic.name,
+            )
+            .join(Polyclinic, Queue.poly_id == Polyclinic.id)
+            .where(Queue.id.in_(ids))
+        )
+        return {
+            key: TicketSummary(
+                number=number,
+                category=cast(Any, category),
+                priority_reason=cast(Any, reason),
+                poly_code=code,
+                poly_name=name,
+            )
+            for key, number, category, reason, code, name in rows
+        }
 
     @staticmethod
     def _summary(queue: Queue) -> TicketSummary:
@@ -741,7 +777,7 @@ class Dispatcher:
     ) -> Outcome:
         allowed = set(loket.categories.split(","))
         view = self._view(session, base, rules, now)
-        chosen = next((key for key, category in view.order if category in allowed), None)
+        chosen = next(iter(view.first(allowed, 1)), None)
         if chosen is None:
             raise DispatchError("no_waiting")  # nothing changed: the current patient stays at the loket
         queue = session.get(Queue, chosen)
@@ -910,11 +946,13 @@ class Dispatcher:
         """The waiting room's and every loket's state as of ``snapshot``, in the caller's transaction."""
         lokets = self._lokets(session)
         view = self._view(session, snapshot, rules, now)
-        priority, general = view.of_class("prioritas"), view.of_class("umum")
-        shown_priority, shown_general = priority[:NEXT_SHOWN], general[:NEXT_SHOWN]
+        waiting_priority = view.count("prioritas")
+        waiting_general = len(view.order) - waiting_priority
+        shown_priority = view.first(("prioritas",), NEXT_SHOWN)
+        shown_general = view.first(("umum",), NEXT_SHOWN)
+        shown = self._summaries(session, shown_priority + shown_general)
         current_ids = [loket.current_queue_id for loket in lokets if loket.current_queue_id]
-        wanted = shown_priority + shown_general + current_ids
-        tickets = {q.id: q for q in session.scalars(select(Queue).where(Queue.id.in_(wanted)))}
+        tickets = {q.id: q for q in session.scalars(select(Queue).where(Queue.id.in_(current_ids)))}
         statuses = dict(
             session.execute(
                 select(Queue.status, func.count())
@@ -932,10 +970,10 @@ class Dispatcher:
                 for loket in lokets
                 if loket.is_active
             ],
-            next_priority=[self._summary(tickets[key]) for key in shown_priority],
-            next_general=[self._summary(tickets[key]) for key in shown_general],
-            remaining_priority=len(priority),
-            remaining_general=len(general),
+            next_priority=[shown[key] for key in shown_priority],
+            next_general=[shown[key] for key in shown_general],
+            remaining_priority=waiting_priority,
+            remaining_general=waiting_general,
             totals=Totals(
                 issued=sum(n for status, n in statuses.items() if status != "cancelled"),
                 registered=sum(statuses.get(status, 0) for status in REGISTERED),
@@ -954,8 +992,8 @@ class Dispatcher:
                     name=loket.name,
                     current=self._ticket(current, None) if current else None,
                     waiting=WaitingCounts(
-                        prioritas=len(priority) if "prioritas" in allowed else 0,
-                        umum=len(general) if "umum" in allowed else 0,
+                        prioritas=waiting_priority if "prioritas" in allowed else 0,
+                        umum=waiting_general if "umum" in allowed else 0,
                     ),
                     open=loket.is_active,
                 )
