@@ -82,6 +82,7 @@ def test_long_values_shrink_to_fit_and_are_cut_only_at_the_smallest_size() -> No
     pdf.set_font(family, "B", size)
     assert pdf.get_string_width(text) <= 50
     assert fitted(pdf, family, "B", "Sari", 50, 7) == ("Sari", 7)
+    pdf.output()  # fpdf2 closes the font files it opened when it writes the document
 
 
 def test_names_beyond_latin1_do_not_break_the_card() -> None:
