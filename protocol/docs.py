@@ -82,7 +82,7 @@ def render() -> str:
         schema = model.model_json_schema()
         defs = schema.get("$defs", {})
         nested.update(defs)
-        out.append(f"\n### {name}\n\n{(model.__doc__ or '').strip().splitlines()[0]}\n\n")
+        out.append(f"\n### {name}\n\n{_first_paragraph(model.__doc__)}\n\n")
         out.append("| field | type | required | notes |\n|---|---|---|---|\n")
         out.append("\n".join(_schema_rows(schema, defs)) + "\n")
     out.append("\n## Nested objects\n")
@@ -90,6 +90,11 @@ def render() -> str:
         out.append(f"\n### {name}\n\n| field | type | required | notes |\n|---|---|---|---|\n")
         out.append("\n".join(_schema_rows(nested[name], nested)) + "\n")
     return "".join(out)
+
+
+def _first_paragraph(doc: str | None) -> str:
+    """A docstring's first paragraph on one line."""
+    return " ".join(line.strip() for line in (doc or "").strip().split("\n\n")[0].splitlines())
 
 
 def main() -> int:

@@ -285,7 +285,8 @@ class Announcement(Payload):
 
 
 class NodeStatus(Payload):
-    """Availability of a node or the hub (retained, also the last will)."""
+    """Availability of a node or the hub (retained, also the last will). `online` is sent once the broker
+    acknowledged all of the sender's subscriptions: from then on nothing sent to it is lost."""
 
     node: str
     role: NodeRole
