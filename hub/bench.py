@@ -237,7 +237,7 @@ def markdown(figures: Sequence[BrokerFigures]) -> str:
         "is one transaction of 13 statements through the SQLAlchemy ORM (~3.2 ms in-process with 1,500 "
         "tickets "
         "waiting), the reply, and every 100 ms at most one new live state for the whole burst. A CALL is "
-        "one transaction of 17 statements (~4.3 ms) that also computes the new `display/state` and every "
+        "one transaction of 18 statements (~4.1 ms) that also computes the new `display/state` and every "
         "`counter/{n}/state`; they are published from the same thread right after the commit, the waiting "
         "room's first. The day's waiting list and its call order are cached per process, keyed by the "
         "database's own change counter, and a new ticket extends the cached order instead of projecting it "
