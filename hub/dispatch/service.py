@@ -119,6 +119,14 @@ class DispatchError(Exception):
         self.info = ErrorInfo.of(code, message)
 
 
+class _Refused(Exception):
+    """Carries a refusal out of its transaction (so that the transaction rolls back)."""
+
+    def __init__(self, error: DispatchError) -> None:
+        super().__init__(error.info.code)
+        self.error = error
+
+
 @dataclass(frozen=True)
 class LiveState:
     """``display/state`` and every ``counter/{n}/state`` as of one queue version (a newer one supersedes)."""
@@ -443,7 +451,11 @@ class Dispatcher:
         kind: type[TicketReply] | type[CounterReply],
         work: Callable[[Session, QueueRules, date, datetime], tuple[Outcome, int | None]],
     ) -> Outcome:
-        """Run ``work`` once per (service day, scope, request id); a repeat gets the stored reply."""
+        """Run ``work`` once per (service day, scope, request id); a repeat gets the stored reply.
+
+        A refusal (``DispatchError``) rolls back whatever ``work`` wrote with its whole transaction, and the
+        refusal is stored in a transaction of its own: refusals are rare, and a savepoint around every
+        request would cost each of them two statements more."""
         try:
             with self.sessions.begin() as session:
                 rules = load_rules(session)
@@ -453,24 +465,50 @@ class Dispatcher:
                 if log is not None:
                     return Outcome(reply=kind.model_validate(log.reply))
                 try:
-                    with session.begin_nested():
-                        outcome, queue_id = work(session, rules, today, now)
+                    outcome, queue_id = work(session, rules, today, now)
                 except DispatchError as error:
-                    DayViewCache.discard(session)  # what it staged was rolled back with the savepoint
-                    session.info.pop(_NEWEST_EVENT, None)  # and so were its events
-                    outcome, queue_id = (
-                        Outcome(reply=kind(request_id=request_id, ok=False, error=error.info)),
-                        None,
-                    )
+                    raise _Refused(error) from None  # leaving the block rolls the transaction back
                 assert outcome.reply is not None
                 self._log_request(session, today, scope, request_id, outcome.reply, queue_id)
                 return outcome
-        except IntegrityError:
-            replay = self._replay(scope, request_id, kind)
-            if replay is None:
-                raise
-            logger.info("request %s %s answered by a concurrent hub process", scope, request_id)
-            return Outcome(reply=replay)
+        except _Refused as refused:
+            return self._refuse(scope, request_id, kind, today, refused.error)
+        except IntegrityError as conflict:
+            return self._answered_elsewhere(scope, request_id, kind, conflict)
+
+    def _refuse(
+        self,
+        scope: str,
+        request_id: str,
+        kind: type[TicketReply] | type[CounterReply],
+        today: date,
+        error: DispatchError,
+    ) -> Outcome:
+        """Store and return the refusal of ``request_id`` (unless another hub process answered it first)."""
+        reply = kind(request_id=request_id, ok=False, error=error.info)
+        try:
+            with self.sessions.begin() as session:
+                log = self._logged(session, today, scope, request_id)
+                if log is not None:
+                    return Outcome(reply=kind.model_validate(log.reply))
+                self._log_request(session, today, scope, request_id, reply)
+        except IntegrityError as conflict:
+            return self._answered_elsewhere(scope, request_id, kind, conflict)
+        return Outcome(reply=reply)
+
+    def _answered_elsewhere(
+        self,
+        scope: str,
+        request_id: str,
+        kind: type[TicketReply] | type[CounterReply],
+        conflict: IntegrityError,
+    ) -> Outcome:
+        """The request log refused our answer: another hub process stored one first; that one counts."""
+        replay = self._replay(scope, request_id, kind)
+        if replay is None:
+            raise conflict  # not the request log: a real fault
+        logger.info("request %s %s answered by a concurrent hub process", scope, request_id)
+        return Outcome(reply=replay)
 
     # ------------------------------------------------------------------ tickets
 

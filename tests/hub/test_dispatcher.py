@@ -7,7 +7,7 @@ from contextlib import closing
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hub.db.models import Counter, Polyclinic, Queue, TicketEvent
 from hub.dispatch.service import DispatchError
@@ -106,6 +106,23 @@ def test_quota_and_cancel_frees_it(desk: Desk) -> None:
     assert next(p for p in desk.dispatcher.services().polys if p.code == "B").remaining == 0
     desk.dispatcher.cancel_request("q1", node="k1")
     assert desk.take("umum", "B").ok
+
+
+def test_a_refusal_is_kept_for_its_request_id_and_writes_nothing(desk: Desk) -> None:
+    with desk.sessions.begin() as session:
+        poly = session.scalar(select(Polyclinic).where(Polyclinic.code == "B"))
+        assert poly is not None
+        poly.quota_per_day = 1
+    first = desk.ticket("umum", "B", request_id="b1")
+    refused = desk.take("umum", "B", request_id="b2")
+    assert refused.error is not None and refused.error.code == "quota_full"
+    with desk.sessions.begin() as session:
+        assert session.scalar(select(func.count()).select_from(Queue)) == 1  # nothing half-written
+        assert session.scalar(select(func.count()).select_from(TicketEvent)) == 1
+    desk.dispatcher.cancel_request("b1", node="k1")  # the quota is free again ...
+    assert desk.take("umum", "B", request_id="b2") == refused  # ... but b2 was answered: same answer
+    again = desk.ticket("umum", "B", request_id="b3")
+    assert (first.number, again.number) == ("B-001", "B-002")  # the refusal took no number
 
 
 def test_hours_and_24_hour_poly(make_desk: Callable[..., Desk]) -> None:
