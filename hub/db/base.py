@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -73,7 +75,8 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            reads_only = connection.get_execution_options().get(READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(
@@ -83,6 +86,19 @@ def make_engine(url: str) -> Engine:
         max_overflow=10,
         json_serializer=lambda obj: json.dumps(obj, ensure_ascii=False),
     )
+
+
+READ_ONLY = "antrean_read_only"  # execution option: this transaction only reads
+
+
+@contextmanager
+def reading(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A transaction that only reads. On SQLite it begins deferred, so it neither waits for the write lock
+    nor holds it (WAL readers see the last commit); writes go through ``sessions.begin()``, which takes
+    the lock at once (BEGIN IMMEDIATE) so that two writers queue instead of failing."""
+    with sessions.begin() as session:
+        session.connection(execution_options={READ_ONLY: True})
+        yield session
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Any]:

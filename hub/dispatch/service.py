@@ -25,7 +25,7 @@ from sqlalchemy import Row, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.db.base import utcnow
+from hub.db.base import reading, utcnow
 from hub.db.models import Booking, Counter, Polyclinic, Queue, RequestLog, TicketEvent
 from hub.dispatch.dayview import DaySnapshot, DayViewCache
 from hub.dispatch.numbering import format_number, next_seq
@@ -439,7 +439,7 @@ class Dispatcher:
     def _replay(
         self, scope: str, request_id: str, kind: type[TicketReply] | type[CounterReply]
     ) -> TicketReply | CounterReply | None:
-        with self.sessions.begin() as session:
+        with reading(self.sessions) as session:
             rules = load_rules(session)
             log = self._logged(session, self._today(rules, self.clock()), scope, request_id)
             return kind.model_validate(log.reply) if log is not None else None
@@ -926,7 +926,7 @@ class Dispatcher:
     # ------------------------------------------------------------------ snapshots (retained state)
 
     def services(self) -> Services:
-        with self.sessions.begin() as session:
+        with reading(self.sessions) as session:
             rules = load_rules(session)
             now = self.clock()
             today = self._today(rules, now)
@@ -972,7 +972,7 @@ class Dispatcher:
         return self.live_state().display
 
     def live_state(self) -> LiveState:
-        with self.sessions.begin() as session:
+        with reading(self.sessions) as session:
             rules = load_rules(session)
             now = self.clock()
             snapshot = self._snapshot(session, self._today(rules, now))
@@ -1040,7 +1040,7 @@ class Dispatcher:
 
     def ticket_by_token(self, token: str) -> Ticket | None:
         """The public view of a ticket for its status page."""
-        with self.sessions.begin() as session:
+        with reading(self.sessions) as session:
             queue = session.scalar(select(Queue).where(Queue.status_token == token))
             if queue is None:
                 return None

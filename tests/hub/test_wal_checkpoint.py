@@ -1,4 +1,4 @@
-"""The hub's SQLite WAL is checkpointed by a background thread, not inside committing transactions."""
+"""SQLite under the hub: WAL checkpoints in a background thread, and reads that never take the write lock."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from hub.db.base import make_engine
+from hub.db.base import make_engine, make_session_factory, reading
 from hub.db.checkpoint import WalCheckpointer
 
 
@@ -66,3 +66,19 @@ def test_only_for_sqlite() -> None:
     engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
     with pytest.raises(ValueError, match="SQLite"):
         WalCheckpointer(engine)
+
+
+def test_a_reading_transaction_neither_waits_for_nor_holds_the_write_lock(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    sessions = make_session_factory(engine)
+    try:
+        with engine.begin() as writer:  # a write in progress holds the lock (BEGIN IMMEDIATE)
+            writer.execute(text("INSERT INTO blobs (body) VALUES (x'00')"))
+            with reading(sessions) as session:  # would wait the 30 s busy timeout with BEGIN IMMEDIATE
+                assert session.execute(text("SELECT count(*) FROM blobs")).scalar() == 0  # the last commit
+        with reading(sessions) as session:
+            assert session.execute(text("SELECT count(*) FROM blobs")).scalar() == 1
+            with engine.begin() as writer:  # and a writer can start while it reads
+                writer.execute(text("INSERT INTO blobs (body) VALUES (x'01')"))
+    finally:
+        engine.dispose()
