@@ -233,7 +233,7 @@ def markdown(figures: Sequence[BrokerFigures]) -> str:
     lines += [
         "",
         "How: requests are handled one at a time on the hub's MQTT thread, so tickets/s is one over the "
-        "hub's CPU time per ticket (~3.6 ms here, the broker and the kiosks use almost none): an issue is"
+        "hub's CPU time per ticket (3.6–3.9 ms here, the broker and the kiosks use almost none): an issue is"
         " one transaction of 11 statements through the SQLAlchemy ORM (~3.1 ms in-process with 1,500 "
         "tickets waiting), the reply, and every 100 ms at most one new live state for the whole burst. A "
         "CALL is one transaction of 16 statements (~4 ms) that also computes the new `display/state` and "
