@@ -8,29 +8,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hub.db.models import QueueCounter
+from hub.dispatch.sql import NEW_SEQ, NEXT_SEQ, run
 
 
 def next_seq(session: Session, day: date, prefix: str) -> int:
-    stmt = (
-        update(QueueCounter)
-        .where(QueueCounter.queue_date == day, QueueCounter.prefix == prefix)
-        .values(last_seq=QueueCounter.last_seq + 1)
-        .returning(QueueCounter.last_seq)
-    )
-    seq = session.execute(stmt).scalar_one_or_none()
+    seq = run(session, NEXT_SEQ, day=day, of_prefix=prefix).scalar_one_or_none()
     if seq is not None:
         return int(seq)
     try:
         with session.begin_nested():
-            session.execute(insert(QueueCounter).values(queue_date=day, prefix=prefix, last_seq=0))
+            run(session, NEW_SEQ, queue_date=day, prefix=prefix)
     except IntegrityError:
         pass  # another transaction created it first; the update below waits for its lock
-    return int(session.execute(stmt).scalar_one())
+    return int(run(session, NEXT_SEQ, day=day, of_prefix=prefix).scalar_one())
 
 
 def format_number(prefix: str, seq: int) -> str:

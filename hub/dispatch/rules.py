@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hub.config import QueueSettings, parse_hhmm
 from hub.db.models import QueueConfig
 from hub.dispatch.policy import CallRule
+from hub.dispatch.sql import RULES, run
 
 DESCRIPTIONS = {name: field.description or "" for name, field in QueueSettings.model_fields.items()}
 
@@ -69,7 +70,7 @@ def _rules_of(rows: frozenset[tuple[str, str]]) -> QueueRules:
 
 def load_rules(session: Session) -> QueueRules:
     """The rules in force now (read on every operation; parsing is cached by the stored values)."""
-    rows = session.execute(select(QueueConfig.config_key, QueueConfig.config_value)).all()
+    rows = run(session, RULES).all()
     return _rules_of(frozenset((key, value) for key, value in rows))
 
 

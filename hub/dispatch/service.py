@@ -21,12 +21,13 @@ from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, event, func, insert, select, update
+from sqlalchemy import Row, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.db.base import reading, utcnow
-from hub.db.models import Booking, Counter, Polyclinic, Queue, RequestLog, TicketEvent
+from hub.db.models import Booking, Counter, Polyclinic, Queue, TicketEvent
+from hub.dispatch import sql
 from hub.dispatch.dayview import DaySnapshot, DayViewCache
 from hub.dispatch.numbering import format_number, next_seq
 from hub.dispatch.policy import Category, Waiting, estimate_wait, is_open, service_date
@@ -93,23 +94,17 @@ def _record_event(
     counter: int | None = None,
 ) -> None:
     """Write one ticket event (a plain INSERT, in this transaction) and note it as the newest."""
-    event_id = (
-        session.connection()
-        .execute(  # the connection: no autoflush of the ORM's pending updates
-            insert(TicketEvent)
-            .values(
-                queue_id=queue_id,
-                from_status=from_status,
-                to_status=to_status,
-                at=at,
-                actor=actor,
-                reason=reason,
-                counter_number=counter,
-            )
-            .returning(TicketEvent.id)
-        )
-        .scalar_one()
-    )
+    event_id = sql.run(  # on the connection: no autoflush of the ORM's pending updates
+        session,
+        sql.ADD_EVENT,
+        queue_id=queue_id,
+        from_status=from_status,
+        to_status=to_status,
+        at=at,
+        actor=actor,
+        reason=reason,
+        counter_number=counter,
+    ).scalar_one()
     session.info[_NEWEST_EVENT] = max(int(event_id), session.info.get(_NEWEST_EVENT, 0))
 
 
@@ -235,7 +230,7 @@ class Dispatcher:
         session.flush()
         newest = session.info.get(_NEWEST_EVENT)
         if newest is None:
-            newest = int(session.scalar(select(func.max(TicketEvent.id))) or 0)
+            newest = int(sql.run(session, sql.NEWEST_EVENT).scalar() or 0)
         return int(newest)
 
     @staticmethod
@@ -317,8 +312,7 @@ class Dispatcher:
         """Every loket by number, read once per transaction (``lock``: and locked until it ends)."""
         read = session.info.get(_LOKETS)
         if read is None or (lock and not read[0]):
-            query = select(Counter).order_by(Counter.number)
-            read = (lock, list(session.scalars(query.with_for_update() if lock else query)))
+            read = (lock, list(session.scalars(sql.LOKETS_LOCKED if lock else sql.LOKETS)))
             session.info[_LOKETS] = read
         return cast(list[Counter], read[1])
 
@@ -369,18 +363,7 @@ class Dispatcher:
     @staticmethod
     def _summaries(session: Session, ids: list[int]) -> dict[int, TicketSummary]:
         """What the waiting room shows of each ticket in ``ids``, read as plain rows (one query)."""
-        rows = session.execute(
-            select(
-                Queue.id,
-                Queue.queue_number,
-                Queue.queue_category,
-                Queue.priority_reason,
-                Polyclinic.code,
-                Polyclinic.name,
-            )
-            .join(Polyclinic, Queue.poly_id == Polyclinic.id)
-            .where(Queue.id.in_(ids))
-        )
+        rows = sql.run(session, sql.SUMMARIES, ids=ids)
         return {
             key: TicketSummary(
                 number=number,
@@ -407,13 +390,7 @@ class Dispatcher:
         session: Session, today: date, scope: str, request_id: str
     ) -> Row[tuple[Any, int | None]] | None:
         """The stored (reply, queue_id) of a request already answered today, if any."""
-        return session.execute(
-            select(RequestLog.reply, RequestLog.queue_id).where(
-                RequestLog.service_date == today,
-                RequestLog.scope == scope,
-                RequestLog.request_id == request_id,
-            )
-        ).first()
+        return sql.run(session, sql.LOGGED, day=today, scope=scope, request_id=request_id).first()
 
     @staticmethod
     def _log_request(
@@ -425,15 +402,15 @@ class Dispatcher:
         queue_id: int | None = None,
     ) -> None:
         """Store the answer to ``request_id`` for the day (a repeat of the request gets it again)."""
-        session.connection().execute(
-            insert(RequestLog).values(
-                service_date=today,
-                scope=scope,
-                request_id=request_id,
-                queue_id=queue_id,
-                reply=reply.model_dump(mode="json"),
-                created_at=utcnow(),
-            )
+        sql.run(
+            session,
+            sql.LOG_REQUEST,
+            service_date=today,
+            scope=scope,
+            request_id=request_id,
+            queue_id=queue_id,
+            reply=reply.model_dump(mode="json"),
+            created_at=utcnow(),
         )
 
     def _replay(
@@ -565,7 +542,7 @@ class Dispatcher:
         user_id: int | None = None,
         check_hours: bool = True,
     ) -> Queue:
-        poly = session.scalar(select(Polyclinic).where(Polyclinic.code == poly_code).with_for_update())
+        poly = session.scalar(sql.POLY_LOCKED, {"code": poly_code})
         if poly is None or not poly.is_active:
             raise DispatchError("unknown_poly")
         if (
@@ -577,14 +554,7 @@ class Dispatcher:
                 "closed",
                 f"Pendaftaran dibuka pukul {rules.operating_start:%H:%M}–{rules.operating_end:%H:%M}.",
             )
-        used = (
-            session.scalar(
-                select(func.count())
-                .select_from(Queue)
-                .where(Queue.queue_date == today, Queue.poly_id == poly.id, Queue.status != "cancelled")
-            )
-            or 0
-        )
+        used = sql.run(session, sql.QUOTA_USED, day=today, poly_id=poly.id).scalar() or 0
         if used >= poly.quota_per_day:
             raise DispatchError("quota_full", f"Kuota {poly.name} hari ini sudah habis.")
         prefix = "P" if category == "prioritas" else poly.queue_prefix
@@ -990,14 +960,8 @@ class Dispatcher:
         shown_general = view.first(("umum",), NEXT_SHOWN)
         shown = self._summaries(session, shown_priority + shown_general)
         current_ids = [loket.current_queue_id for loket in lokets if loket.current_queue_id]
-        tickets = {q.id: q for q in session.scalars(select(Queue).where(Queue.id.in_(current_ids)))}
-        statuses = dict(
-            session.execute(
-                select(Queue.status, func.count())
-                .where(Queue.queue_date == snapshot.day)
-                .group_by(Queue.status)
-            ).all()
-        )
+        tickets = {q.id: q for q in session.scalars(sql.TICKETS, {"ids": current_ids})}
+        statuses = dict(sql.run(session, sql.STATUS_COUNTS, day=snapshot.day).all())
         display = DisplayState(
             counters=[
                 DisplayCounter(
