@@ -233,19 +233,22 @@ def markdown(figures: Sequence[BrokerFigures]) -> str:
     lines += [
         "",
         "How: requests are handled one at a time on the hub's MQTT thread, so tickets/s is one over the "
-        "hub's CPU time per ticket (3.6–3.9 ms here, the broker and the kiosks use almost none): an issue is"
-        " one transaction of 11 statements through the SQLAlchemy ORM (~3.1 ms in-process with 1,500 "
-        "tickets waiting), the reply, and every 100 ms at most one new live state for the whole burst. A "
-        "CALL is one transaction of 16 statements (~4 ms) that also computes the new `display/state` and "
-        "every `counter/{n}/state`; they are published from the same thread right after the commit, the "
-        "waiting room's first. The day's waiting list and its call order are cached per process, keyed by"
-        " the database's own change counter, and a new ticket extends the cached order instead of "
-        "projecting it again (`hub/dispatch/dayview.py`). SQLite's WAL is checkpointed by a background "
-        "thread (`hub/db/checkpoint.py`): inside a commit its disk sync added ~6 ms to one call in a "
-        "hundred, most of the p99. Every Antrean client turns TCP_QUICKACK on after each read "
+        "hub's CPU time per ticket (~2.5 ms here; the broker and the kiosks use almost none). An issue is"
+        " one transaction of 11 statements (~1.7 ms in-process with 1,500 tickets waiting), the reply, "
+        "and every 100 ms at most one new live state for the whole burst. A CALL is one transaction of 16"
+        " statements (~2.6 ms) that also computes the new `display/state` and every `counter/{n}/state`; "
+        "they are published from the same thread right after the commit, the waiting room's first. The "
+        "statements of these paths are built once and run with parameters (`hub/dispatch/sql.py`): "
+        "building and compiling a statement cost SQLAlchemy 5-10 times what running it costs SQLite (an "
+        "issue went from 3.0 to 1.7 ms). The day's waiting list and its call order are cached per "
+        "process, keyed by the database's own change counter, and a new ticket extends the cached order "
+        "instead of projecting it again (`hub/dispatch/dayview.py`). SQLite's WAL is checkpointed by a "
+        "background thread (`hub/db/checkpoint.py`): inside a commit its disk sync added ~6 ms to one "
+        "call in a hundred, most of the p99. Every Antrean client turns TCP_QUICKACK on after each read "
         "(`protocol/link.py`), so Mosquitto's default `set_tcp_nodelay false` no longer costs ~40 ms per "
-        "call (p50 49 ms before); `provisioning/mosquitto.conf` sets it true anyway. Next step if a site "
-        "needs more: SQLAlchemy Core instead of the ORM on the issue and call paths.",
+        "call (p50 49 ms before); `provisioning/mosquitto.conf` sets it true anyway. Next steps if a site"
+        " needs more: the ORM's unit of work for the ticket row and the status updates (most of what is "
+        "left), or one transaction for a burst of requests.",
     ]
     return "\n".join(lines)
 
