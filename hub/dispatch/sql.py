@@ -6,7 +6,7 @@ with parameters on the connection 23 µs). Running on the connection also skips 
 callers flush first where it matters (``Dispatcher._version``).
 
 >>> # doctest: +SKIP
->>> run(session, NEXT_SEQ, day=today, prefix="A").scalar_one_or_none()
+>>> run(session, NEXT_SEQ, day=today, of_prefix="A").scalar_one_or_none()
 3
 """
 
