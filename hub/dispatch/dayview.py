@@ -159,11 +159,6 @@ class DayViewCache:
         session.info[_PENDING] = snapshot
 
     @staticmethod
-    def discard(session: Session) -> None:
-        """Forget the staged snapshot (its changes were rolled back to a savepoint)."""
-        session.info.pop(_PENDING, None)
-
-    @staticmethod
     def staged(session: Session, day: date, version: int) -> DaySnapshot | None:
         snapshot = session.info.get(_PENDING)
         if isinstance(snapshot, DaySnapshot) and snapshot.day == day and snapshot.version == version:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from hub.config import QueueSettings, parse_hhmm
 from hub.db.models import QueueConfig
 from hub.dispatch.policy import CallRule
-from hub.dispatch.sql import RULES, run
+from hub.dispatch.sql import RULES
 
 DESCRIPTIONS = {name: field.description or "" for name, field in QueueSettings.model_fields.items()}
 
@@ -70,13 +70,12 @@ def _rules_of(rows: frozenset[tuple[str, str]]) -> QueueRules:
 
 def load_rules(session: Session) -> QueueRules:
     """The rules in force now (read on every operation; parsing is cached by the stored values)."""
-    rows = run(session, RULES).all()
+    rows = session.execute(RULES).all()  # through the session: it sees this transaction's pending edits
     return _rules_of(frozenset((key, value) for key, value in rows))
 
 
 def load_settings(session: Session) -> QueueSettings:
-    rows = dict(session.execute(select(QueueConfig.config_key, QueueConfig.config_value)).all())
-    return settings_from_rows(rows)
+    return settings_from_rows(dict(session.execute(RULES).all()))
 
 
 def store_settings(

@@ -26,7 +26,7 @@ LOKETS = select(Counter).order_by(Counter.number)
 LOKETS_LOCKED = LOKETS.with_for_update()
 TICKETS = select(Queue).where(Queue.id.in_(bindparam("ids", expanding=True)))
 
-# plain rows (run with run())
+# plain rows (run with run(); RULES goes through session.execute, which flushes pending edits first)
 RULES = select(QueueConfig.config_key, QueueConfig.config_value)
 NEWEST_EVENT = select(func.max(TicketEvent.id))
 ADD_EVENT = insert(TicketEvent).returning(TicketEvent.id)
