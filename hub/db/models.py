@@ -45,6 +45,8 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_login: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # raised by logout and password change: every session cookie signed with an older value is refused
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -418,3 +420,13 @@ class RmSequence(Base):
         String(20), primary_key=True
     )  # e.g. "2026" when the pattern has a year
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SiteIdentity(Base):
+    """The one row that says which site this database belongs to; the hub compares it with the identity
+    file in its data_dir at every start, so a lost or swapped database is noticed, never silently replaced."""
+
+    __tablename__ = "site_identity"
+    database_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _created()
