@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from protocol import MqttLink
+
+
+def artifacts_dir(part: str) -> Path:
+    """Where tests leave screenshots and sounds to look at: ``$ANTREAN_TEST_ARTIFACTS/part``, by default in
+    the system's temporary folder, never inside the checkout (tests do not rewrite committed files)."""
+    root = Path(
+        os.environ.get("ANTREAN_TEST_ARTIFACTS") or Path(tempfile.gettempdir()) / "antrean-test-artifacts"
+    )
+    folder = root / part
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @dataclass(frozen=True)

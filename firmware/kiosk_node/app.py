@@ -97,7 +97,7 @@ class KioskApp:
         return NodeStatus(
             node=self.config.node_id,
             role="kiosk",
-            state=state,  # type: ignore[arg-type]
+            state=state,
             version=__version__,
             details={"printer": self.printer.state},
         )

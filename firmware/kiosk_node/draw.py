@@ -78,7 +78,8 @@ def wrap(text: str, face: pygame.font.Font, width: int) -> list[str] | None:
 @lru_cache(maxsize=1024)
 def fit(text: str, width: int, height: int, size: int, bold: bool) -> tuple[int, tuple[str, ...]]:
     """The largest font size (<= ``size``) at which ``text`` wraps into ``width`` × ``height``."""
-    low, high, best = MIN_FONT, max(MIN_FONT, size), (MIN_FONT, (text,))
+    best: tuple[int, tuple[str, ...]] = (MIN_FONT, (text,))
+    low, high = MIN_FONT, max(MIN_FONT, size)
     while low <= high:
         mid = (low + high) // 2
         face = font(mid, bold)

@@ -295,14 +295,14 @@ class Flow:
     def _on_reason(self, button: str, now: float) -> list[Effect]:
         reason = button.removeprefix("reason:")
         if reason in self.reasons():
-            self.choice.reason = reason  # type: ignore[assignment]
+            self.choice.reason = reason
             self._go(Screen.PAYMENT, now)
         return []
 
     def _on_payment(self, button: str, now: float) -> list[Effect]:
         payment = button.removeprefix("pay:")
         if payment in self.payments():
-            self.choice.payment = payment  # type: ignore[assignment]
+            self.choice.payment = payment
             self._go(Screen.POLY, now)
         return []
 

@@ -180,7 +180,10 @@ def _title(f: Frame, text: str) -> Label:
     return Label(text, f.title, size=f.title.h * 7 // 10, bold=True)
 
 
-def _choices(f: Frame, buttons: list[tuple[str, str, tuple[str, ...], Style, bool]]) -> list[Button]:
+Choice = tuple[str, str, tuple[str, ...], Style, bool]  # button id, label, detail lines, style, enabled
+
+
+def _choices(f: Frame, buttons: list[Choice]) -> list[Button]:
     gap = 3 * f.unit
     cols = 1 if f.portrait and len(buttons) <= 5 else (2 if len(buttons) <= 4 or f.portrait else 3)
     area = f.body
@@ -227,7 +230,7 @@ def _start(flow: Flow, f: Frame, help_text: str) -> Scene:
 
 
 def _reason(flow: Flow, f: Frame) -> Scene:
-    choices = [
+    choices: list[Choice] = [
         (f"reason:{r}", PRIORITY_REASON_LABELS[r].upper(), (REASON_DETAILS[r],), "priority", True)
         for r in flow.reasons()
     ]
@@ -235,7 +238,7 @@ def _reason(flow: Flow, f: Frame) -> Scene:
 
 
 def _payment(flow: Flow, f: Frame) -> Scene:
-    choices = [
+    choices: list[Choice] = [
         (f"pay:{p}", PAYMENT_LABELS[p].upper(), (PAYMENT_DETAILS[p],), "general", True)
         for p in flow.payments()
     ]
@@ -243,7 +246,7 @@ def _payment(flow: Flow, f: Frame) -> Scene:
 
 
 def _poly(flow: Flow, f: Frame) -> Scene:
-    choices = []
+    choices: list[Choice] = []
     for poly in flow.polys():
         state, enabled = _poly_state(poly)
         choices.append((f"poly:{poly.code}", poly.name, (state,), "general", enabled))
@@ -347,6 +350,7 @@ def _result(flow: Flow, f: Frame) -> Scene:
     ticket = outcome.ticket
     gap = 2 * f.unit
     failed = outcome.printing is not None and not outcome.printed
+    status_color: Color
     if outcome.printing is None:
         status, status_color = "Mencetak tiket\u2026", "accent"
     elif outcome.printed:

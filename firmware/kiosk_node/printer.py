@@ -182,7 +182,7 @@ def _network_printer(host: str, port: int, timeout: float) -> Escpos:
     """python-escpos's Network printer, but a refused connection closes its socket and raises OSError."""
     from escpos.printer import Network
 
-    class _Network(Network):  # type: ignore[misc]
+    class _Network(Network):
         def open(self, raise_not_found: bool = True) -> None:
             self.device = socket.create_connection((self.host, self.port), timeout=self.timeout)
 

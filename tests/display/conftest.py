@@ -1,4 +1,5 @@
-"""Display tests: headless pygame (dummy video and audio), screenshots under tests/artifacts/display/."""
+"""Display tests: headless pygame (dummy video and audio), screenshots in the test artifacts folder
+(tests.support.artifacts_dir)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import artifacts_dir
+
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "display"
-
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS
+    return artifacts_dir("display")
 
 
 @pytest.fixture(scope="session")

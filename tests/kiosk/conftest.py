@@ -17,8 +17,8 @@ from firmware.kiosk_node.app import KioskApp
 from firmware.kiosk_node.config import KioskConfig
 from firmware.kiosk_node.printer import DummyTransport, Transport
 from tests.kiosk.fakehub import FakeHub
+from tests.support import artifacts_dir
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "kiosk"
 # The embedded amqtt broker (session-wide, in this process) sometimes lets asyncio collect a StreamWriter of a
 # client that went away abruptly (a killed hub); pytest reports that in whichever test runs at that moment.
 # The kiosk uses no asyncio, so only that one unraisable is ignored here.
@@ -48,8 +48,7 @@ def kiosk_config(mqtt_url: str, site: str, **sections: dict[str, Any]) -> KioskC
 
 @pytest.fixture
 def artifacts() -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS
+    return artifacts_dir("kiosk")
 
 
 @pytest.fixture

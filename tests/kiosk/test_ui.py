@@ -4,6 +4,7 @@ hub: every screen at 800×480 and 1080×1920, saved as PNG and checked on pixels
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -75,7 +76,9 @@ class Shooter:
         if self.app.flow.screen in STEPS:
             assert any(b.id == "back" for b in self.app.scene.buttons)
         path = self.app.save_screenshot(self.folder / f"{name}_{self.size[0]}x{self.size[1]}.png")
-        if name in FOR_DOCS:
+        if (
+            name in FOR_DOCS and os.environ.get("ANTREAN_UPDATE_SCREENSHOTS") == "1"
+        ):  # refresh docs/ on request
             DOCS.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, DOCS / path.name)
         self.taken.append(name)

@@ -16,9 +16,9 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from hub.harness import ScriptedKiosk
 from protocol import NodeStatus, Topics
+from tests.support import artifacts_dir
 from tests.web.live import PASSWORD, LiveHub
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "web"
 BEST = {
     "login",
@@ -58,8 +58,7 @@ def browser() -> Iterator[Browser]:
 
 
 def shot(page: Page, name: str, full: bool = False) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
+    path = artifacts_dir("web") / f"{name}.png"
     page.screenshot(path=str(path), full_page=full)
     if name in BEST and os.environ.get("ANTREAN_UPDATE_SCREENSHOTS") == "1":  # refresh docs/ on request
         DOCS.mkdir(parents=True, exist_ok=True)
