@@ -51,7 +51,8 @@ def test_restore_refuses_a_live_database_without_force(tmp_path: Path, database_
 
 
 def test_rotation_keeps_the_newest(tmp_path: Path) -> None:
-    config = hub_config(tmp_path / "site", f"sqlite:///{tmp_path / 'site' / 'antrean.db'}", backup={"keep": 3})
+    data_dir = tmp_path / "site"
+    config = hub_config(data_dir, f"sqlite:///{data_dir / 'antrean.db'}", backup={"keep": 3})
     open_database(config)[0].dispose()
     made = [create_backup(config).path for _ in range(5)]
     assert list_backups(config) == made[-3:]
