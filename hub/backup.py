@@ -272,7 +272,7 @@ def restore_backup(config: HubConfig, path: Path, *, force: bool = False) -> Bac
     else:
         if info.kind != "pgdump":
             raise BackupError(f"{path} is a SQLite backup; the config names the PostgreSQL database {where}")
-        pgdump.restore(config.database_url, path, clean=force)
+        pgdump.restore(config.database_url, path)
     found = backup_identity(path)
     if found is not None:
         identity.write_file(config, found)

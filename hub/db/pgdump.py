@@ -55,13 +55,12 @@ def dump(engine: Engine, url: str, target: Path) -> None:
     _run([_tool("pg_dump"), "--format=custom", f"--schema={schema}", f"--file={target}", uri], env)
 
 
-def restore(url: str, source: Path, *, clean: bool) -> None:
-    """Restore dump ``source`` into the database ``url`` names; ``clean`` first drops what it replaces."""
+def restore(url: str, source: Path) -> None:
+    """Restore dump ``source`` into the database ``url`` names, first dropping what it replaces (the
+    caller decides whether a database with data may be replaced)."""
     uri, env = _libpq(url)
-    command = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={uri}"]
-    if clean:
-        command += ["--clean", "--if-exists"]
-    _run([*command, str(source)], env)
+    command = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error"]
+    _run([*command, "--clean", "--if-exists", f"--dbname={uri}", str(source)], env)
 
 
 def check_archive(path: Path) -> list[str]:

@@ -11,11 +11,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from hub.config import HubConfig
 from hub.db import identity
-from hub.db.base import Base, make_engine
+from hub.db.base import make_engine
 from hub.db.database import open_database
 from hub.db.datadir import prepare_data_dir
 from hub.db.identity import Identity, describe, sqlite_path
@@ -78,8 +78,9 @@ def _wipe(url: str, database: Path | None) -> None:
         return
     engine = make_engine(url)
     try:
-        Base.metadata.drop_all(engine)
+        tables = inspect(engine).get_table_names()
         with engine.begin() as connection:
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            for table in tables:
+                connection.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
     finally:
         engine.dispose()

@@ -24,8 +24,8 @@ def hub_config(data_dir: Path, database_url: str, site: str = "pkm", **extra: ob
 
 @contextmanager
 def other_database(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database beside the test's own: a new SQLite file, or a new PostgreSQL database (keeping the
-    test's search_path, so a restored schema is found under the same name)."""
+    """An empty database beside the test's own: a new SQLite file, or a new PostgreSQL database with an empty
+    schema of the test's search_path (so a restored schema is found under the same name)."""
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / f'other-{uuid.uuid4().hex[:6]}.db'}"
         return
@@ -33,8 +33,14 @@ def other_database(database_url: str, tmp_path: Path) -> Iterator[str]:
     admin = create_engine(os.environ["ANTREAN_TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    url = make_url(database_url).set(database=name)
+    schema = str(url.query["options"]).split("search_path=")[1]
+    created = create_engine(url)
+    with created.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    created.dispose()
     try:
-        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+        yield url.render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
