@@ -20,6 +20,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import closing, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,8 @@ def _copy_sqlite(source: Path, target: Path) -> None:
 def _new_path(config: HubConfig, kind: str) -> Path:
     folder = config.backup_path
     folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    with suppress(OSError):  # a folder made by hand, e.g. on a USB disk that has no modes
+        folder.chmod(DIR_MODE)
     while True:
         now = utcnow()
         stamp = now.strftime("%Y%m%d-%H%M%S-") + f"{now.microsecond // 1000:03d}"
@@ -146,10 +149,9 @@ def create_backup(config: HubConfig, *, rotate: bool = True) -> BackupInfo:
     try:
         if database is not None:
             _copy_sqlite(database, partial)
-            with sqlite3.connect(partial) as connection:
+            with closing(sqlite3.connect(partial)) as connection:
                 connection.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
                 found, counts = _sqlite_facts(connection)
-            connection.close()
         else:
             engine = make_engine(config.database_url)
             try:

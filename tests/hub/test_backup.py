@@ -15,6 +15,8 @@ from hub.db.database import open_database
 from hub.db.identity import read_file
 from tests.hub.backup_support import fill, hub_config, other_database, snapshot
 
+pytestmark = pytest.mark.usefixtures("restore_umask")
+
 
 def test_restore_into_a_fresh_data_dir_gets_everything_back(tmp_path: Path, database_url: str) -> None:
     config = hub_config(tmp_path / "site", database_url)

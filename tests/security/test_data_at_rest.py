@@ -19,6 +19,8 @@ from tests.support import wait_until
 
 PASSWORD = "Puskesmas#Aman2026"
 
+pytestmark = pytest.mark.usefixtures("restore_umask")
+
 
 @pytest.fixture
 def loose_umask() -> Iterator[None]:

@@ -25,6 +25,8 @@ from tests.hub.backup_support import fill, hub_config, other_database, snapshot
 
 PASSWORD = "Puskesmas#Aman2026"
 
+pytestmark = pytest.mark.usefixtures("restore_umask")
+
 
 def antrean(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "antrean", *args, "--config", str(config)]
