@@ -246,8 +246,8 @@ def backup_identity(path: Path) -> Identity | None:
 
 def restore_backup(config: HubConfig, path: Path, *, force: bool = False) -> BackupInfo:
     """Restore backup ``path`` as the hub's database and record its identity in data_dir, so the hub starts
-    on it. Refuses a damaged backup, one of another site, and (without ``force``) a database that has
-    tables; with ``force`` the database being replaced is backed up first. Stop the hub before."""
+    on it. Refuses a damaged backup, one of another site, and (without ``force``) a database that holds
+    data (:func:`data_held`); with ``force`` that database is backed up first. Stop the hub before."""
     problems = verify_backup(path)
     if problems:
         raise BackupError(f"{path} fails verification: " + "; ".join(problems))
@@ -258,11 +258,12 @@ def restore_backup(config: HubConfig, path: Path, *, force: bool = False) -> Bac
         )
     prepare_data_dir(config.data_path)
     where = describe(config.database_url)
-    if _database_has_tables(config):
+    held = data_held(config)
+    if held:
         if not force:
             raise BackupError(
-                f"the database {where} exists and holds data; stop the hub and add --force to replace it "
-                "(it is backed up first)"
+                f"the database {where} holds data ({describe_held(held)}); stop the hub and add --force "
+                "to replace it (it is backed up first)"
             )
         replaced = create_backup(config, rotate=False)
         logger.warning("database %s about to be replaced; its data was backed up to %s", where, replaced.path)
@@ -284,12 +285,18 @@ def restore_backup(config: HubConfig, path: Path, *, force: bool = False) -> Bac
     return info
 
 
-def _database_has_tables(config: HubConfig) -> bool:
+def data_held(config: HubConfig) -> dict[str, int]:
+    """The non-empty tables among tickets, patients, users, registrations and the audit log, with their row
+    counts; empty for a missing database or one that only has its schema and seed data."""
     database = sqlite_path(config.database_url)
     if database is not None and not database.exists():
-        return False
+        return {}
     engine = make_engine(config.database_url)
     try:
-        return identity.has_tables(engine)
+        return {name: n for name, n in engine_facts(engine)[1].items() if n}
     finally:
         engine.dispose()
+
+
+def describe_held(held: dict[str, int]) -> str:
+    return ", ".join(f"{n} {name}" for name, n in held.items())

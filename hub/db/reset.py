@@ -34,28 +34,17 @@ class Initialised:
 
 
 def init_database(config: HubConfig, *, force: bool = False) -> Initialised:
-    from hub.backup import create_backup, engine_facts  # the backup module imports this package
+    from hub.backup import create_backup, data_held, describe_held  # hub.backup imports this package
 
     prepare_data_dir(config.data_path)
-    database = sqlite_path(config.database_url)
-    backup = None
-    if database is None or database.exists():
-        engine = make_engine(config.database_url)
-        try:
-            counts = engine_facts(engine)[1]
-            tables = identity.has_tables(engine)
-            if any(counts.values()):
-                if not force:
-                    held = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
-                    raise DatabaseHoldsData(
-                        f"the database {describe(config.database_url)} holds data ({held}); "
-                        "add --force to replace it (it is backed up first)"
-                    )
-                backup = create_backup(config, rotate=False).path
-            if tables:
-                _wipe(engine.url.render_as_string(hide_password=False), database)
-        finally:
-            engine.dispose()
+    held = data_held(config)
+    if held and not force:
+        raise DatabaseHoldsData(
+            f"the database {describe(config.database_url)} holds data ({describe_held(held)}); "
+            "add --force to replace it (it is backed up first)"
+        )
+    backup = create_backup(config, rotate=False).path if held else None
+    _wipe(config.database_url)
     identity.identity_path(config).unlink(missing_ok=True)
     engine, _ = open_database(config)
     engine.dispose()
@@ -71,7 +60,9 @@ def init_database(config: HubConfig, *, force: bool = False) -> Initialised:
     return Initialised(found, backup)
 
 
-def _wipe(url: str, database: Path | None) -> None:
+def _wipe(url: str) -> None:
+    """Remove the database's tables: the SQLite file (with its -wal/-shm), or every table of the schema."""
+    database = sqlite_path(url)
     if database is not None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
