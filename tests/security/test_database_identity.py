@@ -20,8 +20,10 @@ from hub.db.database import open_database
 from hub.db.identity import IdentityError, identity_path, read_file
 from hub.db.models import SiteIdentity
 from hub.db.reset import DatabaseHoldsData, init_database
+from hub.db.watch import DatabaseWatch
 from hub.harness import HubProcess, ScriptedKiosk, write_hub_config
 from tests.hub.backup_support import fill, hub_config, other_database, snapshot
+from tests.support import wait_until
 
 PASSWORD = "Puskesmas#Aman2026"
 
@@ -144,3 +146,19 @@ def test_db_init_starts_over_only_on_purpose(tmp_path: Path, database_url: str) 
     assert done.backup is not None and done.backup.exists()
     assert done.identity != before and read_file(config) == done.identity
     assert snapshot(config) == ([], [], [])
+
+
+def test_the_watch_notices_a_replaced_or_deleted_file(tmp_path: Path) -> None:
+    path = tmp_path / "antrean.db"
+    path.write_bytes(b"one")
+    lost: list[str] = []
+    watch = DatabaseWatch(path, on_lost=lost.append, interval_s=0.02)
+    assert watch.problem() is None
+    (tmp_path / "other.db").write_bytes(b"two")
+    (tmp_path / "other.db").replace(path)  # same name, another file (a copy put in its place)
+    assert "replaced" in (watch.problem() or "")
+    watch.start()
+    wait_until(lambda: lost)
+    assert len(lost) == 1
+    path.unlink()
+    assert "deleted" in (watch.problem() or "")
