@@ -16,6 +16,8 @@ from hub.broker import BrokerProcess
 from hub.config import HubConfig
 from hub.db.checkpoint import WalCheckpointer
 from hub.db.database import open_database
+from hub.db.identity import sqlite_path
+from hub.db.watch import DatabaseWatch
 from hub.dispatch.service import Dispatcher
 from hub.gateway import Gateway
 from hub.publisher import StatePublisher
@@ -56,6 +58,13 @@ class Hub:
     web: Any = None
     bpjs: Any = None
     stop_event: threading.Event = field(default_factory=threading.Event)
+    exit_code: int = 0
+
+    def fail(self, reason: str) -> None:
+        """Stop with a non-zero exit code, so that systemd restarts the hub."""
+        logger.error("stopping the hub: %s", reason)
+        self.exit_code = 1
+        self.stop_event.set()
 
     def housekeeping(self) -> None:
         """Daily reset and opening-hours changes, checked every 30 s."""
@@ -87,6 +96,7 @@ class Hub:
 
 
 def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading.Event | None = None) -> Hub:
+    engine, sessions = open_database(config)
     broker = None
     mqtt_url = config.mqtt.url
     if not mqtt_url:
@@ -94,7 +104,6 @@ def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading
         broker.start()
         connect_host = "127.0.0.1" if config.broker.host in ("0.0.0.0", "::") else config.broker.host
         mqtt_url = f"mqtt://{connect_host}:{config.broker.port}"
-    engine, sessions = open_database(config)
     checkpointer = WalCheckpointer(engine) if engine.dialect.name == "sqlite" else None
     if checkpointer is not None:
         checkpointer.start()
@@ -124,6 +133,9 @@ def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading
         checkpointer=checkpointer,
         stop_event=stop_event or threading.Event(),
     )
+    database_file = sqlite_path(config.database_url)
+    if database_file is not None:
+        DatabaseWatch(database_file, on_lost=hub.fail).start()
     publisher.apply(dispatcher.expire_previous_days())
     gateway.install()
     publisher.start()

@@ -57,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # default 5 ms, so a call reaches the waiting room without waiting for another thread's time slice.
     sys.setswitchinterval(0.001)
     from hub.app import build_hub
+    from hub.db.identity import IdentityError
 
     stop_requested = threading.Event()
 
@@ -72,12 +73,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokerStartError as error:
         sys.stderr.write(f"antrean hub: {error}\n")
         return 3
+    except IdentityError as error:
+        logger.error("%s", error)
+        return 4
     logger.info("hub running for site %s", config.site)
     try:
         hub.run()
     finally:
         hub.stop()
-    return 0
+    return hub.exit_code
 
 
 if __name__ == "__main__":

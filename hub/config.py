@@ -145,6 +145,13 @@ class BpjsSettings(ConfigModel):
     )
 
 
+class BackupConfig(ConfigModel):
+    dir: str = Field("", description="Folder of the `antrean backup` files; empty: data_dir/backups")
+    keep: int = Field(
+        14, ge=1, le=3650, description="Backups kept: after each new one the oldest beyond this many go"
+    )
+
+
 class HubConfig(ConfigModel):
     site: str = Field("pkm", description="MQTT root antrean/{site}")
     site_name: str = Field("Puskesmas Gladak Pakem", description="Name shown on kiosk, tickets and display")
@@ -159,6 +166,7 @@ class HubConfig(ConfigModel):
     web: WebConfig = Field(WebConfig(), description="Web")
     queue: QueueSettings = Field(QueueSettings(), description="Queue rules")
     bpjs: BpjsSettings = Field(BpjsSettings(), description="BPJS bridge")
+    backup: BackupConfig = Field(BackupConfig(), description="Backups (`antrean backup`)")
 
     @field_validator("site", "node_id")
     @classmethod
@@ -185,3 +193,7 @@ class HubConfig(ConfigModel):
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def backup_path(self) -> Path:
+        return Path(self.backup.dir) if self.backup.dir else self.data_path / "backups"

@@ -5,7 +5,6 @@ a reply topic exists; nothing a node sends can crash the hub."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import TypeVar
@@ -28,6 +27,7 @@ from protocol import (
     Topics,
     TopicSpec,
 )
+from protocol.payloads import parse_json
 
 logger = logging.getLogger(__name__)
 R = TypeVar("R", TicketRequest, BookingRequest, CounterCommand)
@@ -35,8 +35,8 @@ R = TypeVar("R", TicketRequest, BookingRequest, CounterCommand)
 
 def _request_id_of(payload: bytes) -> str:
     try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+        data = parse_json(payload)
+    except ProtocolError:
         return ""
     value = data.get("request_id") if isinstance(data, dict) else None
     return value if isinstance(value, str) and len(value) <= 64 else ""

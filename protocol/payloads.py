@@ -48,6 +48,20 @@ PAYMENT_LABELS: dict[str, str] = {"bpjs": "BPJS", "umum": "Umum"}
 RequestId = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
+def parse_json(data: bytes | str) -> Any:
+    """The JSON value of a payload; raises :class:`ProtocolError` for one over :data:`MAX_PAYLOAD_BYTES`,
+    one that is not JSON, or one nested too deeply for the parser (a few KiB of ``[`` would otherwise
+    raise RecursionError out of any handler)."""
+    if len(data) > MAX_PAYLOAD_BYTES:
+        raise ProtocolError(f"payload of {len(data)} bytes exceeds {MAX_PAYLOAD_BYTES}")
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError(f"not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise ProtocolError("JSON nested too deeply") from exc
+
+
 class Payload(BaseModel):
     """Base of every payload: frozen, unknown fields refused, ``v`` must be 1."""
 
@@ -61,12 +75,7 @@ class Payload(BaseModel):
     @classmethod
     def decode(cls, data: bytes | str) -> Self:
         """Parse and validate; raises :class:`ProtocolError` with an English detail."""
-        if len(data) > MAX_PAYLOAD_BYTES:
-            raise ProtocolError(f"payload of {len(data)} bytes exceeds {MAX_PAYLOAD_BYTES}")
-        try:
-            raw = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ProtocolError(f"not JSON: {exc}") from exc
+        raw = parse_json(data)
         request_id = raw.get("request_id") if isinstance(raw, dict) else None
         try:
             return cls.model_validate(raw)

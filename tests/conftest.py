@@ -99,3 +99,13 @@ def hub_runner(
     yield run
     for handle in handles:
         handle.stop()
+
+
+@pytest.fixture
+def restore_umask() -> Iterator[None]:
+    """For tests that open the hub database in this process: opening it sets the umask to 077 (as the hub
+    does for its own process); put back the one the rest of the session runs with."""
+    old = os.umask(0o022)
+    os.umask(old)
+    yield
+    os.umask(old)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from antrean.config import ConfigError, load_config
 from hub.config import HubConfig
 from hub.db.database import open_database
+from hub.db.identity import IdentityError
 from hub.db.models import User
 from hub.web.audit import record
 from hub.web.passwords import hash_password, password_problems
@@ -46,7 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("antrean user: weak password: " + "; ".join(problems) + "\n")
         return 2
     username = args.username.strip().lower()
-    engine, sessions = open_database(config)
+    try:
+        engine, sessions = open_database(config)
+    except IdentityError as error:
+        sys.stderr.write(f"antrean user: {error}\n")
+        return 1
     try:
         with sessions.begin() as session:
             user = session.scalar(select(User).where(User.username == username))

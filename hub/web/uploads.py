@@ -3,6 +3,7 @@ data_dir/uploads (never under the web root) with random names."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,9 +60,11 @@ def store(data_dir: Path, patient_id: int, content: bytes, max_bytes: int = MAX_
     content_type, extension = check(content, max_bytes)
     relative = Path(str(patient_id)) / f"{secrets.token_hex(16)}.{extension}"
     target = uploads_root(data_dir) / relative
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-    target.write_bytes(content)
-    target.chmod(0o640)
+    uploads_root(data_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+    target.parent.mkdir(exist_ok=True, mode=0o700)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # personal documents: owner only
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
     return Stored(relative.as_posix(), content_type, len(content))
 
 
