@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hub": ("hub.cli", "run the hub (dispatcher, database, MQTT gateway, web)"),
     "db": ("hub.cli_db", "database tasks: antrean db upgrade --config FILE"),
     "user": ("hub.web.cli_user", "web accounts: antrean user add ..."),
+    "broker": ("hub.cli_broker", "MQTT accounts: antrean broker passwd FILE USER"),
     "bpjs": ("hub.bpjs.cli", "BPJS PCare: peserta, poli, daftar, batal, sim"),
     "bench": ("antrean.bench", "benchmarks: antrean bench hub|kiosk|display|counter|web|bpjs"),
     "demo": ("antrean.demo", "everything on one machine: broker, hub, simulated nodes"),
