@@ -42,7 +42,7 @@ class BrokerConfig(ConfigModel):
         "", description="Who may publish and read what, in Mosquitto's ACL format (see provisioning/mosquitto.acl)"
     )
     allow_anonymous: bool = Field(
-        False, description="Let clients in without an account and without ACL (tests only: anyone could take over the queue)"
+        False, description="Let clients in without an account (tests only: without acl_file they may do anything)"
     )
 
 
