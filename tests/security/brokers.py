@@ -46,8 +46,11 @@ class SecuredBroker:
         return f"mqtt://{user}:{ACCOUNTS[user]}@127.0.0.1:{self.port}"
 
 
-def start_mosquitto(tmp_path: Path, passwd: Path, acl: Path = ACL) -> tuple[int, subprocess.Popen[bytes]]:
-    """Mosquitto with ``provisioning/mosquitto.conf``, adapted to a free port on 127.0.0.1 and temp files."""
+def start_mosquitto(
+    tmp_path: Path, passwd: Path, acl: Path = ACL, probe: tuple[str, str] = ("hub", ACCOUNTS["hub"])
+) -> tuple[int, subprocess.Popen[bytes]]:
+    """Mosquitto with ``provisioning/mosquitto.conf``, adapted to a free port on 127.0.0.1 and temp files;
+    ready once the ``probe`` account gets in."""
     if not shutil.which("mosquitto"):
         pytest.fail("mosquitto is needed (apt-get install mosquitto)")
     port = free_port()
@@ -63,11 +66,16 @@ def start_mosquitto(tmp_path: Path, passwd: Path, acl: Path = ACL) -> tuple[int,
             ["mosquitto", "-c", str(tmp_path / "mosquitto.conf")], stdout=log, stderr=subprocess.STDOUT
         )
     deadline = time.monotonic() + 10
-    while Client.connect(port, "hub", ACCOUNTS["hub"], f"antrean-{SITE}-hub").rc != 0:
-        assert process.poll() is None, (tmp_path / "mosquitto.log").read_text()
-        assert time.monotonic() < deadline, "mosquitto did not start"
+    while True:
+        client = Client.connect(port, probe[0], probe[1], f"antrean-{SITE}-{probe[0]}")
+        if client.rc == 0:
+            client.close()
+            return port, process
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            pytest.fail(f"mosquitto did not start: {(tmp_path / 'mosquitto.log').read_text()}")
         time.sleep(0.1)
-    return port, process
 
 
 def start_embedded(tmp_path: Path, passwd: Path, acl: Path = ACL) -> BrokerProcess:

@@ -6,10 +6,21 @@ message); each allowed path is checked to still work."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.security.brokers import ACCOUNTS, ROOT, SITE, Client, SecuredBroker, node, secured
+from tests.security.brokers import (
+    ACCOUNTS,
+    ROOT,
+    SITE,
+    Client,
+    SecuredBroker,
+    node,
+    secured,
+    start_embedded,
+    write_passwords,
+)
 from tests.support import wait_until
 
 __all__ = ["secured"]  # the fixture, parametrized over both brokers
@@ -196,3 +207,31 @@ def test_payloads_over_64_kib_are_refused(secured: SecuredBroker) -> None:
     assert [len(payload) for payload in hub.on(topic)] == [60_000]
     kiosk.close()
     hub.close()
+
+
+def test_embedded_broker_retains_only_the_protocols_retained_topics(tmp_path: Path) -> None:
+    """The retained store stays bounded: even where the ACL lets an account write, a retained message is
+    kept only on a topic the protocol retains (Mosquitto cannot tell; there the ACL alone bounds it)."""
+    broker = start_embedded(tmp_path, write_passwords(tmp_path / "mqtt.passwd"))
+    embedded = SecuredBroker("embedded", broker.port)
+    try:
+        kiosk = node(embedded, "kiosk-1")
+        for n in range(20):
+            kiosk.publish(f"{ROOT}/kiosk/kiosk-1/ticket/request", f'{{"n":{n}}}'.encode(), retain=True)
+        kiosk.publish(f"{ROOT}/node/kiosk-1/status", b'{"v":1,"state":"online"}', retain=True)
+        hub = node(embedded, "hub")
+        hub.publish(f"{ROOT}/display/state", b'{"v":1}', retain=True)
+        hub.publish(f"{ROOT}/display/announce", b'{"v":1}', retain=True)
+        hub.close()
+        later = node(embedded, "hub")
+        later.subscribe(f"{ROOT}/#")
+        wait_until(lambda: later.on(f"{ROOT}/node/kiosk-1/status") and later.on(f"{ROOT}/display/state"), 10)
+        time.sleep(0.5)  # every retained message comes right after the SUBACK
+        assert sorted(topic for topic, _payload, retained in later.messages if retained) == [
+            f"{ROOT}/display/state",
+            f"{ROOT}/node/kiosk-1/status",
+        ]
+        kiosk.close()
+        later.close()
+    finally:
+        broker.stop()
