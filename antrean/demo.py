@@ -1,9 +1,10 @@
 """``antrean demo``: the whole system on one machine.
 
-Embedded broker (with an MQTT account per node, generated in the data folder, as on a site), SQLite, the PCare simulator, the hub with its web, a kiosk, a display and a counter node
-per loket, all on free ports. Nodes show windows when a display is available ($DISPLAY) and run headless
-otherwise; a simulated patient takes numbers at the kiosk and simulated loket staff press CALL. Every step
-is printed, with a progress line. Ctrl-C stops everything."""
+Embedded broker (with an MQTT account per node, generated in the data folder, as on a site), SQLite, the
+PCare simulator, the hub with its web, a kiosk, a display and a counter node per loket, all on free ports.
+Nodes show windows when a display is available ($DISPLAY) and run headless otherwise; a simulated patient
+takes numbers at the kiosk and simulated loket staff press CALL. Every step is printed, with a progress line.
+Ctrl-C stops everything."""
 
 from __future__ import annotations
 
@@ -243,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         hub = HubProcess(config, data_dir / "hub.log")
         hub.start()
+
         def common(node: str) -> list[str]:
             return ["--site", SITE, "--node-id", node]
 
@@ -250,7 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return {**env, "ANTREAN_MQTT_URL": urls[node]}
 
         children.append(
-            Child("kiosk", [*antrean, "kiosk", "--demo", "--patient", *common("kiosk-1")], node_env("kiosk-1"))
+            Child(
+                "kiosk", [*antrean, "kiosk", "--demo", "--patient", *common("kiosk-1")], node_env("kiosk-1")
+            )
         )
         children.append(
             Child("display", [*antrean, "display", "--demo", *common("display-1")], node_env("display-1"))
@@ -271,7 +275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"password {password}"
         )
         say(f"  MQTT broker:           {mqtt_url}   (site '{SITE}': topics antrean/{SITE}/#)")
-        say(f"  MQTT accounts:         {data_dir / 'mqtt.passwd'} (one per node), rules in {data_dir / 'mqtt.acl'}")
+        say(
+            f"  MQTT accounts:         {data_dir / 'mqtt.passwd'} (one per node), ACL {data_dir / 'mqtt.acl'}"
+        )
         say(f"  PCare simulator:       {pcare_url}")
         say(f"  data and logs:         {data_dir}")
         say(

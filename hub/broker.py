@@ -122,7 +122,9 @@ class BrokerSettings:
             internal=self.internal,
         )
         if acl is not None and not acl.grants_under(policy.root):
-            logger.warning("the ACL file %s grants nothing under %s/: is its site right?", self.acl_file, policy.root)
+            logger.warning(
+                "the ACL file %s grants nothing under %s/: is its site right?", self.acl_file, policy.root
+            )
         return policy
 
     def to_json(self) -> str:
@@ -255,14 +257,15 @@ class BrokerProcess:
             preexec_fn=_die_with_parent,  # only a C call: see _die_with_parent
         )
         self._process = process
-        assert process.stdin is not None and process.stdout is not None
+        stdin, stdout = process.stdin, process.stdout
+        assert stdin is not None and stdout is not None
         try:
-            process.stdin.write(self.settings.to_json() + "\n")
-            process.stdin.close()
+            stdin.write(self.settings.to_json() + "\n")
+            stdin.close()
         except OSError:
             pass  # the child died at once: its exit is reported below
         first: list[str] = []
-        reader = threading.Thread(target=lambda: first.append(process.stdout.readline().strip()), daemon=True)
+        reader = threading.Thread(target=lambda: first.append(stdout.readline().strip()), daemon=True)
         reader.start()
         reader.join(timeout)
         if not first or first[0] != "ready":
@@ -291,7 +294,9 @@ class BrokerProcess:
                 try:
                     self._spawn(15.0)
                 except BrokerStartError as error:
-                    logger.error("embedded MQTT broker did not start again (attempt %d): %s", attempt + 1, error)
+                    logger.error(
+                        "embedded MQTT broker did not start again (attempt %d): %s", attempt + 1, error
+                    )
                     continue
                 self.restarts += 1
                 logger.warning("embedded MQTT broker running again (pid %s)", self.pid)

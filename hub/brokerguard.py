@@ -110,15 +110,16 @@ class GuardedBroker(Broker):
     ) -> bool:
         message = wait_deliver.result()
         packet = getattr(message, "publish_packet", None)
-        if packet is not None and packet.retain_flag and message.topic:
-            if not self.policy.may_retain(client_session.username, client_session.client_id or "", message.topic):
-                logger.warning(
-                    "retained message from %s on %s refused (not a retained topic of the protocol, or not "
-                    "writable by this client)",
-                    client_session.client_id,
-                    message.topic,
-                )
-                return True
+        retained = packet is not None and packet.retain_flag and bool(message.topic)
+        client_id = client_session.client_id or ""
+        if retained and not self.policy.may_retain(client_session.username, client_id, message.topic):
+            logger.warning(
+                "retained message from %s on %s refused (not a retained topic of the protocol, or not "
+                "writable by this client)",
+                client_id,
+                message.topic,
+            )
+            return True
         result: bool = await super()._handle_message_delivery(client_session, handler, wait_deliver)
         return result
 

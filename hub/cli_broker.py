@@ -24,7 +24,9 @@ def parser() -> argparse.ArgumentParser:
         description="Add or update an MQTT account in a Mosquitto password file (created 0600 if missing).",
     )
     passwd.add_argument("file", help="password file, e.g. /etc/antrean/mqtt.passwd")
-    passwd.add_argument("user", help="user name: the node_id of the node (kiosk-1, display-1, counter-1, hub)")
+    passwd.add_argument(
+        "user", help="user name: the node_id of the node (kiosk-1, display-1, counter-1, hub)"
+    )
     passwd.add_argument("--password", help="the password (asked twice when omitted: prefer that)")
     return p
 

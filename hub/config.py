@@ -39,10 +39,13 @@ class BrokerConfig(ConfigModel):
         "required unless allow_anonymous",
     )
     acl_file: str = Field(
-        "", description="Who may publish and read what, in Mosquitto's ACL format (see provisioning/mosquitto.acl)"
+        "",
+        description="Who may publish and read what, in Mosquitto's ACL format "
+        "(template: provisioning/mosquitto.acl)",
     )
     allow_anonymous: bool = Field(
-        False, description="Let clients in without an account (tests only: without acl_file they may do anything)"
+        False,
+        description="Let clients in without an account (tests only: without acl_file they may do anything)",
     )
 
 

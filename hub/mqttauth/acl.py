@@ -11,12 +11,12 @@ Publishing needs write access to the topic; a subscription needs read access to 
 match (Mosquitto 2.0 grants the SUBSCRIBE and filters each message instead: what reaches the client is the
 same); every delivered message needs read access.
 
->>> acl = Acl.parse("pattern write antrean/pkm/node/%u/status\\nuser display-1\\ntopic read antrean/pkm/display/#")
->>> acl.allows("kiosk-1", "c", "antrean/pkm/node/kiosk-1/status", Access.WRITE)
+>>> acl = Acl.parse("pattern write pkm/node/%u/status\\nuser display-1\\ntopic read pkm/display/#")
+>>> acl.allows("kiosk-1", "c", "pkm/node/kiosk-1/status", Access.WRITE)
 True
->>> acl.allows("kiosk-1", "c", "antrean/pkm/node/kiosk-2/status", Access.WRITE)
+>>> acl.allows("kiosk-1", "c", "pkm/node/kiosk-2/status", Access.WRITE)
 False
->>> acl.covers("display-1", "c", "antrean/pkm/display/+", Access.READ), acl.covers("display-1", "c", "#", Access.READ)
+>>> acl.covers("display-1", "c", "pkm/display/+", Access.READ), acl.covers("display-1", "c", "#", Access.READ)
 (True, False)
 """
 

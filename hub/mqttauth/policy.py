@@ -38,7 +38,7 @@ _DUMMY_HASH = hash_password("no such account")  # unknown users cost the same ti
 
 
 def is_retained_topic(topic: str) -> bool:
-    """Is ``topic`` one the protocol publishes retained (``antrean/{site}/services``, ``.../display/state``...)?"""
+    """Is ``topic`` one the protocol retains (``antrean/{site}/services``, ``.../display/state``...)?"""
     levels = topic.split("/")
     if len(levels) < 3 or levels[0] != "antrean":
         return False

@@ -11,7 +11,12 @@ from collections.abc import Iterable
 
 from protocol.topics import check_segment
 
-_EVERY_NODE = ("read {root}/hub/status", "read {root}/services", "write {root}/node/%u/status", "readwrite {root}/node/%u/probe")
+_EVERY_NODE = (
+    "read {root}/hub/status",
+    "read {root}/services",
+    "write {root}/node/%u/status",
+    "readwrite {root}/node/%u/probe",
+)
 _KIOSK = (
     "write {root}/kiosk/{user}/ticket/request",
     "write {root}/kiosk/{user}/ticket/cancel",

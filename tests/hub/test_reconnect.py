@@ -25,7 +25,9 @@ def test_hub_survives_a_broker_restart(tmp_path: Path, site: str, database_url: 
         assert kiosk.take("before").ok
         kiosk.close()
         broker.stop()
-        broker = BrokerProcess(BrokerSettings.anonymous("127.0.0.1", port))  # a new, empty broker: no retained messages
+        broker = BrokerProcess(
+            BrokerSettings.anonymous("127.0.0.1", port)
+        )  # a new, empty broker: no retained messages
         broker.start()
         recorder = Recorder(broker.url, f"{topics.root}/#")
 

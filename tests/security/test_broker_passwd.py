@@ -1,4 +1,4 @@
-"""``antrean broker passwd FILE USER``: accounts Mosquitto itself accepts, no weak passwords, a private file."""
+"""``antrean broker passwd FILE USER``: accounts Mosquitto accepts, no weak passwords, a 0600 file."""
 
 from __future__ import annotations
 

@@ -113,9 +113,7 @@ def test_wildcard_matching() -> None:
 
 
 def test_the_shipped_acl_is_the_template_of_site_pkm() -> None:
-    generated = Acl.parse(
-        site_acl("pkm", kiosks=["kiosk-1"], counters=["counter-1"], displays=["display-1"])
-    )
+    generated = Acl.parse(site_acl("pkm", kiosks=["kiosk-1"], counters=["counter-1"], displays=["display-1"]))
     assert generated == Acl.load(ACL)
     assert Acl.load(ACL).anonymous == []  # anonymous clients get nothing
 
