@@ -15,6 +15,7 @@ default) and the older ``$6$salt$hash`` (SHA-512 of password + salt), salt and h
 from __future__ import annotations
 
 import base64
+import contextlib
 import binascii
 import hashlib
 import hmac
@@ -154,8 +155,8 @@ def password_problem(username: str, password: str) -> str | None:
 
 
 def set_password(path: str | Path, username: str, password: str) -> bool:
-    """Add or update ``username`` in the password file (created 0600 if missing; rewritten atomically, 0600).
-    Returns True if the account is new."""
+    """Add or update ``username`` in the password file (created 0600 if missing; rewritten atomically, 0600,
+    keeping its owner). Returns True if the account is new."""
     target = Path(path)
     lines = target.read_text(encoding="utf-8").splitlines() if target.exists() else []
     parse_password_lines("\n".join(lines), str(target))  # refuse to rewrite a file we cannot read
@@ -165,6 +166,10 @@ def set_password(path: str | Path, username: str, password: str) -> bool:
     fd, temp = tempfile.mkstemp(prefix=".passwd-", dir=target.parent or Path("."))
     try:
         os.fchmod(fd, 0o600)
+        if target.exists():  # keep the owner (e.g. the hub's user after "chown antrean:") when run as root
+            owner = target.stat()
+            with contextlib.suppress(PermissionError):
+                os.fchown(fd, owner.st_uid, owner.st_gid)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write("\n".join([*kept, entry]) + "\n")
         os.replace(temp, target)
