@@ -15,8 +15,8 @@ default) and the older ``$6$salt$hash`` (SHA-512 of password + salt), salt and h
 from __future__ import annotations
 
 import base64
-import contextlib
 import binascii
+import contextlib
 import hashlib
 import hmac
 import os

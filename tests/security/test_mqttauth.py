@@ -3,6 +3,8 @@ reads them, and the rules only the embedded broker adds (client ids, retained to
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import subprocess
 from pathlib import Path
 
@@ -178,3 +180,9 @@ def test_anonymous_mode_is_explicit() -> None:
     assert open_policy.may_publish(None, "anything", "antrean/pkm/counter/1/command")
     closed = BrokerPolicy(site="pkm")
     assert closed.admit(ConnectRequest("anything", None)) is not None
+
+
+@pytest.mark.parametrize("name", ["acl", "passwords", "policy", "template"])
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(f"hub.mqttauth.{name}"), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
