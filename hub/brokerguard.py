@@ -22,7 +22,7 @@ from typing import Any
 from amqtt.adapters import ReaderAdapter, StreamReaderAdapter, StreamWriterAdapter
 from amqtt.broker import Broker
 from amqtt.contexts import Action, BaseContext
-from amqtt.errors import AMQTTError, MQTTError, NoDataError
+from amqtt.errors import NoDataError
 from amqtt.mqtt.connack import NOT_AUTHORIZED, ConnackPacket
 from amqtt.mqtt.connect import ConnectPacket
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
@@ -93,8 +93,8 @@ class GuardedBroker(Broker):
         try:
             connect = await asyncio.wait_for(ConnectPacket.from_stream(capped), CONNECT_TIMEOUT_S)
             refusal = self.policy.admit(connect_request(connect))
-        except (AMQTTError, MQTTError, NoDataError, TimeoutError, ValueError, UnicodeDecodeError) as exc:
-            logger.info("connection from %s closed before a valid CONNECT: %s", peer, exc)
+        except Exception as exc:  # anything a stranger can send: garbage, silence, a cut connection
+            logger.info("connection from %s closed before a valid CONNECT: %r", peer, exc)
             await adapter.close()
             return
         if refusal is not None:

@@ -5,6 +5,7 @@ message); each allowed path is checked to still work."""
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 
@@ -233,5 +234,23 @@ def test_embedded_broker_retains_only_the_protocols_retained_topics(tmp_path: Pa
         ]
         kiosk.close()
         later.close()
+    finally:
+        broker.stop()
+
+
+def test_embedded_broker_drops_garbage_and_silence_before_connect(tmp_path: Path) -> None:
+    broker = start_embedded(tmp_path, write_passwords(tmp_path / "mqtt.passwd"))
+    try:
+        with socket.create_connection(("127.0.0.1", broker.port)) as garbage:
+            garbage.sendall(b"\x10\xff\xff\xff\x7f" + b"\x00" * 64)  # a CONNECT claiming 256 MB
+            garbage.settimeout(15)
+            answer = garbage.recv(10)  # nothing, or a refusal; then the broker hangs up
+            assert answer in (b"", b"\x20\x02\x00\x05"), answer
+            assert garbage.recv(10) == b""
+        with socket.create_connection(("127.0.0.1", broker.port)):
+            pass  # connected and gone without a word
+        hub = node(SecuredBroker("embedded", broker.port), "hub")
+        assert hub.connected.is_set()
+        hub.close()
     finally:
         broker.stop()
