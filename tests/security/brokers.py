@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +39,6 @@ def write_passwords(path: Path, accounts: dict[str, str] = ACCOUNTS) -> Path:
 class SecuredBroker:
     kind: str
     port: int
-    stop: object = None
 
     def url(self, user: str) -> str:
         return f"mqtt://{user}:{ACCOUNTS[user]}@127.0.0.1:{self.port}"
@@ -90,20 +88,6 @@ def start_embedded(tmp_path: Path, passwd: Path, acl: Path = ACL) -> BrokerProce
     broker = BrokerProcess(settings)
     broker.start()
     return broker
-
-
-@pytest.fixture(params=["embedded", "mosquitto"])
-def secured(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SecuredBroker]:
-    passwd = write_passwords(tmp_path / "mqtt.passwd")
-    if request.param == "embedded":
-        broker = start_embedded(tmp_path, passwd)
-        yield SecuredBroker("embedded", broker.port)
-        broker.stop()
-    else:
-        port, process = start_mosquitto(tmp_path, passwd)
-        yield SecuredBroker("mosquitto", port)
-        process.terminate()
-        process.wait(10)
 
 
 @dataclass

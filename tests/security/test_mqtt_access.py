@@ -18,13 +18,10 @@ from tests.security.brokers import (
     Client,
     SecuredBroker,
     node,
-    secured,
     start_embedded,
     write_passwords,
 )
 from tests.support import wait_until
-
-__all__ = ["secured"]  # the fixture, parametrized over both brokers
 
 
 def _hub(broker: SecuredBroker) -> Client:
