@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 
 from hub.mqttauth.acl import Access, Acl, covers
 from hub.mqttauth.passwords import hash_password, verify_password
+from protocol.payloads import MAX_PAYLOAD_BYTES
 from protocol.topics import TOPICS, Topics
 
 logger = logging.getLogger(__name__)
-MAX_PAYLOAD = 64 * 1024
+MAX_PAYLOAD = MAX_PAYLOAD_BYTES  # the protocol's own limit, enforced at the broker too
 _RETAINED = [spec for spec in TOPICS.values() if spec.retained]
 _DUMMY_HASH = hash_password("no such account")  # unknown users cost the same time as wrong passwords
 
