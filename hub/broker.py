@@ -155,6 +155,11 @@ def hub_broker_settings(config: HubConfig) -> BrokerSettings:
         allow_anonymous=broker.allow_anonymous,
     ).with_internal_account(config.node_id)
     settings.policy()
+    if broker.allow_anonymous and broker.host not in ("127.0.0.1", "::1", "localhost"):
+        logger.warning(
+            "[broker] allow_anonymous = true on %s: anyone on the network can connect without an account",
+            broker.host,
+        )
     return settings
 
 
