@@ -1,9 +1,10 @@
 """``antrean demo``: the whole system on one machine.
 
-Embedded broker, SQLite, the PCare simulator, the hub with its web, a kiosk, a display and a counter node
-per loket, all on free ports. Nodes show windows when a display is available ($DISPLAY) and run headless
-otherwise; a simulated patient takes numbers at the kiosk and simulated loket staff press CALL. Every step
-is printed, with a progress line. Ctrl-C stops everything."""
+Embedded broker (with an MQTT account per node, generated in the data folder, as on a site), SQLite, the
+PCare simulator, the hub with its web, a kiosk, a display and a counter node per loket, all on free ports.
+Nodes show windows when a display is available ($DISPLAY) and run headless otherwise; a simulated patient
+takes numbers at the kiosk and simulated loket staff press CALL. Every step is printed, with a progress line.
+Ctrl-C stops everything."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ from protocol import DisplayState, MqttLink, Topics
 
 SITE = "demo"
 LOKETS = (1, 2)
+NODES = ("kiosk-1", "display-1", "counter-1")
+WATCHER = "demo-watch"  # the progress lines: a read-only account like a display's
 
 
 def _wait_port(port: int, timeout: float = 20.0) -> bool:
@@ -100,6 +103,8 @@ log_level = "INFO"
 [broker]
 host = "127.0.0.1"
 port = {broker_port}
+password_file = "{data_dir / "mqtt.passwd"}"
+acl_file = "{data_dir / "mqtt.acl"}"
 
 [web]
 host = "127.0.0.1"
@@ -115,6 +120,22 @@ reset_time = "00:00"
 {hub_toml(pcare_url)}""",
         encoding="utf-8",
     )
+
+
+def write_accounts(data_dir: Path, broker_port: int) -> dict[str, str]:
+    """An MQTT account per simulated node (random passwords) and the site's ACL, in the data folder;
+    returns each node's broker URL, credentials included."""
+    from hub.mqttauth import set_password
+    from hub.mqttauth.template import site_acl
+
+    urls: dict[str, str] = {}
+    for user in (*NODES, WATCHER):
+        password = secrets.token_urlsafe(18)
+        set_password(data_dir / "mqtt.passwd", user, password)
+        urls[user] = f"mqtt://{user}:{password}@127.0.0.1:{broker_port}"
+    acl = site_acl(SITE, kiosks=["kiosk-1"], counters=["counter-1"], displays=["display-1", WATCHER])
+    (data_dir / "mqtt.acl").write_text(acl, encoding="utf-8")
+    return urls
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     broker_port, web_port, pcare_port = free_port(), free_port(), free_port()
     mqtt_url = f"mqtt://127.0.0.1:{broker_port}"
+    urls = write_accounts(data_dir, broker_port)
     pcare_url = f"http://127.0.0.1:{pcare_port}/pcare-rest"
     config = data_dir / "hub.toml"
     write_config(config, data_dir, broker_port, web_port, pcare_url)
@@ -222,18 +244,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         hub = HubProcess(config, data_dir / "hub.log")
         hub.start()
-        common = ["--mqtt-url", mqtt_url, "--site", SITE]
+
+        def common(node: str) -> list[str]:
+            return ["--site", SITE, "--node-id", node]
+
+        def node_env(node: str) -> dict[str, str]:  # the URL with its password: in the environment, not argv
+            return {**env, "ANTREAN_MQTT_URL": urls[node]}
+
         children.append(
-            Child("kiosk", [*antrean, "kiosk", "--demo", "--patient", *common, "--node-id", "kiosk-1"], env)
+            Child(
+                "kiosk", [*antrean, "kiosk", "--demo", "--patient", *common("kiosk-1")], node_env("kiosk-1")
+            )
         )
         children.append(
-            Child("display", [*antrean, "display", "--demo", *common, "--node-id", "display-1"], env)
+            Child("display", [*antrean, "display", "--demo", *common("display-1")], node_env("display-1"))
         )
         lokets = [arg for n in LOKETS for arg in ("--counter", str(n))]
         counter = Child(
             "loket",
-            [*antrean, "counter", "--simulate", *lokets, *common, "--node-id", "counter-1"],
-            env,
+            [*antrean, "counter", "--simulate", *lokets, *common("counter-1")],
+            node_env("counter-1"),
             stdin=True,
         )
         children.append(counter)
@@ -245,6 +275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"password {password}"
         )
         say(f"  MQTT broker:           {mqtt_url}   (site '{SITE}': topics antrean/{SITE}/#)")
+        say(
+            f"  MQTT accounts:         {data_dir / 'mqtt.passwd'} (one per node), ACL {data_dir / 'mqtt.acl'}"
+        )
         say(f"  PCare simulator:       {pcare_url}")
         say(f"  data and logs:         {data_dir}")
         say(
@@ -252,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{args.call_every:g} s. Ctrl-C stops everything."
         )
         say("")
-        run_loop(mqtt_url, counter, stop, args.call_every, args.duration)
+        run_loop(urls[WATCHER], counter, stop, args.call_every, args.duration)
     finally:
         for child in reversed(children):
             child.stop()
@@ -280,7 +313,7 @@ def run_loop(
             last[0] = line
             say(line)
 
-    watcher = MqttLink(mqtt_url, client_id=f"demo-progress-{secrets.token_hex(3)}")
+    watcher = MqttLink(mqtt_url, client_id=f"antrean-{SITE}-{WATCHER}")
     watcher.route(topics.display_state(), on_state)
     watcher.start(wait=10)
     started = time.monotonic()

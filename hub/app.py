@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from antrean import __version__
-from hub.broker import BrokerProcess
+from hub.broker import BrokerProcess, hub_broker_settings
 from hub.config import HubConfig
 from hub.db.checkpoint import WalCheckpointer
 from hub.db.database import open_database
@@ -100,10 +100,9 @@ def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading
     broker = None
     mqtt_url = config.mqtt.url
     if not mqtt_url:
-        broker = BrokerProcess(config.broker.host, config.broker.port)
+        broker = BrokerProcess(hub_broker_settings(config))
         broker.start()
-        connect_host = "127.0.0.1" if config.broker.host in ("0.0.0.0", "::") else config.broker.host
-        mqtt_url = f"mqtt://{connect_host}:{config.broker.port}"
+        mqtt_url = broker.url  # the hub's internal account
     checkpointer = WalCheckpointer(engine) if engine.dialect.name == "sqlite" else None
     if checkpointer is not None:
         checkpointer.start()

@@ -183,7 +183,8 @@ def run_one(label: str, workdir: Path, mqtt_url: str | None) -> BrokerFigures:
     url = mqtt_url or ""
     if mqtt_url is None:
         port = free_port()
-        extra = f'[broker]\nhost = "127.0.0.1"\nport = {port}\n'
+        # anonymous on 127.0.0.1: the bench's clients are not accounts of a site
+        extra = f'[broker]\nhost = "127.0.0.1"\nport = {port}\nallow_anonymous = true\n'
         url = f"mqtt://127.0.0.1:{port}"
     config = write_hub_config(
         data_dir / "hub.toml",

@@ -1,34 +1,47 @@
 """The embedded MQTT broker (amqtt) the hub starts when ``[mqtt] url`` names no external broker.
 
-It runs its own asyncio loop in a daemon thread, so the rest of the hub stays plain threads.
+It enforces the same password file and ACL file as Mosquitto (``hub.mqttauth``, ``hub.brokerguard``); the
+hub connects with an internal account whose password it generates at each start. The broker runs in a child
+process that the hub supervises: if it dies, it is started again on the same port with the same accounts.
 
->>> broker = EmbeddedBroker("127.0.0.1", 0)  # port 0 would be chosen by the caller: see free_port()
+>>> settings = BrokerSettings.anonymous("127.0.0.1", 1883)  # tests and benchmarks only
+>>> settings.url
+'mqtt://127.0.0.1:1883'
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import ctypes
 import errno
+import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import threading
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from hub.mqttauth import Acl, AclError, BrokerPolicy, InternalAccount, PasswordFileError, read_password_file
+
+if TYPE_CHECKING:
+    from hub.config import HubConfig
 
 logger = logging.getLogger(__name__)
 try:
     _PRCTL: Any = ctypes.CDLL(None).prctl  # resolved in the parent, before any fork
 except (OSError, AttributeError):  # not Linux
     _PRCTL = None
+RESTART_DELAYS_S = (0.2, 0.5, 1.0, 2.0)  # then every 2 s until it starts again
 
 
 class BrokerStartError(RuntimeError):
-    """The embedded broker could not start; the message names the address."""
+    """The embedded broker could not start; the message names the address or the file."""
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -53,20 +66,117 @@ def check_port_free(host: str, port: int) -> None:
             raise BrokerStartError(f"cannot listen on {host}:{port}: {exc}") from exc
 
 
-class EmbeddedBroker:
-    """amqtt on ``host:port`` with anonymous access, in a background thread."""
+@dataclass(frozen=True)
+class BrokerSettings:
+    """Where the embedded broker listens and whom it lets in. Handed to the child process on its stdin
+    (never in argv, which every local user can read)."""
 
-    def __init__(self, host: str, port: int) -> None:
-        self.host = host
-        self.port = port
+    host: str
+    port: int
+    site: str = "pkm"
+    password_file: str = ""
+    acl_file: str = ""
+    allow_anonymous: bool = False
+    internal: InternalAccount | None = field(default=None, repr=False)
+
+    @classmethod
+    def anonymous(cls, host: str, port: int) -> BrokerSettings:
+        """Anyone may connect and do anything: tests and benchmarks on 127.0.0.1, never a site."""
+        return cls(host, port, allow_anonymous=True)
+
+    @property
+    def url(self) -> str:
+        """URL to reach the broker from this machine, with the internal account's credentials if any."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        if self.internal is None:
+            return f"mqtt://{host}:{self.port}"
+        user, password = quote(self.internal.username, safe=""), quote(self.internal.password, safe="")
+        return f"mqtt://{user}:{password}@{host}:{self.port}"
+
+    def policy(self) -> BrokerPolicy:
+        """Load the password and ACL files; :class:`BrokerStartError` names a file that cannot be used."""
+        if not self.password_file and not self.allow_anonymous:
+            raise BrokerStartError(
+                "[broker] password_file is empty, so the embedded broker would let anyone on the network "
+                "take over the queue. Create an account per node with\n"
+                "  antrean broker passwd /etc/antrean/mqtt.passwd kiosk-1\n"
+                "(also display-1, counter-1, ...), copy provisioning/mosquitto.acl to /etc/antrean/mqtt.acl, "
+                "and set [broker] password_file and acl_file; or set [broker] allow_anonymous = true "
+                "(tests only)."
+            )
+        if self.password_file and not self.acl_file:
+            raise BrokerStartError(
+                "[broker] acl_file is empty: without it every account could do everything. Copy "
+                "provisioning/mosquitto.acl (change 'pkm' to your site) and set [broker] acl_file to it."
+            )
+        try:
+            passwords = read_password_file(self.password_file) if self.password_file else {}
+            acl = Acl.load(self.acl_file) if self.acl_file else None
+        except (PasswordFileError, AclError) as exc:
+            raise BrokerStartError(str(exc)) from exc
+        policy = BrokerPolicy(
+            site=self.site,
+            passwords=passwords,
+            acl=acl,
+            allow_anonymous=self.allow_anonymous,
+            internal=self.internal,
+        )
+        if acl is not None and not acl.grants_under(policy.root):
+            logger.warning(
+                "the ACL file %s grants nothing under %s/: is its site right?", self.acl_file, policy.root
+            )
+        return policy
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> BrokerSettings:
+        data = json.loads(text)
+        internal = data.pop("internal", None)
+        return cls(**data, internal=InternalAccount(**internal) if internal else None)
+
+    def with_internal_account(self, username: str) -> BrokerSettings:
+        """These settings plus an internal account ``username`` with a new random password."""
+        return replace(self, internal=InternalAccount(username, secrets.token_urlsafe(32)))
+
+
+def hub_broker_settings(config: HubConfig) -> BrokerSettings:
+    """The embedded broker of a hub: its ``[broker]`` keys plus an internal account for the hub itself,
+    named after its node id, with a password new at each start. :class:`BrokerStartError` if the files are
+    missing or unusable."""
+    broker = config.broker
+    settings = BrokerSettings(
+        host=broker.host,
+        port=broker.port,
+        site=config.site,
+        password_file=broker.password_file,
+        acl_file=broker.acl_file,
+        allow_anonymous=broker.allow_anonymous,
+    ).with_internal_account(config.node_id)
+    settings.policy()
+    if broker.allow_anonymous and broker.host not in ("127.0.0.1", "::1", "localhost"):
+        logger.warning(
+            "[broker] allow_anonymous = true on %s: anyone on the network can connect without an account",
+            broker.host,
+        )
+    return settings
+
+
+class EmbeddedBroker:
+    """amqtt on ``host:port`` with the settings' policy, in a background thread."""
+
+    def __init__(self, settings: BrokerSettings) -> None:
+        self.settings = settings
+        self.host, self.port = settings.host, settings.port
+        self._policy = settings.policy()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._broker: Any = None
         self._stopped: asyncio.Event | None = None
 
     @property
     def url(self) -> str:
-        return f"mqtt://{self.host}:{self.port}"
+        return self.settings.url
 
     def start(self, timeout: float = 10.0) -> None:
         check_port_free(self.host, self.port)
@@ -91,25 +201,19 @@ class EmbeddedBroker:
         logger.info("embedded MQTT broker listening on %s:%s", self.host, self.port)
 
     async def _serve(self, ready: threading.Event, failure: list[BaseException]) -> None:
-        from amqtt.broker import Broker
+        from hub.brokerguard import GuardedBroker, broker_config
 
-        config = {
-            "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},
-            "plugins": {
-                "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True},
-            },
-        }
         self._stopped = asyncio.Event()
         try:
-            self._broker = Broker(config)
-            await self._broker.start()
+            broker = GuardedBroker(broker_config(self.host, self.port, self._policy), self._policy)
+            await broker.start()
         except Exception as exc:
             failure.append(exc)
             ready.set()
             return
         ready.set()
         await self._stopped.wait()
-        await self._broker.shutdown()
+        await broker.shutdown()
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._loop is None or self._stopped is None or self._thread is None:
@@ -120,80 +224,130 @@ class EmbeddedBroker:
 
 class BrokerProcess:
     """The embedded broker in a process of its own, so the hub's threads and the broker never wait for the
-    same interpreter lock (measured: about 40 % more tickets per second on 2 cores). The child is started
-    with PR_SET_PDEATHSIG, so it dies with the hub: a killed hub never leaves the port taken."""
+    same interpreter lock (measured: about 40 % more tickets per second on 2 cores), supervised: when the
+    child dies it is started again with the same settings. The child is started with PR_SET_PDEATHSIG, so it
+    dies with the hub (or with the supervising thread, which lives as long as the hub): a killed hub never
+    leaves the port taken."""
 
-    def __init__(self, host: str, port: int) -> None:
-        self.host = host
-        self.port = port
+    def __init__(self, settings: BrokerSettings) -> None:
+        self.settings = settings
+        self.host, self.port = settings.host, settings.port
+        self.restarts = 0
         self._process: subprocess.Popen[str] | None = None
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        return f"mqtt://{self.host}:{self.port}"
+        return self.settings.url
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     def start(self, timeout: float = 15.0) -> None:
+        self.settings.policy()  # a bad file is reported here, in the hub's own words
         check_port_free(self.host, self.port)
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "hub.broker", "--host", self.host, "--port", str(self.port)],
+        self._spawn(timeout)
+        logger.info("embedded MQTT broker (pid %s) listening on %s:%s", self.pid, self.host, self.port)
+        self._watcher = threading.Thread(target=self._supervise, name="broker-supervisor", daemon=True)
+        self._watcher.start()
+
+    def _spawn(self, timeout: float) -> None:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hub.broker"],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            preexec_fn=_die_with_parent,  # the hub starts the broker before any thread of its own
+            preexec_fn=_die_with_parent,  # only a C call: see _die_with_parent
         )
-        assert self._process.stdout is not None
-        ready = threading.Event()
+        self._process = process
+        stdin, stdout = process.stdin, process.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(self.settings.to_json() + "\n")
+            stdin.close()
+        except OSError:
+            pass  # the child died at once: its exit is reported below
         first: list[str] = []
-
-        def read_first_line() -> None:
-            assert self._process is not None and self._process.stdout is not None
-            first.append(self._process.stdout.readline().strip())
-            ready.set()
-
-        threading.Thread(target=read_first_line, daemon=True).start()
-        if not ready.wait(timeout) or first[0] != "ready":
-            self.stop()
+        reader = threading.Thread(target=lambda: first.append(stdout.readline().strip()), daemon=True)
+        reader.start()
+        reader.join(timeout)
+        if not first or first[0] != "ready":
+            self._terminate(process)
             detail = first[0] if first and first[0] else "no answer"
             raise BrokerStartError(f"embedded broker on {self.host}:{self.port} did not start: {detail}")
-        logger.info(
-            "embedded MQTT broker (pid %d) listening on %s:%s", self._process.pid, self.host, self.port
-        )
+
+    def _supervise(self) -> None:
+        """Wait for the child; if it dies while the hub runs, start it again (same port, same accounts)."""
+        while not self._stopping.is_set():
+            process = self._process
+            assert process is not None
+            code = process.wait()
+            if self._stopping.is_set():
+                return
+            logger.error(
+                "embedded MQTT broker (pid %d) exited with %s: starting it again on %s:%s",
+                process.pid,
+                code,
+                self.host,
+                self.port,
+            )
+            for attempt in range(10_000):
+                if self._stopping.wait(RESTART_DELAYS_S[min(attempt, len(RESTART_DELAYS_S) - 1)]):
+                    return
+                try:
+                    self._spawn(15.0)
+                except BrokerStartError as error:
+                    logger.error(
+                        "embedded MQTT broker did not start again (attempt %d): %s", attempt + 1, error
+                    )
+                    continue
+                self.restarts += 1
+                logger.warning("embedded MQTT broker running again (pid %s)", self.pid)
+                break
+
+    @staticmethod
+    def _terminate(process: subprocess.Popen[str], timeout: float = 10.0) -> None:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self._process is None or self._process.poll() is not None:
-            return
-        self._process.send_signal(signal.SIGTERM)
-        try:
-            self._process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
+        self._stopping.set()
+        if self._process is not None:
+            self._terminate(self._process, timeout)
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join(timeout)
 
 
 def _die_with_parent() -> None:
-    """In the child, between fork and exec: receive SIGTERM when the parent dies (Linux). Only a call into
-    the C library already loaded here: nothing that could wait for a lock another thread held at fork."""
+    """In the child, between fork and exec: receive SIGTERM when the parent thread dies (Linux). Only a call
+    into the C library already loaded here: nothing that could wait for a lock another thread held at fork."""
     if _PRCTL is not None:
         _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m hub.broker --host H --port P``: run the embedded broker until SIGTERM; prints "ready"."""
-    parser = argparse.ArgumentParser(prog="python -m hub.broker")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=1883)
-    args = parser.parse_args(argv)
+    """``python -m hub.broker``: reads its :class:`BrokerSettings` as one JSON line on stdin, runs the
+    embedded broker until SIGTERM and prints "ready" once it listens."""
+    del argv
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     # nothing here outlives the process (no persistence): on SIGTERM, from the hub or from the kernel when
     # the hub died, go at once, so every client sees the broker gone and the port is free again
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    broker = EmbeddedBroker(args.host, args.port)
     try:
+        broker = EmbeddedBroker(BrokerSettings.from_json(sys.stdin.readline()))
         broker.start()
-    except BrokerStartError as error:
+    except (BrokerStartError, ValueError, TypeError) as error:
         sys.stdout.write(f"error: {error}\n")
         sys.stdout.flush()
         return 3

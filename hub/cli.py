@@ -12,7 +12,7 @@ from types import FrameType
 
 from antrean.config import ConfigError, load_config
 from antrean.logs import setup_logging
-from hub.broker import BrokerStartError
+from hub.broker import BrokerStartError, hub_broker_settings
 from hub.config import HubConfig
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"antrean hub: {error}\n")
         return 2
     if args.check_config:
+        if not config.mqtt.url:
+            try:
+                hub_broker_settings(config)
+            except BrokerStartError as error:
+                sys.stderr.write(f"antrean hub: {error}\n")
+                return 2
         sys.stdout.write("configuration OK\n")
         return 0
     setup_logging(config.log_level)

@@ -33,6 +33,20 @@ class BrokerConfig(ConfigModel):
     port: int = Field(
         1883, ge=1, le=65535, description="Port of the embedded broker (used when [mqtt] url is empty)"
     )
+    password_file: str = Field(
+        "",
+        description="MQTT accounts in Mosquitto's format (antrean broker passwd FILE USER); "
+        "required unless allow_anonymous",
+    )
+    acl_file: str = Field(
+        "",
+        description="Who may publish and read what, in Mosquitto's ACL format "
+        "(template: provisioning/mosquitto.acl)",
+    )
+    allow_anonymous: bool = Field(
+        False,
+        description="Let clients in without an account (tests only: without acl_file they may do anything)",
+    )
 
 
 class MqttConfig(ConfigModel):

@@ -135,14 +135,18 @@ class HubProcess:
 class ScriptedKiosk:
     """Takes tickets like a kiosk does: one request id per take, re-sent after each timeout."""
 
-    def __init__(self, url: str, site: str, node: str) -> None:
+    def __init__(
+        self, url: str, site: str, node: str, *, client_id: str | None = None, wait: float = 10.0
+    ) -> None:
+        """``client_id``: e.g. ``antrean-{site}-{node}`` for a broker with accounts (default: a unique one,
+        so several scripted kiosks can share a node id on an anonymous broker)."""
         self.topics = Topics(site)
         self.node = node
         self.replies: dict[str, list[TicketReply]] = {}
         self._cond = threading.Condition()
-        self.link = MqttLink(url, client_id=f"{site}-{node}-{uuid.uuid4().hex[:6]}")
+        self.link = MqttLink(url, client_id=client_id or f"{site}-{node}-{uuid.uuid4().hex[:6]}")
         self.link.route(self.topics.ticket_reply(node), self._on_reply)
-        if not self.link.start(wait=10):
+        if not self.link.start(wait=wait):
             raise RuntimeError(f"kiosk {node} could not connect to {url}")
 
     def _on_reply(self, _topic: str, payload: bytes) -> None:

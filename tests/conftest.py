@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.broker import BrokerProcess, free_port
+from hub.broker import BrokerProcess, BrokerSettings, free_port
 from hub.harness import HubProcess, write_hub_config
 
 
@@ -17,12 +17,13 @@ from hub.harness import HubProcess, write_hub_config
 def mqtt_url() -> Iterator[str]:
     """URL of a running broker: ANTREAN_TEST_MQTT_URL if set (Mosquitto on CI), else the embedded amqtt in a
     process of its own, as ``antrean hub`` runs it (amqtt leaks the transport of a connection that closes
-    before its CONNECT; in this process its ResourceWarning would fail whichever test it surfaced in)."""
+    before its CONNECT; in this process its ResourceWarning would fail whichever test it surfaced in).
+    Anonymous, on 127.0.0.1 only: tests of accounts and ACLs start brokers of their own."""
     external = os.environ.get("ANTREAN_TEST_MQTT_URL")
     if external:
         yield external
         return
-    broker = BrokerProcess("127.0.0.1", free_port())
+    broker = BrokerProcess(BrokerSettings(host="127.0.0.1", port=free_port(), allow_anonymous=True))
     broker.start()
     yield broker.url
     broker.stop()

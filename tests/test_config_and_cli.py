@@ -75,7 +75,7 @@ def test_cli_version_help_and_unknown_command() -> None:
 
 def test_hub_check_config(tmp_path: Path) -> None:
     good = tmp_path / "good.toml"
-    good.write_text('site = "pkm"\n', encoding="utf-8")
+    good.write_text('site = "pkm"\n[mqtt]\nurl = "mqtt://127.0.0.1:1883"\n', encoding="utf-8")
     assert run("hub", "--config", str(good), "--check-config").returncode == 0
     bad = tmp_path / "bad.toml"
     bad.write_text("[queue]\nratio = 1\n", encoding="utf-8")
@@ -90,7 +90,8 @@ def test_taken_broker_port_is_a_clear_error(tmp_path: Path) -> None:
         port = holder.getsockname()[1]
         config = tmp_path / "hub.toml"
         config.write_text(
-            f'data_dir = "{tmp_path}"\n[broker]\nhost = "127.0.0.1"\nport = {port}\n[web]\nport = 0\n',
+            f'data_dir = "{tmp_path}"\n[broker]\nhost = "127.0.0.1"\nport = {port}\n'
+            "allow_anonymous = true\n[web]\nport = 0\n",
             encoding="utf-8",
         )
         result = run("hub", "--config", str(config))

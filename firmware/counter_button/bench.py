@@ -197,9 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     broker = None
     url = args.mqtt_url
     if url is None:
-        from hub.broker import EmbeddedBroker, free_port
+        from hub.broker import BrokerSettings, EmbeddedBroker, free_port
 
-        broker = EmbeddedBroker("127.0.0.1", free_port())
+        broker = EmbeddedBroker(BrokerSettings.anonymous("127.0.0.1", free_port()))
         broker.start()
         url = broker.url
     site = f"bench{uuid.uuid4().hex[:8]}"

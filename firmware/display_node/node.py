@@ -14,7 +14,6 @@ it ``fps`` times a second and pushes only the dirty regions to the TV).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -102,7 +101,7 @@ class DisplayNode:
         status_topic = self.topics.node_status(config.node_id)
         self.link = MqttLink(
             config.mqtt.url,
-            client_id=f"antrean-{config.node_id}-{os.getpid()}",
+            client_id=f"antrean-{config.site}-{config.node_id}",
             status_topic=status_topic,
             online=self._status("online"),
             offline=self._status("offline"),

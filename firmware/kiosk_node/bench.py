@@ -277,12 +277,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
-    from hub.broker import EmbeddedBroker, free_port
+    from hub.broker import BrokerSettings, EmbeddedBroker, free_port
 
     broker = None
     url = args.mqtt_url
     if url is None:
-        broker = EmbeddedBroker("127.0.0.1", free_port())
+        broker = EmbeddedBroker(BrokerSettings.anonymous("127.0.0.1", free_port()))
         broker.start()
         url = broker.url
     printer = NetworkPrinterSimulator("ok")

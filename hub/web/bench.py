@@ -23,7 +23,7 @@ import requests
 from sqlalchemy import create_engine, insert, update
 
 from antrean.bench import percentile, record_section
-from hub.broker import EmbeddedBroker, free_port
+from hub.broker import BrokerSettings, EmbeddedBroker, free_port
 from hub.db.models import Patient, Polyclinic
 from hub.harness import HubProcess, ScriptedKiosk, write_hub_config
 from hub.web.cli_user import main as user_main
@@ -227,7 +227,7 @@ def call_latency(
 
 def run(count: int, workdir: Path) -> Figures:
     rng = random.Random(7)
-    broker = EmbeddedBroker("127.0.0.1", free_port())
+    broker = EmbeddedBroker(BrokerSettings.anonymous("127.0.0.1", free_port()))
     broker.start()
     site, port = "benchweb", free_port()
     database_url = f"sqlite:///{workdir / 'antrean.db'}"

@@ -24,7 +24,8 @@ def test_killed_hub_takes_its_broker_with_it(tmp_path: Path) -> None:
     port = free_port()
     config = tmp_path / "hub.toml"
     config.write_text(
-        f'data_dir = "{tmp_path}"\n[broker]\nhost = "127.0.0.1"\nport = {port}\n[web]\nport = 0\n',
+        f'data_dir = "{tmp_path}"\n[broker]\nhost = "127.0.0.1"\nport = {port}\nallow_anonymous = true\n'
+        "[web]\nport = 0\n",
         encoding="utf-8",
     )
     log = (tmp_path / "hub.log").open("wb")

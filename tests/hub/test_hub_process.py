@@ -90,7 +90,8 @@ def test_malformed_payloads_get_invalid_request_and_hub_survives(
     hub = hub_runner()
     topics = Topics(site)
     recorder = Recorder(mqtt_url, f"{topics.root}/#")
-    for bad in (b"", b"{", b"[1,2]", b'{"v":1,"request_id":"x1","category":"vip"}', b"\x00" * 70_000):
+    # (over 64 KiB the broker itself refuses a payload: tests/security/test_mqtt_access.py)
+    for bad in (b"", b"{", b"[1,2]", b'{"v":1,"request_id":"x1","category":"vip"}', b"\x00" * 60_000):
         recorder.link.publish(topics.ticket_request("k9"), bad)
     recorder.link.publish(topics.counter_command(1), b'{"v": 1, "request_id": "zz", "action": "fly"}')
     wait_until(lambda: len(recorder.on(topics.ticket_reply("k9"))) == 5)

@@ -20,7 +20,8 @@ def test_plain_paho_client_against_the_hub_binary(tmp_path: Path) -> None:
     port = free_port()
     config = tmp_path / "hub.toml"
     config.write_text(
-        f'site = "pkm"\ndata_dir = "{tmp_path / "data"}"\n[broker]\nport = {port}\n[mqtt]\nurl = ""\n'
+        f'site = "pkm"\ndata_dir = "{tmp_path / "data"}"\n[mqtt]\nurl = ""\n'
+        f'[broker]\nhost = "127.0.0.1"\nport = {port}\nallow_anonymous = true\n'  # a protocol check
         f'[database]\nurl = ""\n[web]\nport = 0\n[queue]\npriority_ratio = "2:1"\n'
         'operating_start = "00:00"\noperating_end = "00:00"\nreset_time = "00:00"\n',
         encoding="utf-8",

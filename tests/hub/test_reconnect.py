@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hub.broker import BrokerProcess, free_port
+from hub.broker import BrokerProcess, BrokerSettings, free_port
 from hub.harness import HubProcess, ScriptedKiosk, write_hub_config
 from protocol import DisplayState, NodeStatus, Services, Topics
 from tests.support import Recorder, wait_until
@@ -13,7 +13,7 @@ from tests.support import Recorder, wait_until
 
 def test_hub_survives_a_broker_restart(tmp_path: Path, site: str, database_url: str) -> None:
     port = free_port()
-    broker = BrokerProcess("127.0.0.1", port)
+    broker = BrokerProcess(BrokerSettings.anonymous("127.0.0.1", port))
     broker.start()
     config = write_hub_config(
         tmp_path / "hub.toml", site=site, mqtt_url=broker.url, database_url=database_url, data_dir=tmp_path
@@ -25,7 +25,9 @@ def test_hub_survives_a_broker_restart(tmp_path: Path, site: str, database_url: 
         assert kiosk.take("before").ok
         kiosk.close()
         broker.stop()
-        broker = BrokerProcess("127.0.0.1", port)  # a new, empty broker: no retained messages
+        broker = BrokerProcess(
+            BrokerSettings.anonymous("127.0.0.1", port)
+        )  # a new, empty broker: no retained messages
         broker.start()
         recorder = Recorder(broker.url, f"{topics.root}/#")
 

@@ -18,7 +18,7 @@ from firmware.kiosk_node.app import KioskApp
 from firmware.kiosk_node.flow import STEPS, Screen
 from firmware.kiosk_node.layout import Scene
 from firmware.kiosk_node.printer import DummyTransport, PrinterState
-from hub.broker import BrokerProcess, free_port
+from hub.broker import BrokerProcess, BrokerSettings, free_port
 from protocol.payloads import NodeStatus, ServicePoly
 from tests.kiosk import samples
 from tests.kiosk.driver import center, pump, tap, walk_to_confirm
@@ -271,7 +271,7 @@ def test_broker_lost_shows_out_of_service_until_it_is_back(
     make_kiosk: Callable[..., KioskApp], site: str, artifacts: Path
 ) -> None:
     port = free_port()
-    broker = BrokerProcess("127.0.0.1", port)
+    broker = BrokerProcess(BrokerSettings.anonymous("127.0.0.1", port))
     broker.start()
     hub = FakeHub(broker.url, site)
     try:
@@ -283,7 +283,7 @@ def test_broker_lost_shows_out_of_service_until_it_is_back(
         pump(app, lambda: app.flow.screen == Screen.OUT_OF_SERVICE, timeout=25)
         scene_text = " ".join(label.text for label in app.scene.labels)  # type: ignore[union-attr]
         assert "belum tersedia" in scene_text
-        broker = BrokerProcess("127.0.0.1", port)
+        broker = BrokerProcess(BrokerSettings.anonymous("127.0.0.1", port))
         broker.start()
         pump(app, lambda: app.flow.screen == Screen.START, timeout=15)  # reconnected, services again
         walk_to_confirm(app)
