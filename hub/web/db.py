@@ -75,11 +75,13 @@ def in_write_unit() -> bool:
 def writing() -> Iterator[Session]:
     """This request's write unit: the write transaction begins here (on SQLite it takes the write lock,
     waiting for another writer if need be), objects read before are read again under it, and it commits
-    at the end of the block or rolls back on an exception. Call neither the dispatcher nor the BPJS bridge
-    inside it: they open transactions of their own, which would wait for this one."""
+    at the end of the block or rolls back on an exception. Inside another write unit it joins that one
+    (which commits). Call neither the dispatcher nor the BPJS bridge inside it: they open transactions of
+    their own, which would wait for this one."""
     session = db()
     if in_write_unit():
-        raise ReadOnlyRequest("write units do not nest")
+        yield session
+        return
     if session.new or session.dirty or session.deleted:
         raise ReadOnlyRequest("changes made before the write unit began: make them inside writing()")
     session.commit()  # the read transaction so far: it wrote nothing

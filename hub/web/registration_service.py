@@ -89,8 +89,11 @@ def deliver_problems(registration_status: str, consent_complete: bool) -> dict[s
 
 
 def move_ticket(session: Session, queue: Queue, status: str, *, actor: str, now: datetime) -> Outcome:
-    """The dispatcher's validated status change (see ``Dispatcher.set_status``), in this transaction.
-    The caller has taken the queue lock (:func:`lock_queue`) before reading the ticket."""
+    """The dispatcher's validated status change (as ``Dispatcher.set_status`` makes it), in this
+    transaction. The caller has taken the queue lock (:func:`lock_queue`) before reading the ticket."""
+    # The dispatcher's own transition, so that the status machine stays in one place. Dispatcher.set_status
+    # opens a transaction of its own; once the dispatcher offers the change in a caller's transaction,
+    # this becomes a call to it.
     Dispatcher._event(session, queue, status, now, actor=actor, counter=queue.counter_number)
     if status == "serving":
         queue.served_at = now

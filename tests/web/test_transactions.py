@@ -7,14 +7,13 @@ import threading
 import time
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
 from hub.db.models import AuditLog, Queue, Registration
 from hub.dispatch.service import Outcome
 from hub.web import create_app, registration_service
 from hub.web.context import WebServices
-from hub.web.db import ReadOnlyRequest, db, writing
+from hub.web.db import ReadOnlyRequest, db, writes, writing
 from protocol import CounterCommand
 from tests.web.conftest import Web, audit_actions, patient_form
 from tests.web.test_loket import act, issue, status_of
@@ -93,6 +92,31 @@ def test_a_write_outside_a_write_unit_raises(services: WebServices) -> None:
     assert audit_actions(services) == ["ingat"]
 
 
+def test_a_write_unit_inside_another_joins_it(services: WebServices) -> None:
+    app = create_app(services, {"TESTING": True})
+
+    @writes
+    def together() -> str:
+        with writing() as session:
+            session.add(AuditLog(action="dalam"))
+        db().add(AuditLog(action="luar"))
+        return "tersimpan"
+
+    @writes
+    def failing() -> str:
+        with writing() as session:
+            session.add(AuditLog(action="batal"))
+        raise RuntimeError("gagal setelah blok dalam")
+
+    app.add_url_rule("/_together", view_func=together)
+    app.add_url_rule("/_failing", view_func=failing)
+    client = app.test_client()
+    assert client.get("/_together").text == "tersimpan"
+    with pytest.raises(RuntimeError):
+        client.get("/_failing")
+    assert audit_actions(services) == ["dalam", "luar"]
+
+
 def registered_ticket(staff: Web, services: WebServices) -> tuple[int, str]:
     """A called ticket, its patient's registration saved with all mandatory information."""
     doctor_on_duty(services)
@@ -169,7 +193,7 @@ def test_start_whose_ticket_update_fails_opens_no_registration(
     assert status_of(services, number) == "called"
 
 
-def test_get_routes_that_write_open_their_own_unit(staff: Web, services: WebServices, app: Flask) -> None:
+def test_get_routes_that_write_open_their_own_unit(staff: Web, services: WebServices) -> None:
     created = staff.post("/pasien/baru", patient_form())
     patient_id = int(created.headers["Location"].rsplit("/", 1)[1])
     assert staff.get(f"/pasien/{patient_id}/kartu.pdf").status_code == 200
