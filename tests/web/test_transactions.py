@@ -3,6 +3,7 @@ outside one fails loudly, and a registration step keeps both of its changes or n
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 
@@ -53,6 +54,25 @@ def test_a_slow_page_does_not_hold_up_a_call(services: WebServices) -> None:
         finish.set()
         page.join(10)
     assert answers == ["1"]
+
+
+def test_an_event_stream_holds_no_snapshot(staff: Web, services: WebServices, database_url: str) -> None:
+    """A live page's event stream stays open for minutes: the request's session is closed when the view
+    returns (Flask pops the contexts before streaming), so the WAL can still be checkpointed meanwhile."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("WAL checkpoints are SQLite's")
+    stream = staff.client.get("/events", buffered=False)
+    try:
+        assert next(stream.response)
+        issue(services)  # a commit after the stream began
+        probe = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0.2)
+        try:
+            busy, _log, _done = probe.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            probe.close()
+        assert busy == 0
+    finally:
+        stream.close()
 
 
 def test_a_write_outside_a_write_unit_raises(services: WebServices) -> None:
