@@ -17,19 +17,14 @@ from zoneinfo import ZoneInfo
 
 from hub.bpjs import simdata
 from hub.bpjs.models import pcare_date
-from hub.bpjs.signing import APP_CODE
+from hub.bpjs.signing import Credentials
 
 FAULT_MODES = ("slow", "error500", "timeout", "garbled", "drop")
 
 
-@dataclass(frozen=True)
-class SimCredentials:
-    cons_id: str
-    secret: str
-    user_key: str
-    username: str
-    password: str
-    app_code: str = APP_CODE
+@dataclass(frozen=True, repr=False)
+class SimCredentials(Credentials):
+    """The credentials the simulator accepts, as the gateway's (``repr`` hides the secrets)."""
 
     def settings(self, base_url: str) -> dict[str, str]:
         """The PCare settings keys (``PcareSettings``, the hub's ``[bpjs]``) that reach this simulator."""
