@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from antrean import __version__
+from hub.bpjs.service import BpjsBridge, start_bridge
 from hub.broker import BrokerProcess, hub_broker_settings
 from hub.config import HubConfig
 from hub.db.checkpoint import WalCheckpointer
@@ -21,6 +22,8 @@ from hub.db.watch import DatabaseWatch
 from hub.dispatch.service import Dispatcher
 from hub.gateway import Gateway
 from hub.publisher import StatePublisher
+from hub.web.ports import WebHandle
+from hub.web.server import serve
 from protocol import MqttLink, NodeStatus, Topics
 
 logger = logging.getLogger(__name__)
@@ -55,8 +58,8 @@ class Hub:
     gateway: Gateway
     broker: BrokerProcess | None = None
     checkpointer: WalCheckpointer | None = None
-    web: Any = None
-    bpjs: Any = None
+    web: WebHandle | None = None
+    bpjs: BpjsBridge | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     exit_code: int = 0
 
@@ -145,21 +148,11 @@ def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading
     return hub
 
 
-def start_bpjs(hub: Hub) -> Any:
-    """Start the BPJS PCare bridge (outbox worker) if its package is installed (``hub.bpjs.service``)."""
-    try:
-        from hub.bpjs.service import start_bridge
-    except ImportError:
-        logger.info("BPJS bridge package not available; running without it")
-        return None
+def start_bpjs(hub: Hub) -> BpjsBridge:
+    """Start the BPJS PCare bridge (its outbox worker); it stays idle until BPJS is configured."""
     return start_bridge(hub)
 
 
-def start_web(hub: Hub) -> Any:
-    """Start the loket/admin web if its package is installed (``hub.web.serve``)."""
-    try:
-        from hub.web.server import serve
-    except ImportError:
-        logger.info("web package not available; running without the web")
-        return None
+def start_web(hub: Hub) -> WebHandle:
+    """Start the loket/admin web on ``[web] host:port``."""
     return serve(hub)

@@ -11,13 +11,16 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.wrappers import Response
 
 from hub.web.context import WebServices, services_from_hub
+
+if TYPE_CHECKING:
+    from hub.app import Hub
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ CSP = (
 )
 
 
-def create_app(hub_or_services: Any, config: dict[str, Any] | None = None) -> Flask:
+def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None = None) -> Flask:
     """The web application for a running hub (or a :class:`WebServices` built by hand in tests)."""
     services = (
         hub_or_services if isinstance(hub_or_services, WebServices) else services_from_hub(hub_or_services)
@@ -54,7 +57,7 @@ def create_app(hub_or_services: Any, config: dict[str, Any] | None = None) -> Fl
 
     from hub.web import admin, auth, loket, main, patients, public, registration
     from hub.web.auth import IpThrottle, load_user
-    from hub.web.db import close_db, release
+    from hub.web.db import close_db, writes
     from hub.web.templating import install
 
     app.extensions["antrean_throttle"] = IpThrottle()
@@ -62,11 +65,12 @@ def create_app(hub_or_services: Any, config: dict[str, Any] | None = None) -> Fl
     install(app)
     for blueprint in (auth.bp, main.bp, loket.bp, registration.bp, patients.bp, admin.bp, public.bp):
         app.register_blueprint(blueprint)
+    # login and logout write through the request's session and commit it themselves: each runs as one
+    # write unit until hub.web.auth opens hub.web.db.writing() where it writes
+    for endpoint in ("auth.login", "auth.logout"):
+        app.view_functions[endpoint] = writes(app.view_functions[endpoint])
 
-    @app.before_request
-    def _user() -> None:
-        load_user()
-        release()
+    app.before_request(load_user)
 
     app.teardown_appcontext(close_db)
 
@@ -99,6 +103,11 @@ def create_app(hub_or_services: Any, config: dict[str, Any] | None = None) -> Fl
     @app.errorhandler(404)
     def _missing(_error: Exception) -> tuple[str, int]:
         return render_template("error.html", code=404, message="Halaman tidak ditemukan."), 404
+
+    @app.errorhandler(500)
+    def _failed(_error: Exception) -> tuple[str, int]:
+        message = "Terjadi kesalahan pada server; tidak ada yang disimpan. Coba lagi atau hubungi admin."
+        return render_template("error.html", code=500, message=message), 500
 
     @app.errorhandler(413)
     def _too_large(_error: Exception) -> tuple[str, int]:

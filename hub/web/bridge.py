@@ -3,37 +3,44 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from hub.web.db import release, services
+from hub.bpjs.models import OutboxItem
+from hub.web.db import in_write_unit, services
+from hub.web.ports import BpjsPort
 
 logger = logging.getLogger(__name__)
 
 
-def bridge() -> Any:
-    """The bridge, after committing this request's transaction: the bridge opens sessions of its own,
-    and on SQLite an open request transaction would hold the write lock they wait for."""
-    release()
+def bridge() -> BpjsPort | None:
+    """The bridge. It opens transactions of its own, so it is never called inside a write unit (on
+    SQLite its writes would wait for the request's)."""
+    if in_write_unit():
+        raise RuntimeError("the BPJS bridge is called outside hub.web.db.writing()")
     return services().bpjs
 
 
-def available() -> bool:
+def ready() -> BpjsPort | None:
+    """The bridge when BPJS is configured, else ``None``."""
     candidate = bridge()
     if candidate is None:
-        return False
+        return None
     try:
-        return bool(candidate.configured())
+        return candidate if candidate.configured() else None
     except Exception:
         logger.exception("BPJS bridge: configured() failed")
-        return False
+        return None
 
 
-def outbox_items(limit: int = 20) -> list[Any]:
+def available() -> bool:
+    return ready() is not None
+
+
+def outbox_items(limit: int = 20) -> list[OutboxItem]:
     candidate = bridge()
     if candidate is None:
         return []
     try:
-        return list(candidate.outbox_items(limit))
+        return candidate.outbox_items(limit)
     except Exception:
         logger.exception("BPJS bridge: outbox_items() failed")
         return []
@@ -44,7 +51,7 @@ def outbox_summary() -> dict[str, int]:
     if candidate is None:
         return {}
     try:
-        return dict(candidate.outbox_summary())
+        return candidate.outbox_summary()
     except Exception:
         logger.exception("BPJS bridge: outbox_summary() failed")
         return {}

@@ -6,15 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.db.base import utcnow
+from hub.db.base import READ_ONLY, utcnow
 from hub.dispatch.service import Dispatcher, Outcome
 from hub.web.notify import Notifier
+from hub.web.ports import BpjsPort
+
+if TYPE_CHECKING:
+    from hub.app import Hub
 
 
 def _ignore(_outcome: Outcome) -> None:
@@ -41,9 +47,15 @@ class WebServices:
     site_name: str = "Puskesmas"
     publish: Callable[[Outcome], None] = _ignore
     publish_all: Callable[[], None] = _nothing
-    bpjs: Any = None
+    bpjs: BpjsPort | None = None
     notifier: Notifier = field(default_factory=Notifier)
     clock: Callable[[], datetime] = utcnow
+
+    @cached_property
+    def reader(self) -> Engine:
+        """The database with every transaction begun as a read (see :func:`hub.web.db.db`)."""
+        engine = cast(Engine, self.sessions.kw["bind"])
+        return engine.execution_options(**{READ_ONLY: True})
 
     def apply(self, outcome: Outcome) -> None:
         """Publish what a dispatcher operation changed (MQTT state) and wake the live pages."""
@@ -54,7 +66,7 @@ class WebServices:
         return moment.astimezone(self.tz) if moment is not None else None
 
 
-def services_from_hub(hub: Any) -> WebServices:
+def services_from_hub(hub: Hub) -> WebServices:
     """Build :class:`WebServices` from a running :class:`hub.app.Hub`."""
     config = hub.config
     return WebServices(

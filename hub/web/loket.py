@@ -24,10 +24,10 @@ from sqlalchemy import select
 
 from hub.db.models import Counter, Patient, Polyclinic, Queue
 from hub.dispatch.service import DispatchError
-from hub.web import visits
+from hub.web import registration_service, visits
 from hub.web.audit import record
 from hub.web.auth import login_required, passive
-from hub.web.db import db, release, services, today
+from hub.web.db import db, services, today, writing
 from hub.web.records import Query, choices, search
 from protocol import CounterCommand
 
@@ -91,7 +91,6 @@ def queue_view() -> QueueView:
             select(Queue).where(Queue.queue_date == day, Queue.status == "skipped").order_by(Queue.called_at)
         )
     )
-    release()
     state = services().dispatcher.display_state()
     return QueueView(
         at_lokets=at,
@@ -175,7 +174,6 @@ def act(number: int, action: str) -> Any:
         abort(404)
     counter_or_404(number)
     request_id = (request.form.get("request_id") or uuid.uuid4().hex)[:64]
-    release()
     username = g.user.username
     outcome = services().dispatcher.command(
         number, CounterCommand(request_id=request_id, action=action, source="web"), actor=f"web:{username}"
@@ -185,19 +183,19 @@ def act(number: int, action: str) -> Any:
     target = url_for("loket.page", number=number)
     assert reply is not None
     audit_action, verb = ACTIONS[action]
-    ticket = getattr(reply, "ticket", None)
-    record(
-        db(),
-        audit_action,
-        table="queues",
-        new_values={
-            "loket": number,
-            "ok": reply.ok,
-            "ticket": ticket.number if ticket else None,
-            "error": reply.error.code if reply.error else None,
-        },
-    )
-    db().commit()
+    ticket = reply.ticket
+    with writing() as session:
+        record(
+            session,
+            audit_action,
+            table="queues",
+            new_values={
+                "loket": number,
+                "ok": reply.ok,
+                "ticket": ticket.number if ticket else None,
+                "error": reply.error.code if reply.error else None,
+            },
+        )
     if not reply.ok:
         assert reply.error is not None
         return answer(False, reply.error.message, target, 409)
@@ -210,22 +208,21 @@ def act(number: int, action: str) -> Any:
 @login_required
 def call_again(number: int, queue_id: int) -> Any:
     counter_or_404(number)
-    release()
     target = url_for("loket.page", number=number)
     try:
         outcome = services().dispatcher.call_ticket(number, queue_id, actor=f"web:{g.user.username}")
     except DispatchError as error:
         return answer(False, error.info.message, target, 409)
     services().apply(outcome)
-    ticket = getattr(outcome.reply, "ticket", None)
-    record(
-        db(),
-        "queue_call_skipped",
-        table="queues",
-        record_id=queue_id,
-        new_values={"loket": number, "ticket": ticket.number if ticket else None},
-    )
-    db().commit()
+    ticket = outcome.reply.ticket if outcome.reply is not None else None
+    with writing() as session:
+        record(
+            session,
+            "queue_call_skipped",
+            table="queues",
+            record_id=queue_id,
+            new_values={"loket": number, "ticket": ticket.number if ticket else None},
+        )
     return answer(True, f"Memanggil kembali: {ticket.number if ticket else ''}", target)
 
 
@@ -241,54 +238,25 @@ def serve_patient(number: int, patient_id: int) -> Any:
 
 
 def begin(loket: Counter | None, patient: Patient, *, new_patient: bool) -> Any:
-    """Open (or reuse) the registration for ``patient`` at ``loket``; the ticket becomes ``serving``."""
-    session = db()
-    current = current_ticket(loket) if loket else None
-    if current is not None and current.status not in ("called", "serving"):
-        current = None
-    existing = visits.open_registration_for(session, current.id) if current else None
-    if existing is not None and existing.patient_id != patient.id and existing.status == "processing":
-        existing.status = "cancelled"
-        record(
-            session,
-            "registration_cancel",
-            table="registrations",
-            record_id=existing.id,
-            old_values={"patient_id": existing.patient_id},
-            new_values={"reason": "patient_changed"},
-        )
-        existing = None
-    if existing is not None and existing.patient_id == patient.id:
-        session.commit()
-        return redirect(url_for("registration.show", registration_id=existing.id))
-    registration = visits.start(
-        session,
-        patient=patient,
-        queue=current,
-        user_id=g.user.id,
-        new_patient=new_patient,
-        now=services().clock(),
-        tz=services().tz,
-        today=today(),
-    )
-    record(
-        session,
-        "registration_start",
-        table="registrations",
-        record_id=registration.id,
-        new_values={
-            "patient_id": patient.id,
-            "ticket": current.queue_number if current else None,
-            "loket": loket.number if loket else None,
-        },
-    )
-    session.commit()
-    services().notifier.notify()  # new vs old patients on the dashboard
-    if current is not None and current.status == "called":
-        try:
-            services().apply(
-                services().dispatcher.set_status(current.id, "serving", actor=f"web:{g.user.username}")
+    """Open (or reuse) the registration for ``patient`` at ``loket``; the ticket becomes ``serving``
+    (see :func:`hub.web.registration_service.start`)."""
+    try:
+        with writing() as session:
+            registration, outcome = registration_service.start(
+                session,
+                loket=loket,
+                patient=patient,
+                new_patient=new_patient,
+                user_id=g.user.id,
+                actor=f"web:{g.user.username}",
+                now=services().clock(),
+                tz=services().tz,
+                today=today(),
             )
-        except DispatchError as error:
-            logger.info("ticket could not become serving: %s", error.info.code)
+    except registration_service.WorkflowError as failed:
+        target = url_for("loket.page", number=loket.number) if loket else url_for("main.home")
+        return answer(False, next(iter(failed.errors.values())), target, failed.status)
+    if outcome is not None:
+        services().apply(outcome)
+    services().notifier.notify()  # new vs old patients on the dashboard
     return redirect(url_for("registration.show", registration_id=registration.id))

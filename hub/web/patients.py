@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
@@ -27,7 +28,7 @@ from hub.web import records, uploads, visits
 from hub.web.audit import changes, record
 from hub.web.auth import login_required
 from hub.web.cards import visit_card_pdf
-from hub.web.db import db, services, today
+from hub.web.db import db, services, today, writing
 from hub.web.loket import begin
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,7 @@ def _read(storage: FileStorage) -> bytes:
         storage.close()
 
 
-def save_documents(patient: Patient, files: list[tuple[str, bytes, str]]) -> None:
-    session = db()
+def save_documents(session: Session, patient: Patient, files: list[tuple[str, bytes, str]]) -> None:
     for kind, content, filename in files:
         stored = uploads.store(services().data_dir, patient.id, content, _limit())
         document = PatientDocument(
@@ -111,27 +111,27 @@ def new() -> Any:
             "patient_form.html", values={}, errors={}, patient=None, loket=counter, **_choices()
         )
     values, errors = records.parse_patient(request.form)
-    session = db()
-    errors.update(
-        {k: v for k, v in records.duplicate_errors(session, values, None).items() if k not in errors}
-    )
     files = _checked_files(errors)
-    if errors:
+    with writing() as session:
+        errors.update(
+            {k: v for k, v in records.duplicate_errors(session, values, None).items() if k not in errors}
+        )
+        patient = None if errors else records.create_patient(session, values, today())
+        if patient is not None:
+            record(
+                session,
+                "patient_create",
+                table="patients",
+                record_id=patient.id,
+                new_values={"medical_record": patient.medical_record, **records.snapshot(patient)},
+            )
+            save_documents(session, patient, files)
+    if patient is None:
         return render_template(
             "patient_form.html", values=request.form, errors=errors, patient=None, loket=counter, **_choices()
         ), 400
-    patient = records.create_patient(session, values, today())
-    record(
-        session,
-        "patient_create",
-        table="patients",
-        record_id=patient.id,
-        new_values={"medical_record": patient.medical_record, **records.snapshot(patient)},
-    )
-    save_documents(patient, files)
-    session.commit()
     flash(f"Pasien baru terdaftar dengan No. RM {patient.medical_record}.", "success")
-    loket = session.scalar(select(Counter).where(Counter.number == counter)) if counter else None
+    loket = db().scalar(select(Counter).where(Counter.number == counter)) if counter else None
     if loket is not None:
         return begin(loket, patient, new_patient=True)
     return redirect(url_for("patients.show", patient_id=patient.id))
@@ -191,21 +191,30 @@ def edit(patient_id: int) -> Any:
             **_choices(),
         )
     values, errors = records.parse_patient(request.form)
-    session = db()
-    errors.update(
-        {k: v for k, v in records.duplicate_errors(session, values, patient.id).items() if k not in errors}
-    )
+    with writing() as session:
+        errors.update(
+            {
+                k: v
+                for k, v in records.duplicate_errors(session, values, patient.id).items()
+                if k not in errors
+            }
+        )
+        old, new = changes(records.snapshot(patient), values)
+        if new and not errors:
+            records.update_patient(patient, values)
+            record(
+                session,
+                "patient_update",
+                table="patients",
+                record_id=patient.id,
+                old_values=old,
+                new_values=new,
+            )
     if errors:
         return render_template(
             "patient_form.html", values=request.form, errors=errors, patient=patient, loket=None, **_choices()
         ), 400
-    old, new = changes(records.snapshot(patient), values)
     if new:
-        records.update_patient(patient, values)
-        record(
-            session, "patient_update", table="patients", record_id=patient.id, old_values=old, new_values=new
-        )
-        session.commit()
         flash("Data pasien diperbarui.", "success")
     else:
         flash("Tidak ada perubahan.", "info")
@@ -224,8 +233,8 @@ def upload(patient_id: int) -> Any:
         for message in errors.values():
             flash(message, "error")
         return redirect(url_for("patients.show", patient_id=patient.id)), 400
-    save_documents(patient, files)
-    db().commit()
+    with writing() as session:
+        save_documents(session, patient, files)
     flash("Dokumen diunggah.", "success")
     return redirect(url_for("patients.show", patient_id=patient.id))
 
@@ -242,8 +251,8 @@ def document(patient_id: int, document_id: int) -> Response:
         abort(404)
     if not path.is_file():
         abort(404)
-    record(db(), "document_view", table="patient_documents", record_id=row.id)
-    db().commit()
+    with writing() as session:
+        record(session, "document_view", table="patient_documents", record_id=row.id)
     response = send_file(path, mimetype=row.content_type or "application/octet-stream", max_age=0)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
@@ -262,8 +271,8 @@ def card(patient_id: int) -> Response:
         gender=patient.gender,
         address=address,
     )
-    record(db(), "visit_card_print", table="patients", record_id=patient.id)
-    db().commit()
+    with writing() as session:
+        record(session, "visit_card_print", table="patients", record_id=patient.id)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="kartu-{patient.medical_record}.pdf"'
     return response

@@ -7,13 +7,16 @@ import os
 import secrets
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from waitress.server import create_server
 
 from hub.web import create_app
 from hub.web.context import services_from_hub
 from hub.web.notify import Notifier
+
+if TYPE_CHECKING:
+    from hub.app import Hub
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ class WebServer:
         self._thread.join(5)
 
 
-def serve(hub: Any) -> WebServer:
+def serve(hub: Hub) -> WebServer:
     """Start the web for ``hub`` on ``[web] host:port``; the state the hub publishes wakes live pages."""
     config = hub.config
     services = services_from_hub(hub)

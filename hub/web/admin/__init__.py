@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hub.db.models import Polyclinic
 from hub.web.auth import role_required
-from hub.web.db import db, release, services
+from hub.web.db import db, services
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -33,7 +33,6 @@ def columns(row: Any, keys: list[str]) -> dict[str, Any]:
 
 def changed_master(what: str) -> None:
     """Polys and queue rules reach the nodes through the retained state: republish it all."""
-    release()
     services().publish_all()
     services().notifier.notify()
     logger.info("%s changed: republishing state", what)

@@ -13,7 +13,7 @@ from hub.db.models import Counter, Doctor, DoctorSchedule, Polyclinic
 from hub.web import masterdata
 from hub.web.admin import bp, changed_master, columns, polys_in_order
 from hub.web.audit import changes, record
-from hub.web.db import db
+from hub.web.db import db, writes, writing
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +67,11 @@ def polys(poly_id: int | None = None) -> Any:
         else {"is_active": True}
     )
     if request.method == "POST":
-        parsed, errors = masterdata.parse_poly(session, request.form, poly_id)
+        with writing() as unit:
+            parsed, errors = masterdata.parse_poly(unit, request.form, poly_id)
+            if not errors:
+                poly = save_row(unit, Polyclinic, poly, parsed, values, "poly")
         if not errors:
-            poly = save_row(session, Polyclinic, poly, parsed, values, "poly")
-            session.commit()
             changed_master("polys")
             flash("Data poli disimpan.", "success")
             return redirect(url_for("admin.polys"))
@@ -99,10 +100,11 @@ def counters(counter_id: int | None = None) -> Any:
     )
     errors: dict[str, str] = {}
     if request.method == "POST":
-        parsed, errors = masterdata.parse_counter(session, request.form, counter_id)
+        with writing() as unit:
+            parsed, errors = masterdata.parse_counter(unit, request.form, counter_id)
+            if not errors:
+                loket = save_row(unit, Counter, loket, parsed, stored, "counter")
         if not errors:
-            loket = save_row(session, Counter, loket, parsed, stored, "counter")
-            session.commit()
             changed_master("lokets")
             flash("Data loket disimpan.", "success")
             return redirect(url_for("admin.counters"))
@@ -132,10 +134,11 @@ def doctors(doctor_id: int | None = None) -> Any:
     errors: dict[str, str] = {}
     values: Any = columns(doctor, keys) if doctor else {"is_active": True}
     if request.method == "POST":
-        parsed, errors = masterdata.parse_doctor(session, request.form)
+        with writing() as unit:
+            parsed, errors = masterdata.parse_doctor(unit, request.form)
+            if not errors:
+                doctor = save_row(unit, Doctor, doctor, parsed, values, "doctor")
         if not errors:
-            doctor = save_row(session, Doctor, doctor, parsed, values, "doctor")
-            session.commit()
             flash("Data dokter disimpan.", "success")
             return redirect(url_for("admin.doctors"))
         values = request.form
@@ -160,13 +163,14 @@ def schedules() -> Any:
     errors: dict[str, str] = {}
     values: Any = {"max_patient": 30}
     if request.method == "POST":
-        parsed, errors = masterdata.parse_schedule(session, request.form)
+        with writing() as unit:
+            parsed, errors = masterdata.parse_schedule(unit, request.form)
+            if not errors:
+                row = DoctorSchedule(**parsed)
+                unit.add(row)
+                unit.flush()
+                record(unit, "schedule_create", table="doctor_schedules", record_id=row.id, new_values=parsed)
         if not errors:
-            row = DoctorSchedule(**parsed)
-            session.add(row)
-            session.flush()
-            record(session, "schedule_create", table="doctor_schedules", record_id=row.id, new_values=parsed)
-            session.commit()
             flash("Jadwal ditambahkan.", "success")
             return redirect(url_for("admin.schedules"))
         values = request.form
@@ -191,6 +195,7 @@ def schedules() -> Any:
 
 
 @bp.route("/jadwal/<int:schedule_id>/hapus", methods=["POST"])
+@writes
 def schedule_delete(schedule_id: int) -> Response:
     session = db()
     row = session.get(DoctorSchedule, schedule_id)
@@ -209,6 +214,5 @@ def schedule_delete(schedule_id: int) -> Response:
             "end_time": row.end_time,
         },
     )
-    session.commit()
     flash("Jadwal dihapus.", "success")
     return redirect(url_for("admin.schedules"))

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from hub.db.models import User
@@ -14,7 +15,7 @@ from hub.web import masterdata
 from hub.web.admin import bp, columns
 from hub.web.audit import changes, record
 from hub.web.auth import ROLES
-from hub.web.db import db, services
+from hub.web.db import db, services, writes, writing
 from hub.web.passwords import hash_password
 
 logger = logging.getLogger(__name__)
@@ -34,30 +35,9 @@ def users(user_id: int | None = None) -> Any:
     errors: dict[str, str] = {}
     values: Any = columns(user, keys) if user else {"is_active": True, "role": "receptionist"}
     if request.method == "POST":
-        parsed, errors, password = masterdata.parse_user(session, request.form, user)
-        if (
-            user is not None
-            and user.id == g.user.id
-            and (parsed["role"] != "admin" or not parsed["is_active"])
-        ):
-            errors["role"] = "Anda tidak dapat menurunkan peran atau menonaktifkan akun sendiri."
+        with writing() as unit:
+            user, errors = _save_user(unit, user, values)
         if not errors:
-            if user is None:
-                user = User(password_hash=hash_password(password or ""), **parsed)
-                session.add(user)
-                session.flush()
-                record(session, "user_create", table="users", record_id=user.id, new_values=parsed)
-            else:
-                old, new = changes(values, parsed)
-                for key, value in parsed.items():
-                    setattr(user, key, value)
-                if password:
-                    user.password_hash = hash_password(password)
-                    new["password"] = "(diubah)"
-                record(
-                    session, "user_update", table="users", record_id=user.id, old_values=old, new_values=new
-                )
-            session.commit()
             flash("Pengguna disimpan.", "success")
             return redirect(url_for("admin.users"))
         values = request.form
@@ -73,7 +53,33 @@ def users(user_id: int | None = None) -> Any:
     ), (400 if errors else 200)
 
 
+def _save_user(
+    session: Session, user: User | None, stored: dict[str, Any]
+) -> tuple[User | None, dict[str, str]]:
+    """Create or update the account from the form, audited; the errors when nothing was saved."""
+    parsed, errors, password = masterdata.parse_user(session, request.form, user)
+    if user is not None and user.id == g.user.id and (parsed["role"] != "admin" or not parsed["is_active"]):
+        errors["role"] = "Anda tidak dapat menurunkan peran atau menonaktifkan akun sendiri."
+    if errors:
+        return user, errors
+    if user is None:
+        user = User(password_hash=hash_password(password or ""), **parsed)
+        session.add(user)
+        session.flush()
+        record(session, "user_create", table="users", record_id=user.id, new_values=parsed)
+        return user, errors
+    old, new = changes(stored, parsed)
+    for key, value in parsed.items():
+        setattr(user, key, value)
+    if password:
+        user.password_hash = hash_password(password)
+        new["password"] = "(diubah)"
+    record(session, "user_update", table="users", record_id=user.id, old_values=old, new_values=new)
+    return user, errors
+
+
 @bp.route("/pengguna/<int:user_id>/buka", methods=["POST"])
+@writes
 def unlock(user_id: int) -> Response:
     session = db()
     user = session.get(User, user_id)
@@ -81,6 +87,5 @@ def unlock(user_id: int) -> Response:
         abort(404)
     user.locked_until, user.failed_logins = None, 0
     record(session, "user_unlock", table="users", record_id=user.id)
-    session.commit()
     flash(f"Akun {user.username} dibuka.", "success")
     return redirect(url_for("admin.users"))
