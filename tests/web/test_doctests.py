@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["fields", "nik", "notify", "passwords", "sequences", "uploads"]
+MODULES = ["fields", "nik", "notify", "passwords", "sequences", "throttle", "uploads", "urls"]
 
 
 @pytest.mark.parametrize("name", MODULES)

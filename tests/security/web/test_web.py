@@ -307,6 +307,11 @@ def test_huge_ids_in_urls_are_404(app: Flask, admin: Web) -> None:
         assert response.status_code == 404, (endpoint, method, url, response.status_code)
 
 
+def test_ids_with_thousands_of_digits_are_404(admin: Web) -> None:
+    for url in (f"/loket/{'9' * 5000}", f"/admin/pengguna/{'1' * 5000}", f"/registrasi/{'0' * 4999}1"):
+        assert admin.get(url).status_code == 404
+
+
 def test_huge_numbers_in_query_strings_do_not_fail(admin: Web) -> None:
     for url in ("/admin/audit?hal=", "/pasien/baru?loket=", "/pasien/1/ubah?loket="):
         for huge in (*HUGE, -(2**70)):
@@ -335,6 +340,7 @@ GARBAGE = [
     "NaN",
     str(2**63),
     "9" * 40,
+    "9" * 5000,
     "-" + "9" * 40,
     "\x00",
     "%00",
