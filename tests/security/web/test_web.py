@@ -18,9 +18,9 @@ from flask import Flask, url_for
 from sqlalchemy import select
 
 from hub.db.models import Patient, User
-from hub.web import passwords
+from hub.web import create_app, passwords
 from hub.web.context import WebServices
-from tests.web.conftest import PASSWORD, Web, patient_form
+from tests.web.conftest import PASSWORD, Web, last_audit, patient_form
 from tests.web.test_loket import act, issue
 from tests.web.test_registration import doctor_on_duty
 
@@ -79,6 +79,30 @@ def test_repeated_failures_are_slowed_down_not_locked(app: Flask) -> None:
     assert pc.login("siti").status_code == 401  # too early
     now[0] += 3600
     assert pc.login("siti").status_code == 302
+
+
+def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(app: Flask) -> None:
+    """Without ``[web] trusted_proxies`` a made-up X-Forwarded-For per try does not buy fresh tries."""
+    attacker = client(app, ATTACKER)
+    for n in range(12):
+        attacker.client.environ_base["HTTP_X_FORWARDED_FOR"] = f"10.66.0.{n}"
+        attacker.login("siti", WRONG)
+    attacker.client.environ_base["HTTP_X_FORWARDED_FOR"] = "10.66.1.1"
+    assert attacker.login("siti").status_code == 401
+
+
+def test_behind_a_trusted_proxy_each_client_is_its_own(services: WebServices) -> None:
+    """``[web] trusted_proxies = 1``: the proxy's X-Forwarded-For is the client (throttle and audit log)."""
+    proxied = create_app(services, {"TESTING": True, "TRUSTED_PROXIES": 1})
+    attacker, loket_pc = client(proxied), client(proxied)
+    attacker.client.environ_base["HTTP_X_FORWARDED_FOR"] = ATTACKER
+    loket_pc.client.environ_base["HTTP_X_FORWARDED_FOR"] = "10.0.0.5"
+    for _ in range(12):
+        attacker.login("siti", WRONG)
+    assert attacker.login("siti").status_code == 401
+    assert loket_pc.login("siti").status_code == 302  # a browser new to the account, but not the attacker
+    assert last_audit(services, "login").ip_address == "10.0.0.5"
+    assert last_audit(services, "login_throttled").ip_address == ATTACKER
 
 
 # ---------------------------------------------------------------- user enumeration
@@ -319,6 +343,39 @@ def test_huge_numbers_in_query_strings_do_not_fail(admin: Web) -> None:
             assert response.status_code in (200, 302, 404), (url, huge, response.status_code)
 
 
+QUERY_ARGS = [
+    "hal",
+    "loket",
+    "username",
+    "action",
+    "table",
+    "dari",
+    "sampai",
+    "rm",
+    "nik",
+    "bpjs",
+    "nama",
+    "tab",
+]
+
+
+def test_garbage_in_every_query_string_never_gives_500(app: Flask, admin: Web, world: dict[str, int]) -> None:
+    """Every GET page with every query argument the views read set to each garbage value."""
+    pages = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if "GET" in (rule.methods or set()) and rule.endpoint not in ("main.events", "static"):
+                pages.append(url_for(rule.endpoint, **{a: world.get(a, "x" * 32) for a in rule.arguments}))
+    failures = []
+    for value in GARBAGE:
+        for page in pages:
+            response = admin.get(page, query_string=dict.fromkeys(QUERY_ARGS, value))
+            response.close()
+            if response.status_code >= 500:
+                failures.append((page, value[:20]))
+    assert not failures, failures
+
+
 def test_bad_request_id_in_the_loket_form_is_400(staff: Web) -> None:
     """Before: the request id went straight into the protocol model, whose validation error became a 500."""
     for request_id in ("bad id with spaces", "x" * 65, "<script>", "ä"):
@@ -390,6 +447,7 @@ def world(admin: Web, services: WebServices) -> dict[str, int]:
         "registration_id": registration_id,
         "queue_id": 1,
         "item_id": 1,
+        "document_id": 1,
         "action": "call",
     }
 
