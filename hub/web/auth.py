@@ -80,7 +80,7 @@ def role_required(*roles: str) -> Callable[[F], F]:
 
 
 def fingerprint(user: User) -> str:
-    """Changes with the password: a password change ends every other session of the account."""
+    """Changes with the password hash, also when it is changed outside the web (then every session ends)."""
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
