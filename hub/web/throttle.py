@@ -86,10 +86,10 @@ class LoginThrottle:
             wait = 0.0
             pair = self._pair(account, client, now)
             if pair is not None:
-                wait = pair.last + delay_after(pair.failures, self.rules) - now
+                wait = delay_after(pair.failures, self.rules) - (now - pair.last)
             recent = self._recent(client, now)
             if recent is not None and len(recent) >= self.rules.client_limit:
-                wait = max(wait, recent[0] + self.rules.client_window_s - now)
+                wait = max(wait, self.rules.client_window_s - (now - recent[0]))
             return max(wait, 0.0)
 
     def failed(self, account: str, client: str) -> int:
