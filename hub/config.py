@@ -75,6 +75,14 @@ class WebConfig(ConfigModel):
         "", description="File holding the session signing key; empty: data_dir/secret_key"
     )
     threads: int = Field(8, ge=1, le=64, description="Web server worker threads")
+    trusted_proxies: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="Reverse proxies in front of the web whose X-Forwarded-For is believed (0: clients "
+        "connect directly; 1: e.g. Caddy or nginx on the hub). Sets the client address of the login "
+        "throttle and the audit log; never set it when clients can reach the web directly",
+    )
 
 
 class QueueSettings(ConfigModel):

@@ -13,11 +13,14 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import BadRequest
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from hub.web.context import WebServices, services_from_hub
+from hub.web.urls import IdConverter
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -36,6 +39,7 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
         hub_or_services if isinstance(hub_or_services, WebServices) else services_from_hub(hub_or_services)
     )
     app = Flask(__name__)
+    app.url_map.converters["int"] = IdConverter  # before any route: every <int:...> id is bounded
     app.config.update(
         SECRET_KEY=secrets.token_hex(32),
         IDLE_TIMEOUT=timedelta(minutes=30),
@@ -50,17 +54,22 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
         UPLOAD_MAX_BYTES=5 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
         SITE_NAME=services.site_name,
+        TRUSTED_PROXIES=0,
     )
     if config:
         app.config.update(config)
+    if app.config["TRUSTED_PROXIES"]:
+        # the client address (throttle, audit log) is the one the proxies in front of us saw
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
     app.extensions["antrean"] = services
 
     from hub.web import admin, auth, loket, main, patients, public, registration
-    from hub.web.auth import IpThrottle, load_user
+    from hub.web.auth import load_user
     from hub.web.db import close_db, writes
     from hub.web.templating import install
+    from hub.web.throttle import LoginThrottle
 
-    app.extensions["antrean_throttle"] = IpThrottle()
+    app.extensions["antrean_throttle"] = LoginThrottle()
     CSRFProtect(app)
     install(app)
     for blueprint in (auth.bp, main.bp, loket.bp, registration.bp, patients.bp, admin.bp, public.bp):
@@ -93,6 +102,19 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
             code=400,
             message="Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.",
         ), 400
+
+    @app.errorhandler(BadRequest)
+    def _bad_request(error: BadRequest) -> Any:
+        """Input the view refused (``abort(400, description=...)`` in Indonesian) or could not parse."""
+        message = (
+            error.description
+            if error.description and error.description != BadRequest.description
+            else "Permintaan tidak sah. Muat ulang halaman lalu coba lagi."
+        )
+        logger.info("bad request on %s: %s", request.path, message)
+        if loket.wants_json():
+            return jsonify(ok=False, message=message), 400
+        return render_template("error.html", code=400, message=message), 400
 
     @app.errorhandler(403)
     def _forbidden(_error: Exception) -> tuple[str, int]:

@@ -1,13 +1,12 @@
-"""Accounts: login with throttling and lockout, logout, the idle timeout, and role checks."""
+"""Accounts: login (throttled per account and client, never locked), logout, the idle timeout, server-side
+session revocation, and role checks."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import logging
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar, cast
@@ -18,6 +17,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -28,46 +28,20 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hub.db.models import User
+from hub.web import devices
 from hub.web.audit import record
 from hub.web.db import db, services
-from hub.web.passwords import hash_password, needs_rehash, verify_password
+from hub.web.passwords import dummy_hash, hash_password, needs_rehash, verify_password
+from hub.web.throttle import LoginThrottle, account_key
+from hub.web.urls import local_path
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
-IP_WINDOW_S = 600.0
-IP_MAX_FAILURES = 20
 ROLES = {"admin": "Admin", "receptionist": "Petugas Loket"}
+# one answer for an unknown username, a wrong password and a try that came too soon
+REFUSED = "Username atau kata sandi salah, atau terlalu banyak percobaan. Tunggu sebentar lalu coba lagi."
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class IpThrottle:
-    """Failed logins per client address in a sliding window (in memory, per process)."""
-
-    def __init__(self, window_s: float = IP_WINDOW_S, limit: int = IP_MAX_FAILURES) -> None:
-        self.window_s, self.limit = window_s, limit
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, ip: str, now: float) -> deque[float]:
-        entries = self._failures.setdefault(ip, deque())
-        while entries and now - entries[0] > self.window_s:
-            entries.popleft()
-        return entries
-
-    def blocked(self, ip: str) -> bool:
-        with self._lock:
-            return len(self._recent(ip, time.monotonic())) >= self.limit
-
-    def failed(self, ip: str) -> None:
-        with self._lock:
-            self._recent(ip, time.monotonic()).append(time.monotonic())
-
-    def succeeded(self, ip: str) -> None:
-        with self._lock:
-            self._failures.pop(ip, None)
 
 
 def passive(view: F) -> F:
@@ -106,7 +80,7 @@ def role_required(*roles: str) -> Callable[[F], F]:
 
 
 def fingerprint(user: User) -> str:
-    """Changes with the password: a password change ends every other session of the account."""
+    """Changes with the password hash, also when it is changed outside the web (then every session ends)."""
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
@@ -123,7 +97,12 @@ def load_user() -> None:
         flash("Sesi Anda berakhir karena tidak ada aktivitas selama 30 menit. Silakan masuk lagi.", "info")
         return
     user = db().get(User, uid)
-    if user is None or not user.is_active or session.get("pw") != fingerprint(user):
+    if (
+        user is None
+        or not user.is_active
+        or session.get("ep") != user.session_epoch
+        or session.get("pw") != fingerprint(user)
+    ):
         session.clear()
         return
     g.user = user
@@ -132,91 +111,77 @@ def load_user() -> None:
         session["seen"] = now
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.home")
+def end_sessions(user: User) -> None:
+    """Revoke every session of ``user`` (logout, password change): cookies carry the epoch they were issued
+    in, and one from an older epoch is refused, wherever it was copied to."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
+def throttle() -> LoginThrottle:
+    return cast(LoginThrottle, current_app.extensions["antrean_throttle"])
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    errors: dict[str, str] = {}
-    username = ""
-    if request.method == "POST":
-        username = request.form.get("username", "").strip()
-        password = request.form.get("password", "")
-        throttle = cast(IpThrottle, current_app.extensions["antrean_throttle"])
-        ip = request.remote_addr or "-"
-        if throttle.blocked(ip):
-            logger.warning("login refused: too many failures from one address")
-            errors["form"] = "Terlalu banyak percobaan masuk dari perangkat ini. Coba lagi 10 menit lagi."
-            return render_template("login.html", errors=errors, username=username), 429
-        session_db = db()
-        user = session_db.scalar(select(User).where(User.username == username)) if username else None
-        now = services().clock()
-        if user is not None and user.locked_until is not None and user.locked_until > now:
-            local = services().local(user.locked_until)
-            errors["form"] = (
-                "Akun dikunci sementara karena terlalu banyak percobaan gagal. "
-                f"Coba lagi setelah pukul {local:%H:%M}."
-                if local
-                else "Akun dikunci sementara."
+    if request.method != "POST":
+        return render_template("login.html", errors={}, username="")
+    username = request.form.get("username", "").strip()[:50]
+    password = request.form.get("password", "")
+    session_db = db()
+    user = session_db.scalar(select(User).where(User.username == username))
+    known = devices.known_devices()
+    account, client = account_key(username), devices.client_of(user.id if user else None, known)
+    wait_s = throttle().wait_s(account, client)
+    # exactly one hash verification whatever the case, so neither the answer nor its time tells an unknown
+    # username, a wrong password and a throttled try apart
+    correct = verify_password(user.password_hash if user else dummy_hash(), password)
+    if wait_s > 0 or user is None or not user.is_active or not correct:
+        return refuse(user, username, account, client, throttled=wait_s > 0)
+    throttle().succeeded(account, client)
+    now = services().clock()
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login = now
+    record(session_db, "login", table="users", record_id=user.id, user_id=user.id, username=user.username)
+    session_db.commit()
+    session.clear()
+    session.permanent = True
+    session["uid"], session["seen"] = user.id, time.time()
+    session["ep"], session["pw"] = user.session_epoch, fingerprint(user)
+    response = make_response(redirect(local_path(request.args.get("next")) or url_for("main.home")))
+    devices.remember(response, user.id, known)
+    return response
+
+
+def refuse(user: User | None, username: str, account: str, client: str, *, throttled: bool) -> Any:
+    """The one answer to every failed login; audited, and counted unless the try came too soon."""
+    if not throttled:
+        failures = throttle().failed(account, client)
+        if failures >= throttle().rules.free_failures:
+            logger.warning(
+                "login for account %r failed %d times from %s: further tries from there are slowed down",
+                account,
+                failures,
+                client.split(":", 1)[0] if client.startswith("device:") else client,
             )
-            record(
-                session_db,
-                "login_locked",
-                table="users",
-                record_id=user.id,
-                user_id=user.id,
-                username=user.username,
-            )
-            session_db.commit()
-            throttle.failed(ip)
-            return render_template("login.html", errors=errors, username=username), 403
-        if user is None or not user.is_active or not verify_password(user.password_hash, password):
-            throttle.failed(ip)
-            errors["form"] = "Username atau kata sandi salah."
-            if user is not None:
-                user.failed_logins = (user.failed_logins or 0) + 1
-                if user.failed_logins >= MAX_FAILURES:
-                    user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                    user.failed_logins = 0
-                    record(
-                        session_db,
-                        "account_locked",
-                        table="users",
-                        record_id=user.id,
-                        user_id=user.id,
-                        username=user.username,
-                    )
-                    logger.warning("account %s locked after %d failed logins", user.id, MAX_FAILURES)
-            record(
-                session_db,
-                "login_failed",
-                table="users",
-                record_id=user.id if user else None,
-                user_id=user.id if user else None,
-                username=username[:50],
-            )
-            session_db.commit()
-            return render_template("login.html", errors=errors, username=username), 401
-        throttle.succeeded(ip)
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        user.failed_logins, user.locked_until, user.last_login = 0, None, now
-        record(session_db, "login", table="users", record_id=user.id, user_id=user.id, username=user.username)
-        session_db.commit()
-        session.clear()
-        session.permanent = True
-        session["uid"], session["seen"], session["pw"] = user.id, time.time(), fingerprint(user)
-        return redirect(_safe_next(request.args.get("next")))
-    return render_template("login.html", errors=errors, username=username)
+    session_db = db()
+    record(
+        session_db,
+        "login_throttled" if throttled else "login_failed",
+        table="users",
+        record_id=user.id if user else None,
+        user_id=user.id if user else None,
+        username=username,
+    )
+    session_db.commit()
+    return render_template("login.html", errors={"form": REFUSED}, username=username), 401
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
     session_db = db()
+    end_sessions(g.user)
     record(session_db, "logout", table="users", record_id=g.user.id)
     session_db.commit()
     session.clear()

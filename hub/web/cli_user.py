@@ -15,6 +15,7 @@ from hub.db.database import open_database
 from hub.db.identity import IdentityError
 from hub.db.models import User
 from hub.web.audit import record
+from hub.web.auth import end_sessions
 from hub.web.passwords import hash_password, password_problems
 
 ROLE_CHOICES = ("admin", "receptionist")
@@ -78,7 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             else:
                 user.role, user.password_hash = args.role, hash_password(password)
-                user.failed_logins, user.locked_until, user.is_active = 0, None, True
+                user.is_active = True
+                end_sessions(user)
                 if args.name:
                     user.name = args.name
                 if args.counter is not None:

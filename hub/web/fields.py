@@ -9,6 +9,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}$")
+INT_LIMIT = 2**31 - 1  # the narrowest integer column (PostgreSQL integer): a number beyond is an input error
 
 
 class Form:
@@ -19,6 +20,8 @@ class Form:
     ('Sari', None)
     >>> form.errors
     {'umur': 'Harus berupa angka.'}
+    >>> Form(MultiDict({"id": "9" * 40})).integer("id") is None
+    True
     """
 
     def __init__(self, data: MultiDict[str, str] | dict[str, Any]) -> None:
@@ -62,6 +65,9 @@ class Form:
             return None
         if not re.fullmatch(r"-?\d+", value):
             self.error(name, "Harus berupa angka.")
+            return None
+        if len(value.lstrip("-")) > len(str(INT_LIMIT)) or abs(int(value)) > INT_LIMIT:
+            self.error(name, "Angka terlalu besar.")
             return None
         number = int(value)
         if low is not None and number < low:

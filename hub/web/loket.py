@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from hub.db.models import Counter, Patient, Polyclinic, Queue
@@ -173,11 +174,13 @@ def act(number: int, action: str) -> Any:
     if action not in ACTIONS:
         abort(404)
     counter_or_404(number)
-    request_id = (request.form.get("request_id") or uuid.uuid4().hex)[:64]
-    username = g.user.username
-    outcome = services().dispatcher.command(
-        number, CounterCommand(request_id=request_id, action=action, source="web"), actor=f"web:{username}"
-    )
+    try:
+        command = CounterCommand(
+            request_id=request.form.get("request_id") or uuid.uuid4().hex, action=action, source="web"
+        )
+    except ValidationError:
+        abort(400, description="Permintaan tidak sah. Muat ulang halaman lalu coba lagi.")
+    outcome = services().dispatcher.command(number, command, actor=f"web:{g.user.username}")
     services().apply(outcome)
     reply = outcome.reply
     target = url_for("loket.page", number=number)

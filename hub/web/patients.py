@@ -30,6 +30,7 @@ from hub.web.auth import login_required
 from hub.web.cards import visit_card_pdf
 from hub.web.db import db, services, today, writing
 from hub.web.loket import begin
+from hub.web.urls import db_int
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("patients", __name__, url_prefix="/pasien")
@@ -105,7 +106,7 @@ def _checked_files(errors: dict[str, str]) -> list[tuple[str, bytes, str]]:
 @bp.route("/baru", methods=["GET", "POST"])
 @login_required
 def new() -> Any:
-    counter = request.values.get("loket", type=int)
+    counter = request.values.get("loket", type=db_int)
     if request.method == "GET":
         return render_template(
             "patient_form.html", values={}, errors={}, patient=None, loket=counter, **_choices()
@@ -169,7 +170,7 @@ def show(patient_id: int) -> str:
         history=visits.history(session, patient.id),
         status_names=visits.STATUS_NAMES,
         errors={},
-        loket=request.args.get("loket", type=int),
+        loket=request.args.get("loket", type=db_int),
         **_choices(),
     )
 

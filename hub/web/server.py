@@ -70,7 +70,14 @@ def serve(hub: Hub) -> WebServer:
         else Path(config.data_dir) / "secret_key"
     )
     secure = config.web.public_url.startswith("https://")
-    app = create_app(services, {"SECRET_KEY": secret_key(key_path), "SESSION_COOKIE_SECURE": secure})
+    app = create_app(
+        services,
+        {
+            "SECRET_KEY": secret_key(key_path),
+            "SESSION_COOKIE_SECURE": secure,
+            "TRUSTED_PROXIES": config.web.trusted_proxies,
+        },
+    )
     services.notifier.max_streams = max(1, config.web.threads - 2)
     hub.link.route(hub.topics.display_state(), lambda _topic, _payload: services.notifier.notify())
     server = create_server(

@@ -1,16 +1,19 @@
-"""Login, lockout, throttling, idle timeout, CSRF, security headers, audit of account actions."""
+"""Login, throttling (no lockout), idle timeout, CSRF, security headers, audit of account actions."""
 
 from __future__ import annotations
 
+import logging
 import time
-from datetime import timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from hub.db.models import User
+from hub.web.auth import REFUSED
 from hub.web.context import WebServices
 from hub.web.passwords import hash_password
+from hub.web.throttle import ThrottleRules
 from tests.web.conftest import PASSWORD, Web, audit_actions, last_audit
 
 
@@ -32,49 +35,64 @@ def test_logout_needs_post(staff: Web) -> None:
 def test_wrong_password_is_refused_and_audited(web: Web, services: WebServices) -> None:
     response = web.login("siti", "Salah#1234")
     assert response.status_code == 401
-    assert "Username atau kata sandi salah." in response.get_data(as_text=True)
+    assert REFUSED in response.get_data(as_text=True)
     assert last_audit(services, "login_failed").username == "siti"
     unknown = web.login("nobody", "Salah#1234")
     assert unknown.status_code == 401  # same answer: no account enumeration
-    assert "Username atau kata sandi salah." in unknown.get_data(as_text=True)
+    assert REFUSED in unknown.get_data(as_text=True)
 
 
-def test_lockout_after_five_failures_then_admin_unlocks(app: Flask, services: WebServices) -> None:
+def test_failures_slow_down_one_client_and_the_admin_sees_and_lifts_it(
+    app: Flask, services: WebServices, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No account lock any more (issue 11): the failing client waits, the admin sees the failures and can
+    lift the wait; tries that came too soon are audited apart."""
     web = Web(app.test_client())
-    for _ in range(5):
-        assert web.login("siti", "Salah#1234").status_code == 401
-    locked = web.login("siti")  # even the right password
-    assert locked.status_code == 403
-    assert "Akun dikunci sementara" in locked.get_data(as_text=True)
-    assert "account_locked" in audit_actions(services)
+    with caplog.at_level(logging.WARNING, logger="hub.web.auth"):
+        for _ in range(5):
+            assert web.login("siti", "Salah#1234").status_code == 401
+    assert "further tries from there are slowed down" in caplog.text
+    slowed = web.login("siti")  # the right password, too soon
+    assert slowed.status_code == 401 and REFUSED in slowed.get_data(as_text=True)
+    assert audit_actions(services)[-1] == "login_throttled"
     admin = Web(app.test_client())
     assert admin.login("admin").status_code == 302
-    assert "Terkunci" in admin.get("/admin/pengguna").get_data(as_text=True)
     with services.sessions() as session:
         uid = session.scalar(select(User.id).where(User.username == "siti"))
+    page = admin.get("/admin/pengguna").get_data(as_text=True)
+    assert f'id="failures-{uid}"' in page and "Cabut pembatasan" in page
     assert admin.post(f"/admin/pengguna/{uid}/buka").status_code == 302
     assert web.login("siti").status_code == 302
     assert "user_unlock" in audit_actions(services)
+    assert f'id="failures-{uid}"' not in admin.get("/admin/pengguna").get_data(as_text=True)
 
 
-def test_lock_expires_with_time(web: Web, services: WebServices, clock) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(5):
-        web.login("siti", "Salah#1234")
-    assert web.login("siti").status_code == 403
-    clock.now += timedelta(minutes=14)
-    assert web.login("siti").status_code == 403
-    clock.now += timedelta(minutes=2)
+def test_slow_down_passes_with_time(web: Web, app: Flask) -> None:
+    now = [0.0]
+    app.extensions["antrean_throttle"].clock = lambda: now[0]
+    for _ in range(3):
+        assert web.login("siti", "Salah#1234").status_code == 401  # free tries; the next waits 1 s
+    now[0] = 0.5
+    assert web.login("siti").status_code == 401
+    now[0] = 1.0
+    assert web.login("siti", "Salah#1234").status_code == 401  # counted: the next waits 2 s
+    now[0] = 2.5
+    assert web.login("siti").status_code == 401
+    now[0] = 3.0
     assert web.login("siti").status_code == 302
 
 
-def test_address_throttling(app: Flask) -> None:
-    app.extensions["antrean_throttle"].limit = 3
+def test_failures_per_address_are_capped(app: Flask) -> None:
+    loket_pc = Web(app.test_client())
+    assert loket_pc.login("siti").status_code == 302 and loket_pc.post("/logout").status_code == 302
+    app.extensions["antrean_throttle"].rules = ThrottleRules(client_limit=3)
     web = Web(app.test_client())
     for name in ("a", "b", "c"):
         web.login(name, "Salah#1234")
     response = web.login("siti")
-    assert response.status_code == 429
-    assert "Terlalu banyak percobaan" in response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert REFUSED in response.get_data(as_text=True)
+    assert loket_pc.login("siti").status_code == 302  # same address, but it logged in before
 
 
 def test_idle_timeout_after_30_minutes(staff: Web) -> None:

@@ -68,6 +68,7 @@ def test_weak_password_and_duplicates_are_refused(
     assert antrean([*base, "--password", "Siti#2027", "--update"]) == 0
     [user] = users(database_url)
     assert verify_password(user.password_hash, "Siti#2027") and user.counter_number == 1
+    assert user.session_epoch == 1  # the new password ends every session of the account
 
 
 def test_bad_role_is_refused(config: Path) -> None:

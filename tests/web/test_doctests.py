@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["fields", "nik", "notify", "participant", "passwords", "sequences", "uploads"]
+MODULES = ["fields", "nik", "notify", "participant", "passwords", "sequences", "throttle", "uploads", "urls"]
 
 
 @pytest.mark.parametrize("name", MODULES)

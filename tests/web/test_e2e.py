@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from hub.harness import ScriptedKiosk
+from hub.web.auth import REFUSED
 from protocol import NodeStatus, Topics
 from tests.support import artifacts_dir
 from tests.web.live import PASSWORD, LiveHub
@@ -104,7 +105,7 @@ def run_day(browser: Browser, live: LiveHub, kiosk: ScriptedKiosk) -> None:
     page.fill("#f-username", "siti")
     page.fill("#f-password", "salah")
     page.click("button[type=submit]")
-    expect(page.locator("#err-form")).to_have_text("Username atau kata sandi salah.")
+    expect(page.locator("#err-form")).to_have_text(REFUSED)
     shot(page, "login")
     page.context.close()
 

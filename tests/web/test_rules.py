@@ -1,4 +1,4 @@
-"""Pure rules: NIK, password policy, RM number patterns, file sniffing, form parsing."""
+"""Pure rules: NIK, password policy, RM number patterns, file sniffing, form parsing, URL input."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from hub.web.nik import nik_for, nik_problem
 from hub.web.passwords import hash_password, password_problems, verify_password
 from hub.web.sequences import render_rm, rm_pattern_problem
 from hub.web.uploads import UploadError, resolve, sniff, store
+from hub.web.urls import MAX_ID, db_int, local_path
 
 
 def test_nik_consistent_with_birth_date_and_sex() -> None:
@@ -113,3 +114,55 @@ def test_form_collects_errors_by_field() -> None:
     assert dates.day("d") is None and dates.errors == {"d": "Tanggal tidak valid (HH-BB-TTTT)."}
     assert set(form.errors) == {"n", "d", "t", "missing"}
     assert form.errors["missing"] == "Wajib diisi."
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/",
+        "/dashboard",
+        "/admin/audit?hal=2&action=login_failed",
+        "/loket/1#kini",
+        "/pasien/baru?nama=sari%20w",
+    ],
+)
+def test_next_keeps_paths_of_this_site(target: str) -> None:
+    assert local_path(target) == target
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        None,
+        "",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/ /evil.example",
+        "/\u3000/evil.example",
+        "/\u202e/evil",
+        "/\x00",
+        "https://evil.example/",
+        "http:evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        "/" + "a" * 3000,
+    ],
+)
+def test_next_refuses_everything_else(target: str | None) -> None:
+    assert local_path(target) is None
+
+
+@given(st.text())
+def test_next_is_local_or_nothing(target: str) -> None:
+    kept = local_path(target)
+    assert kept is None or (kept.startswith("/") and not kept.startswith("//") and "\\" not in kept)
+
+
+def test_ids_from_query_strings_fit_the_database() -> None:
+    assert db_int(" 42 ") == 42 and db_int(str(MAX_ID)) == MAX_ID
+    for bad in (str(MAX_ID + 1), "-1", "1.0", "", "9" * 5000, "١٢"):
+        with pytest.raises(ValueError):
+            db_int(bad)

@@ -11,11 +11,13 @@ from sqlalchemy import func, select
 from hub.db.models import AuditLog, NodeHealth, User
 from hub.web.admin import bp
 from hub.web.db import db, services
+from hub.web.urls import db_int
 
 logger = logging.getLogger(__name__)
 
 
 AUDIT_PAGE = 50
+MAX_PAGE = 10**9  # the offset stays far inside what the database takes
 
 
 # ---------------------------------------------------------------- audit log and nodes
@@ -44,7 +46,7 @@ def audit() -> str:
                 timedelta(days=1) if op == "lt" else timedelta()
             )
             query = query.where(AuditLog.created_at >= moment if op == "ge" else AuditLog.created_at < moment)
-    page = max(1, args.get("hal", 1, type=int) or 1)
+    page = max(1, min(args.get("hal", 1, type=db_int), MAX_PAGE))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(
         session.scalars(query.order_by(AuditLog.id.desc()).offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE))

@@ -1,4 +1,5 @@
-"""User accounts: roles, usual loket, deactivation, password reset, unlocking."""
+"""User accounts: roles, usual loket, deactivation, password reset, recent failed logins and lifting their
+slow-down."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from hub.db.models import User
 from hub.web import masterdata
 from hub.web.admin import bp, columns
 from hub.web.audit import changes, record
-from hub.web.auth import ROLES
-from hub.web.db import db, services, writes, writing
+from hub.web.auth import ROLES, end_sessions, throttle
+from hub.web.db import db, writes, writing
 from hub.web.passwords import hash_password
+from hub.web.throttle import account_key
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ def users(user_id: int | None = None) -> Any:
         values=values,
         errors=errors,
         roles=ROLES,
-        now=services().clock(),
+        failures={row.id: throttle().failures_for(account_key(row.username)) for row in rows},
     ), (400 if errors else 200)
 
 
@@ -73,6 +75,7 @@ def _save_user(
         setattr(user, key, value)
     if password:
         user.password_hash = hash_password(password)
+        end_sessions(user)
         new["password"] = "(diubah)"
     record(session, "user_update", table="users", record_id=user.id, old_values=old, new_values=new)
     return user, errors
@@ -81,11 +84,13 @@ def _save_user(
 @bp.route("/pengguna/<int:user_id>/buka", methods=["POST"])
 @writes
 def unlock(user_id: int) -> Response:
+    """Lift the slow-down of failed logins for every client of the account (e.g. a loket PC whose browser
+    lost its trusted-device cookie, behind the same address as whoever keeps guessing)."""
     session = db()
     user = session.get(User, user_id)
     if user is None:
         abort(404)
-    user.locked_until, user.failed_logins = None, 0
+    throttle().forget_account(account_key(user.username))
     record(session, "user_unlock", table="users", record_id=user.id)
-    flash(f"Akun {user.username} dibuka.", "success")
+    flash(f"Pembatasan masuk untuk {user.username} dicabut.", "success")
     return redirect(url_for("admin.users"))
