@@ -53,6 +53,7 @@ from hub.bpjs.settings import (
 from hub.config import BpjsSettings, HubConfig
 from hub.db.base import utcnow
 from hub.db.models import BpjsOutbox, Patient, Polyclinic, Registration
+from hub.db.statuses import OutboxStatus
 
 logger = logging.getLogger(__name__)
 
@@ -312,7 +313,11 @@ class BpjsBridge:
         if visit.tgl_daftar < self.today():
             with self.sessions.begin() as session:
                 outbox.finish(
-                    session, item_id, "failed", self._clock(), last_error="expired: tanggal sudah lewat"
+                    session,
+                    item_id,
+                    OutboxStatus.FAILED,
+                    self._clock(),
+                    last_error="expired: tanggal sudah lewat",
                 )
             return BridgeResult(
                 "failed",
@@ -346,9 +351,11 @@ class BpjsBridge:
         now = self._clock()
         with self.sessions.begin() as session:
             result = {"no_urut": number, "adopted": adopted}
-            if not outbox.finish(session, item_id, "sent", now, result=result, last_error=None):
+            if not outbox.finish(session, item_id, OutboxStatus.SENT, now, result=result, last_error=None):
                 current = session.get(BpjsOutbox, item_id)
-                if current is not None and current.status == "sent":  # a later claim finished it first
+                if (
+                    current is not None and current.status == OutboxStatus.SENT
+                ):  # a later claim finished it first
                     done = (current.result or {}).get("no_urut", number)
                     return BridgeResult(
                         "registered", registration_id, done, None, "Terdaftar di BPJS.", item_id
@@ -383,7 +390,7 @@ class BpjsBridge:
                     "registration %s queued for retry (attempt %d): %s", registration_id, attempts, error.code
                 )
                 return BridgeResult("queued", registration_id, None, error.code, QUEUED_MESSAGE, item_id)
-            outbox.finish(session, item_id, "failed", now, last_error=detail)
+            outbox.finish(session, item_id, OutboxStatus.FAILED, now, last_error=detail)
         message = "Tanggal kunjungan sudah lewat; tidak dikirim lagi." if expired else error.message
         logger.warning("registration %s failed in PCare: %s", registration_id, error.code)
         return BridgeResult("failed", registration_id, None, error.code, message, item_id)
@@ -407,7 +414,7 @@ class BpjsBridge:
             if waiting is not None and not (reg.bpjs_bridged and reg.bpjs_visit_id):
                 visit = waiting.payload.get("visit", {})
                 uncertain = waiting.last_error is not None or waiting.next_attempt_at > now
-                outbox.finish(session, waiting.id, "failed", now, last_error="dibatalkan petugas")
+                outbox.finish(session, waiting.id, OutboxStatus.FAILED, now, last_error="dibatalkan petugas")
                 if uncertain:  # an earlier attempt may have reached PCare: look it up and cancel it there
                     lookup = {k: visit.get(k) for k in ("no_kartu", "tgl_daftar", "kd_poli")}
                     lookup["user_id"] = user_id
@@ -441,7 +448,7 @@ class BpjsBridge:
         client = self.client()
         if client is None:
             with self.sessions.begin() as session:
-                outbox.finish(session, item_id, "failed", now, last_error="not_configured")
+                outbox.finish(session, item_id, OutboxStatus.FAILED, now, last_error="not_configured")
             return BridgeResult("failed", registration_id, None, "not_configured", MESSAGES["not_configured"])
         return self._send_cancel(client, item_id)
 
@@ -476,11 +483,13 @@ class BpjsBridge:
                 if error.retryable and attempts < self.config.outbox_max_attempts:
                     outbox.retry_later(session, item_id, attempts, detail, now)
                     return BridgeResult("queued", registration_id, None, error.code, QUEUED_MESSAGE, item_id)
-                outbox.finish(session, item_id, "failed", now, last_error=detail)
+                outbox.finish(session, item_id, OutboxStatus.FAILED, now, last_error=detail)
             return BridgeResult("failed", registration_id, None, error.code, error.message, item_id)
         now = self._clock()
         with self.sessions.begin() as session:
-            outbox.finish(session, item_id, "sent", now, result={"no_urut": no_urut}, last_error=None)
+            outbox.finish(
+                session, item_id, OutboxStatus.SENT, now, result={"no_urut": no_urut}, last_error=None
+            )
             reg = session.get(Registration, registration_id)
             if reg is not None and reg.bpjs_visit_id == no_urut:
                 reg.bpjs_bridged = False
@@ -498,7 +507,7 @@ class BpjsBridge:
         with self.sessions() as session:
             return outbox.summary(session)
 
-    def outbox_items(self, limit: int = 50, status: str | None = None) -> list[OutboxItem]:
+    def outbox_items(self, limit: int = 50, status: OutboxStatus | None = None) -> list[OutboxItem]:
         """The latest outbox items (newest first), optionally of one status."""
         with self.sessions() as session:
             return outbox.items(session, limit, status)

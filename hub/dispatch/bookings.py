@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.db.models import Booking, Polyclinic, Queue
+from hub.db.statuses import BookingStatus, TicketStatus
 from hub.dispatch.operation import Operation
 from hub.dispatch.outcome import DispatchError
 from hub.dispatch.transitions import change_status
@@ -75,9 +76,9 @@ def booked_for_today(op: Operation, booking_code: str) -> Booking:
     )
     if booking is None:
         raise DispatchError("not_found", "Kode booking tidak ditemukan.")
-    if booking.status == "confirmed":
+    if booking.status == BookingStatus.CONFIRMED:
         raise DispatchError("conflict", "Kode booking ini sudah dikonfirmasi.")
-    if booking.status != "booked":
+    if booking.status != BookingStatus.BOOKED:
         raise DispatchError("conflict", "Booking ini sudah dibatalkan.")
     if booking.service_date != op.today:
         raise DispatchError("conflict", f"Booking ini untuk tanggal {booking.service_date:%d-%m-%Y}.")
@@ -92,5 +93,5 @@ def poly_code_of(op: Operation, booking: Booking) -> str:
 
 def confirm(op: Operation, booking: Booking, queue: Queue, actor: str) -> None:
     """``queue``, just issued for ``booking``, is its ticket: ``confirmed``, and the booking is used."""
-    change_status(op.session, queue, "confirmed", op.now, actor=actor, reason="booking")
-    booking.status, booking.queue_id, booking.confirmed_at = "confirmed", queue.id, op.now
+    change_status(op.session, queue, TicketStatus.CONFIRMED, op.now, actor=actor, reason="booking")
+    booking.status, booking.queue_id, booking.confirmed_at = BookingStatus.CONFIRMED, queue.id, op.now

@@ -12,8 +12,9 @@ import logging
 from sqlalchemy import select, update
 
 from hub.db.models import Booking, Counter, Queue
+from hub.db.statuses import UNFINISHED, BookingStatus, TicketStatus
 from hub.dispatch.operation import Operation
-from hub.dispatch.transitions import UNFINISHED, change_status
+from hub.dispatch.transitions import change_status
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def expire_previous_days(op: Operation) -> bool:
     session, today = op.session, op.today
     stale = list(session.scalars(select(Queue).where(Queue.queue_date < today, Queue.status.in_(UNFINISHED))))
     for queue in stale:
-        change_status(session, queue, "cancelled", op.now, actor="system", reason="expired")
+        change_status(session, queue, TicketStatus.CANCELLED, op.now, actor="system", reason="expired")
     cleared = session.execute(  # type: ignore[attr-defined]
         update(Counter)
         .where(Counter.current_queue_id.in_(select(Queue.id).where(Queue.queue_date < today)))
@@ -32,8 +33,8 @@ def expire_previous_days(op: Operation) -> bool:
     ).rowcount
     session.execute(
         update(Booking)
-        .where(Booking.service_date < today, Booking.status == "booked")
-        .values(status="expired")
+        .where(Booking.service_date < today, Booking.status == BookingStatus.BOOKED)
+        .values(status=BookingStatus.EXPIRED)
     )
     if stale or cleared:
         logger.info("service day %s: %d unfinished tickets of earlier days expired", today, len(stale))

@@ -12,6 +12,7 @@ import logging
 import secrets
 
 from hub.db.models import Queue
+from hub.db.statuses import TicketStatus
 from hub.dispatch import sql
 from hub.dispatch.numbering import format_number, next_seq
 from hub.dispatch.operation import Operation
@@ -61,7 +62,7 @@ def new_ticket(
         poly=poly,
         queue_date=op.today,
         source=source,
-        status="waiting",
+        status=TicketStatus.WAITING,
         payment_type=payment,
         queued_at=op.now,
         status_token=secrets.token_urlsafe(24),
@@ -71,6 +72,6 @@ def new_ticket(
     )
     session.add(queue)
     session.flush()
-    record_event(session, queue.id, None, "waiting", op.now, actor)
+    record_event(session, queue.id, None, TicketStatus.WAITING, op.now, actor)
     logger.info("ticket %s issued (%s, poly %s) for %s", queue.queue_number, category, poly.code, actor)
     return queue

@@ -16,13 +16,14 @@ from typing import cast
 from sqlalchemy.orm import Session
 
 from hub.db.models import Counter, Queue
+from hub.db.statuses import AT_LOKET, CALLABLE_AGAIN, RECALLABLE, TicketStatus
 from hub.dispatch.dayview import DaySnapshot
 from hub.dispatch.mapping import ProtocolMapper, announcement
 from hub.dispatch.operation import Operation, lokets
 from hub.dispatch.outcome import DispatchError, Outcome
 from hub.dispatch.policy import Category
 from hub.dispatch.projection import Projection, service_minutes
-from hub.dispatch.transitions import AT_LOKET, CALLABLE, change_status
+from hub.dispatch.transitions import change_status
 from protocol import CounterReply
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,13 @@ def end_service(session: Session, loket: Counter, now: datetime, actor: str) -> 
         measured = () if minutes is None else (minutes,)
     if current.status in AT_LOKET:
         change_status(
-            session, current, "done", now, actor=actor, reason="served_at_loket", counter=loket.number
+            session,
+            current,
+            TicketStatus.DONE,
+            now,
+            actor=actor,
+            reason="served_at_loket",
+            counter=loket.number,
         )
         current.completed_at = now
     return measured
@@ -88,7 +95,13 @@ class LoketCalls:
         if current is None or current.status not in AT_LOKET:
             raise DispatchError("conflict", "Tidak ada nomor yang sedang dipanggil di loket ini.")
         change_status(
-            op.session, current, "skipped", op.now, actor=actor, reason="no_show", counter=loket.number
+            op.session,
+            current,
+            TicketStatus.SKIPPED,
+            op.now,
+            actor=actor,
+            reason="no_show",
+            counter=loket.number,
         )
         current.service_ended_at = None
         loket.current_queue_id = None
@@ -104,7 +117,7 @@ class LoketCalls:
     def recall(self, op: Operation, loket: Counter, request_id: str) -> Outcome:
         """The current ticket is announced again."""
         current = current_ticket(op.session, loket)
-        if current is None or current.status not in (*AT_LOKET, "registered"):
+        if current is None or current.status not in RECALLABLE:
             raise DispatchError("conflict", "Belum ada nomor yang dipanggil di loket ini.")
         reply = CounterReply(request_id=request_id, ok=True, ticket=self.mapper.ticket(current, None))
         return Outcome(reply=reply, announcement=announcement(current, loket, repeat=True))
@@ -116,7 +129,7 @@ class LoketCalls:
         queue = op.session.get(Queue, queue_id)
         if queue is None or queue.queue_date != op.today:
             raise DispatchError("not_found")
-        if queue.status not in ("skipped", *CALLABLE):
+        if queue.status not in CALLABLE_AGAIN:
             raise DispatchError("conflict", f"Nomor {queue.queue_number} berstatus {queue.status}.")
         base = self.projection.snapshot(op.session, op.today)
         served = end_service(op.session, loket, op.now, actor)
@@ -132,7 +145,7 @@ class LoketCalls:
         request_id: str,
         served_min: tuple[float, ...] = (),
     ) -> Outcome:
-        change_status(op.session, queue, "called", op.now, actor=actor, counter=loket.number)
+        change_status(op.session, queue, TicketStatus.CALLED, op.now, actor=actor, counter=loket.number)
         logger.info("ticket %s called to %s by %s", queue.queue_number, loket.name, actor)
         queue.called_at, queue.counter_number = op.now, loket.number
         queue.service_ended_at = None

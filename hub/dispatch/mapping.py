@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Counter, Polyclinic, Queue
+from hub.db.statuses import CALLABLE, ISSUED, REGISTERED_OR_LATER, TicketStatus
 from hub.dispatch import sql
 from hub.dispatch.dayview import DaySnapshot, DayView
 from hub.dispatch.operation import Operation, lokets
@@ -24,7 +25,6 @@ from hub.dispatch.outcome import LiveState
 from hub.dispatch.policy import estimate_wait
 from hub.dispatch.projection import Projection
 from hub.dispatch.speech import call_sentence
-from hub.dispatch.transitions import CALLABLE, REGISTERED
 from protocol import (
     Announcement,
     CounterState,
@@ -37,8 +37,15 @@ from protocol import (
     Totals,
     WaitingCounts,
 )
+from protocol.payloads import TicketStatus as WireStatus
 
 NEXT_SHOWN = 10  # tickets of each class the waiting room shows as next
+
+
+def on_the_wire(status: TicketStatus) -> WireStatus:
+    """A ticket's status as the protocol sends it: the enum's value (tests/hub/test_statuses.py checks that
+    the protocol's ``TicketStatus`` lists exactly these values)."""
+    return cast(WireStatus, status.value)
 
 
 def announcement(queue: Queue, loket: Counter, *, repeat: bool) -> Announcement:
@@ -107,7 +114,7 @@ class ProtocolMapper:
             poly_name=queue.poly.name,
             payment_type=cast(Any, queue.payment_type),
             source=cast(Any, queue.source),
-            status=cast(Any, queue.status),
+            status=on_the_wire(queue.status),
             issued_at=queue.queued_at.astimezone(self.tz),
             service_date=queue.queue_date,
             ahead=ahead,
@@ -143,8 +150,8 @@ class ProtocolMapper:
             remaining_priority=waiting_priority,
             remaining_general=waiting_general,
             totals=Totals(
-                issued=sum(n for status, n in statuses.items() if status != "cancelled"),
-                registered=sum(statuses.get(status, 0) for status in REGISTERED),
+                issued=sum(statuses.get(status, 0) for status in ISSUED),
+                registered=sum(statuses.get(status, 0) for status in REGISTERED_OR_LATER),
                 waiting=len(view.order),
             ),
             running_text=op.rules.running_text,
@@ -175,7 +182,7 @@ class ProtocolMapper:
         used = dict(
             session.execute(
                 select(Queue.poly_id, func.count())
-                .where(Queue.queue_date == op.today, Queue.status != "cancelled")
+                .where(Queue.queue_date == op.today, Queue.status != TicketStatus.CANCELLED)
                 .group_by(Queue.poly_id)
             ).all()
         )

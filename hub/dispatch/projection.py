@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.db.models import Queue, TicketEvent
+from hub.db.statuses import CALLABLE, TicketStatus
 from hub.dispatch.dayview import HISTORY_KEPT, DaySnapshot, DayView, DayViewCache
 from hub.dispatch.operation import Operation, lokets, queue_version
 from hub.dispatch.policy import Category, Waiting
-from hub.dispatch.transitions import CALLABLE
 
 
 def service_minutes(called_at: datetime | None, ended_at: datetime | None) -> float | None:
@@ -59,7 +59,7 @@ class Projection:
             session.scalars(
                 select(Queue.queue_category)
                 .join(TicketEvent, TicketEvent.queue_id == Queue.id)
-                .where(Queue.queue_date == today, TicketEvent.to_status == "called")
+                .where(Queue.queue_date == today, TicketEvent.to_status == TicketStatus.CALLED)
                 .order_by(TicketEvent.id.desc())
                 .limit(HISTORY_KEPT)
             )

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.db.base import reading, utcnow
 from hub.db.models import Booking, Queue
+from hub.db.statuses import CALLABLE, TicketStatus
 from hub.dispatch import bookings
 from hub.dispatch.bookings import OnlineBooking
 from hub.dispatch.dayview import DaySnapshot
@@ -42,7 +43,7 @@ from hub.dispatch.mapping import ProtocolMapper
 from hub.dispatch.operation import Operation, ServiceDay, forget_at_end, lock_queue
 from hub.dispatch.outcome import DispatchError, LiveState, Outcome
 from hub.dispatch.projection import Projection
-from hub.dispatch.transitions import CALLABLE, change_status, progress
+from hub.dispatch.transitions import change_status, progress
 from protocol import (
     BookingRequest,
     CounterCommand,
@@ -136,7 +137,9 @@ class Dispatcher:
             queue = session.get(Queue, log.queue_id) if log.queue_id is not None else None
             if queue is None or queue.status not in CALLABLE:
                 return Outcome()
-            change_status(session, queue, "cancelled", op.now, actor=f"kiosk:{node}", reason="kiosk_gave_up")
+            change_status(
+                session, queue, TicketStatus.CANCELLED, op.now, actor=f"kiosk:{node}", reason="kiosk_gave_up"
+            )
             logger.info("ticket %s cancelled: kiosk %s gave up on %s", queue.queue_number, node, request_id)
             return Outcome(live=True, services=True)
 
@@ -168,7 +171,9 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ registration
 
-    def set_status(self, queue_id: int, status: str, *, actor: str, reason: str | None = None) -> Outcome:
+    def set_status(
+        self, queue_id: int, status: TicketStatus, *, actor: str, reason: str | None = None
+    ) -> Outcome:
         """A validated status change from the registration workflow (serving, registered...)."""
         with self.sessions.begin() as session:
             lock_queue(session)
@@ -176,7 +181,7 @@ class Dispatcher:
             if queue is None:
                 raise DispatchError("not_found")
             progress(session, queue, status, self.clock(), actor=actor, reason=reason)
-            return Outcome(live=True, services=status == "cancelled")
+            return Outcome(live=True, services=status == TicketStatus.CANCELLED)
 
     # ------------------------------------------------------------------ online bookings
 

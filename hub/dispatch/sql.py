@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from hub.db.models import Counter, Polyclinic, Queue, QueueConfig, QueueCounter, RequestLog, TicketEvent
+from hub.db.statuses import TicketStatus
 
 # ORM entities (run with session.scalar/scalars: they land in the session)
 POLY_LOCKED = select(Polyclinic).where(Polyclinic.code == bindparam("code")).with_for_update()
@@ -49,7 +50,7 @@ QUOTA_USED = (
     .where(
         Queue.queue_date == bindparam("day"),
         Queue.poly_id == bindparam("poly_id"),
-        Queue.status != "cancelled",
+        Queue.status != TicketStatus.CANCELLED,
     )
 )
 STATUS_COUNTS = (

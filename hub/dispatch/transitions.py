@@ -1,9 +1,10 @@
-"""The ticket status machine: every change is validated, timestamped and kept as a ``ticket_events`` row.
+"""The ticket status machine (:data:`hub.db.statuses.TICKET_TRANSITIONS`): every change is validated,
+timestamped and kept as a ``ticket_events`` row.
 
 >>> # doctest: +SKIP
->>> change_status(session, queue, "called", now, actor="button", counter=1)
+>>> change_status(session, queue, TicketStatus.CALLED, now, actor="button", counter=1)
 >>> queue.status
-'called'
+<TicketStatus.CALLED: 'called'>
 """
 
 from __future__ import annotations
@@ -14,32 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Counter, Queue
+from hub.db.statuses import COMPLETES, TICKET_TRANSITIONS, TicketStatus
 from hub.dispatch import sql
 from hub.dispatch.operation import note_event
 from hub.dispatch.outcome import DispatchError
-
-CALLABLE = ("waiting", "confirmed")
-AT_LOKET = ("called", "serving")
-UNFINISHED = ("waiting", "confirmed", "called", "serving", "skipped")
-REGISTERED = ("registered", "directed_to_poly", "done")
-TRANSITIONS: dict[str, set[str]] = {
-    "waiting": {"confirmed", "called", "cancelled"},
-    "confirmed": {"called", "cancelled"},
-    "called": {"serving", "skipped", "registered", "directed_to_poly", "done", "cancelled"},
-    "serving": {"skipped", "registered", "directed_to_poly", "done", "cancelled"},
-    "registered": {"directed_to_poly", "done", "cancelled"},
-    "directed_to_poly": {"done"},
-    "skipped": {"called", "cancelled"},
-    "done": set(),
-    "cancelled": set(),
-}
 
 
 def record_event(
     session: Session,
     queue_id: int,
-    from_status: str | None,
-    to_status: str,
+    from_status: TicketStatus | None,
+    to_status: TicketStatus,
     at: datetime,
     actor: str | None,
     reason: str | None = None,
@@ -63,7 +49,7 @@ def record_event(
 def change_status(
     session: Session,
     queue: Queue,
-    to_status: str,
+    to_status: TicketStatus,
     now: datetime,
     *,
     actor: str | None,
@@ -71,7 +57,9 @@ def change_status(
     counter: int | None = None,
 ) -> None:
     """Move ``queue`` to ``to_status`` if the status machine allows it (``conflict`` otherwise)."""
-    if to_status not in TRANSITIONS[queue.status] and not (queue.status == to_status == "waiting"):
+    if to_status not in TICKET_TRANSITIONS[queue.status] and not (
+        queue.status == to_status == TicketStatus.WAITING
+    ):
         raise DispatchError("conflict", f"Status {queue.status} tidak dapat diubah menjadi {to_status}.")
     record_event(session, queue.id, queue.status, to_status, now, actor, reason, counter)
     queue.status = to_status
@@ -80,15 +68,21 @@ def change_status(
 
 
 def progress(
-    session: Session, queue: Queue, status: str, now: datetime, *, actor: str, reason: str | None = None
+    session: Session,
+    queue: Queue,
+    status: TicketStatus,
+    now: datetime,
+    *,
+    actor: str,
+    reason: str | None = None,
 ) -> None:
     """A status change of the registration workflow (serving, registered...), with its timestamps; a
     cancelled ticket leaves its loket."""
     change_status(session, queue, status, now, actor=actor, reason=reason, counter=queue.counter_number)
-    if status == "serving":
+    if status == TicketStatus.SERVING:
         queue.served_at = now
-    if status in ("directed_to_poly", "done", "cancelled"):
+    if status in COMPLETES:
         queue.completed_at = queue.completed_at or now
         for loket in session.scalars(select(Counter).where(Counter.current_queue_id == queue.id)):
-            if status == "cancelled":
+            if status == TicketStatus.CANCELLED:
                 loket.current_queue_id = None

@@ -23,6 +23,7 @@ from flask import (
 from sqlalchemy import select
 
 from hub.db.models import Counter, Patient, Polyclinic, Queue
+from hub.db.statuses import AT_LOKET, TicketStatus
 from hub.dispatch.service import DispatchError
 from hub.web import visits
 from hub.web.audit import record
@@ -88,7 +89,9 @@ def queue_view() -> QueueView:
     ]
     skipped = list(
         session.scalars(
-            select(Queue).where(Queue.queue_date == day, Queue.status == "skipped").order_by(Queue.called_at)
+            select(Queue)
+            .where(Queue.queue_date == day, Queue.status == TicketStatus.SKIPPED)
+            .order_by(Queue.called_at)
         )
     )
     release()
@@ -244,7 +247,7 @@ def begin(loket: Counter | None, patient: Patient, *, new_patient: bool) -> Any:
     """Open (or reuse) the registration for ``patient`` at ``loket``; the ticket becomes ``serving``."""
     session = db()
     current = current_ticket(loket) if loket else None
-    if current is not None and current.status not in ("called", "serving"):
+    if current is not None and current.status not in AT_LOKET:
         current = None
     existing = visits.open_registration_for(session, current.id) if current else None
     if existing is not None and existing.patient_id != patient.id and existing.status == "processing":
@@ -284,10 +287,12 @@ def begin(loket: Counter | None, patient: Patient, *, new_patient: bool) -> Any:
     )
     session.commit()
     services().notifier.notify()  # new vs old patients on the dashboard
-    if current is not None and current.status == "called":
+    if current is not None and current.status == TicketStatus.CALLED:
         try:
             services().apply(
-                services().dispatcher.set_status(current.id, "serving", actor=f"web:{g.user.username}")
+                services().dispatcher.set_status(
+                    current.id, TicketStatus.SERVING, actor=f"web:{g.user.username}"
+                )
             )
         except DispatchError as error:
             logger.info("ticket could not become serving: %s", error.info.code)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hub.db.models import MandatoryInfoConsent, Patient, Polyclinic, Queue, Registration, User
+from hub.db.statuses import AT_LOKET, TicketStatus
 from hub.dispatch.service import DispatchError
 from hub.web import bridge, visits
 from hub.web.audit import record
@@ -241,9 +242,11 @@ def save(registration_id: int) -> Any:
     if queue_id is not None:
         queue = session.get(Queue, queue_id)
         release()
-        if queue is not None and queue.status in ("called", "serving"):
+        if queue is not None and queue.status in AT_LOKET:
             try:
-                services().apply(services().dispatcher.set_status(queue_id, "registered", actor=actor()))
+                services().apply(
+                    services().dispatcher.set_status(queue_id, TicketStatus.REGISTERED, actor=actor())
+                )
             except DispatchError as error:
                 logger.info("ticket could not become registered: %s", error.info.code)
     if with_bridge:
@@ -341,7 +344,9 @@ def deliver(registration_id: int) -> Any:
     queue_id = registration.queue_id
     if queue_id is not None:
         try:
-            services().apply(services().dispatcher.set_status(queue_id, "directed_to_poly", actor=actor()))
+            services().apply(
+                services().dispatcher.set_status(queue_id, TicketStatus.DIRECTED_TO_POLY, actor=actor())
+            )
         except DispatchError as error:
             logger.info("ticket could not become directed_to_poly: %s", error.info.code)
     flash("RM diantar ke poli. Pendaftaran selesai.", "success")
