@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db.base import Base, UtcDateTime, utcnow
 from hub.db.statuses import BookingStatus, OutboxStatus, TicketStatus, stored
+from protocol.payloads import Category, PaymentType, PriorityReason, TicketSource
 
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -185,18 +186,18 @@ class Queue(Base):
     queue_number: Mapped[str] = mapped_column(String(10))
     queue_prefix: Mapped[str] = mapped_column(String(5))
     queue_seq: Mapped[int] = mapped_column(Integer)
-    queue_category: Mapped[str] = mapped_column(String(20))
-    priority_reason: Mapped[str | None] = mapped_column(String(50))
+    queue_category: Mapped[Category] = mapped_column(String(20))
+    priority_reason: Mapped[PriorityReason | None] = mapped_column(String(50))
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
     poly_id: Mapped[int] = mapped_column(ForeignKey("polyclinics.id"))
     doctor_id: Mapped[int | None] = mapped_column(ForeignKey("doctors.id"))
     queue_date: Mapped[date] = mapped_column(Date, index=True)
-    source: Mapped[str] = mapped_column(String(20))
+    source: Mapped[TicketSource] = mapped_column(String(20))
     status: Mapped[TicketStatus] = mapped_column(
         stored(TicketStatus), default=TicketStatus.WAITING, index=True
     )
     status_reason: Mapped[str | None] = mapped_column(String(50))
-    payment_type: Mapped[str] = mapped_column(String(10))
+    payment_type: Mapped[PaymentType] = mapped_column(String(10))
     counter_number: Mapped[int | None] = mapped_column(Integer)
     queued_at: Mapped[datetime] = mapped_column(UtcDateTime)  # issue or booking-confirmation time
     estimated_time: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -257,10 +258,10 @@ class Booking(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     booking_code: Mapped[str] = mapped_column(String(16), unique=True)
     service_date: Mapped[date] = mapped_column(Date, index=True)
-    source: Mapped[str] = mapped_column(String(20))
-    queue_category: Mapped[str] = mapped_column(String(20))
-    priority_reason: Mapped[str | None] = mapped_column(String(50))
-    payment_type: Mapped[str] = mapped_column(String(10))
+    source: Mapped[TicketSource] = mapped_column(String(20))
+    queue_category: Mapped[Category] = mapped_column(String(20))
+    priority_reason: Mapped[PriorityReason | None] = mapped_column(String(50))
+    payment_type: Mapped[PaymentType] = mapped_column(String(10))
     poly_id: Mapped[int] = mapped_column(ForeignKey("polyclinics.id"))
     nik: Mapped[str | None] = mapped_column(String(16))
     bpjs_number: Mapped[str | None] = mapped_column(String(20))

@@ -22,6 +22,7 @@ from hub.db.statuses import BookingStatus, TicketStatus
 from hub.dispatch.operation import Operation
 from hub.dispatch.outcome import DispatchError
 from hub.dispatch.transitions import change_status
+from protocol.payloads import Category, PaymentType, PriorityReason, TicketSource
 
 BOOKING_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # none of the look-alikes 0/O, 1/I, 2/Z, 5/S, 6/G, 8/B
 
@@ -30,11 +31,11 @@ class OnlineBooking(TypedDict):
     """What a patient books online (the keyword arguments of :func:`create_booking`)."""
 
     day: date
-    category: str
-    reason: str | None
-    payment: str
+    category: Category
+    reason: PriorityReason | None
+    payment: PaymentType
     poly_code: str
-    source: str
+    source: TicketSource
     nik: NotRequired[str | None]
     bpjs_number: NotRequired[str | None]
     phone: NotRequired[str | None]

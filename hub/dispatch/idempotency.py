@@ -60,6 +60,17 @@ def log_request(
     )
 
 
+def withdraw(op: Operation, scope: str, request_id: str, refusal: Reply) -> int | None:
+    """The requester withdrew ``request_id``: the ticket it was answered with, if any. A request not
+    answered yet gets ``refusal`` as its answer in advance, for when it arrives."""
+    log = logged(op.session, op.today, scope, request_id)
+    if log is None:
+        log_request(op.session, op.today, scope, request_id, refusal)
+        logger.info("request %s %s withdrawn before it arrived: refused in advance", scope, request_id)
+        return None
+    return int(log.queue_id) if log.queue_id is not None else None
+
+
 class RequestLog:
     """Runs each request once per (service day, scope, request id) and replays the stored reply after."""
 

@@ -18,6 +18,7 @@ from hub.dispatch.numbering import format_number, next_seq
 from hub.dispatch.operation import Operation
 from hub.dispatch.outcome import DispatchError
 from hub.dispatch.transitions import record_event
+from protocol.payloads import Category, PaymentType, PriorityReason, TicketSource
 
 logger = logging.getLogger(__name__)
 PRIORITY_PREFIX = "P"
@@ -26,11 +27,11 @@ PRIORITY_PREFIX = "P"
 def new_ticket(
     op: Operation,
     *,
-    category: str,
-    reason: str | None,
-    payment: str,
+    category: Category,
+    reason: PriorityReason | None,
+    payment: PaymentType,
     poly_code: str,
-    source: str,
+    source: TicketSource,
     node: str | None,
     request_id: str | None,
     actor: str,

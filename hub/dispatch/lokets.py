@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,6 @@ from hub.dispatch.dayview import DaySnapshot
 from hub.dispatch.mapping import ProtocolMapper, announcement
 from hub.dispatch.operation import Operation, lokets
 from hub.dispatch.outcome import DispatchError, Outcome
-from hub.dispatch.policy import Category
 from hub.dispatch.projection import Projection, service_minutes
 from hub.dispatch.transitions import change_status
 from protocol import CounterReply
@@ -154,7 +152,7 @@ class LoketCalls:
             op.session,
             base,
             remove=(queue.id,),
-            called=(cast(Category, queue.queue_category),),
+            called=(queue.queue_category,),
             served_min=served_min,
         )
         called = announcement(queue, loket, repeat=False)

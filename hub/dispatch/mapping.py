@@ -10,7 +10,7 @@ the ``services`` the kiosks offer.
 from __future__ import annotations
 
 import secrets
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -53,7 +53,7 @@ def announcement(queue: Queue, loket: Counter, *, repeat: bool) -> Announcement:
     return Announcement(
         id=f"{queue.id}-{secrets.token_hex(4)}",
         ticket_number=queue.queue_number,
-        category=cast(Any, queue.queue_category),
+        category=queue.queue_category,
         counter=loket.number,
         counter_name=loket.name,
         text=call_sentence(queue.queue_number, loket.name),
@@ -64,8 +64,8 @@ def announcement(queue: Queue, loket: Counter, *, repeat: bool) -> Announcement:
 def summary(queue: Queue) -> TicketSummary:
     return TicketSummary(
         number=queue.queue_number,
-        category=cast(Any, queue.queue_category),
-        priority_reason=cast(Any, queue.priority_reason),
+        category=queue.queue_category,
+        priority_reason=queue.priority_reason,
         poly_code=queue.poly.code,
         poly_name=queue.poly.name,
     )
@@ -77,8 +77,8 @@ def summaries(session: Session, ids: list[int]) -> dict[int, TicketSummary]:
     return {
         key: TicketSummary(
             number=number,
-            category=cast(Any, category),
-            priority_reason=cast(Any, reason),
+            category=category,
+            priority_reason=reason,
             poly_code=code,
             poly_name=name,
         )
@@ -108,12 +108,12 @@ class ProtocolMapper:
             number=queue.queue_number,
             prefix=queue.queue_prefix,
             seq=queue.queue_seq,
-            category=cast(Any, queue.queue_category),
-            priority_reason=cast(Any, queue.priority_reason),
+            category=queue.queue_category,
+            priority_reason=queue.priority_reason,
             poly_code=queue.poly.code,
             poly_name=queue.poly.name,
-            payment_type=cast(Any, queue.payment_type),
-            source=cast(Any, queue.source),
+            payment_type=queue.payment_type,
+            source=queue.source,
             status=on_the_wire(queue.status),
             issued_at=queue.queued_at.astimezone(self.tz),
             service_date=queue.queue_date,

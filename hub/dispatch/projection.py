@@ -12,7 +12,6 @@ knows its effect.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -68,8 +67,8 @@ class Projection:
         return DaySnapshot(
             day=today,
             version=version,
-            waiting=tuple(Waiting(key, cast(Any, cat), at.timestamp()) for key, cat, at in waiting),
-            history=tuple(cast(Any, history)),
+            waiting=tuple(Waiting(key, category, at.timestamp()) for key, category, at in waiting),
+            history=tuple(history),
             service_sum_min=sum(served := _measured_service(session, today)),
             service_count=len(served),
         )
@@ -97,7 +96,7 @@ class Projection:
         before them)."""
         snapshot = base.derive(
             queue_version(session),
-            add=tuple(Waiting(q.id, cast(Any, q.queue_category), q.queued_at.timestamp()) for q in add),
+            add=tuple(Waiting(q.id, q.queue_category, q.queued_at.timestamp()) for q in add),
             remove=remove,
             called=called,
             served_min=served_min,

@@ -36,7 +36,7 @@ from hub.dispatch import bookings
 from hub.dispatch.bookings import OnlineBooking
 from hub.dispatch.dayview import DaySnapshot
 from hub.dispatch.expiry import expire_previous_days
-from hub.dispatch.idempotency import RequestLog, log_request, logged
+from hub.dispatch.idempotency import RequestLog, withdraw
 from hub.dispatch.issuing import new_ticket
 from hub.dispatch.lokets import LoketCalls, find_loket
 from hub.dispatch.mapping import ProtocolMapper
@@ -56,9 +56,15 @@ from protocol import (
     TicketReply,
     TicketRequest,
 )
+from protocol.payloads import TicketSource
 
 __all__ = ["DispatchError", "Dispatcher", "LiveState", "Outcome"]
 logger = logging.getLogger(__name__)
+
+
+def _ticket_scope(node: str) -> str:
+    """Where a kiosk's ticket request ids are unique (a booking confirmation's are another scope)."""
+    return f"kiosk:{node}:ticket"
 
 
 class Dispatcher:
@@ -91,7 +97,7 @@ class Dispatcher:
         request: TicketRequest,
         *,
         node: str,
-        source: str = "kiosk",
+        source: TicketSource = "kiosk",
         actor: str | None = None,
         user_id: int | None = None,
     ) -> Outcome:
@@ -114,27 +120,17 @@ class Dispatcher:
             )
             return self._issued(op, base, queue, request.request_id), queue.id
 
-        return self.requests.once(f"kiosk:{node}:ticket", request.request_id, TicketReply, work)
+        return self.requests.once(_ticket_scope(node), request.request_id, TicketReply, work)
 
     def cancel_request(self, request_id: str, *, node: str) -> Outcome:
         """The kiosk gave up on ``request_id``: cancel the ticket issued for it, or refuse it in advance."""
         with self.sessions.begin() as session:
             lock_queue(session)
             op = self.day.begin(session)
-            scope = f"kiosk:{node}:ticket"
-            log = logged(session, op.today, scope, request_id)
-            if log is None:
-                refusal = ErrorInfo.of("conflict", "Permintaan sudah dibatalkan.")
-                log_request(
-                    session,
-                    op.today,
-                    scope,
-                    request_id,
-                    TicketReply(request_id=request_id, ok=False, error=refusal),
-                )
-                logger.info("cancel for %s before its request: refused in advance", request_id)
-                return Outcome()
-            queue = session.get(Queue, log.queue_id) if log.queue_id is not None else None
+            refusal = ErrorInfo.of("conflict", "Permintaan sudah dibatalkan.")
+            reply = TicketReply(request_id=request_id, ok=False, error=refusal)
+            queue_id = withdraw(op, _ticket_scope(node), request_id, reply)
+            queue = session.get(Queue, queue_id) if queue_id is not None else None
             if queue is None or queue.status not in CALLABLE:
                 return Outcome()
             change_status(
