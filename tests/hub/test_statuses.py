@@ -3,9 +3,11 @@ the waiting room's and the dashboard's "Terdaftar" counted alike."""
 
 from __future__ import annotations
 
+import doctest
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import date
+from types import ModuleType
 from typing import Any, get_args
 
 import pytest
@@ -14,6 +16,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlalchemy.exc import StatementError
 
+from hub.db import statuses
 from hub.db.base import Base, make_engine
 from hub.db.migrate import upgrade
 from hub.db.models import Booking, BpjsOutbox, Queue, TicketEvent
@@ -28,6 +31,7 @@ from hub.db.statuses import (
     OutboxStatus,
     TicketStatus,
 )
+from hub.dispatch import outcome
 from hub.web.dashboard import day_figures
 from protocol import payloads
 from tests.hub.dispatch_support import Desk
@@ -37,6 +41,12 @@ from tests.hub.dispatch_support import Desk
 def desk(database_url: str) -> Iterator[Desk]:
     with closing(Desk(database_url)) as desk:
         yield desk
+
+
+@pytest.mark.parametrize("module", [statuses, outcome])
+def test_docstring_examples(module: ModuleType) -> None:
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
 
 
 def test_the_wire_carries_exactly_the_enum_values() -> None:
