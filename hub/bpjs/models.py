@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from hub.db.statuses import OutboxStatus
+
 ErrorCode = Literal[
     "not_found", "inactive", "unauthorized", "timeout", "unavailable", "decrypt", "invalid", "not_configured"
 ]
@@ -216,7 +218,7 @@ class OutboxItem:
     id: int
     registration_id: int | None
     kind: str
-    status: str
+    status: OutboxStatus
     attempts: int
     next_attempt_at: datetime
     last_error: str | None

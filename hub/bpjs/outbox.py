@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from hub.bpjs.models import OutboxItem
 from hub.db.models import BpjsOutbox
+from hub.db.statuses import OUTBOX_RETRYABLE, OutboxStatus
 
 LEASE_S = 120.0
 BACKOFF_BASE_S = 5.0
@@ -37,7 +38,7 @@ def find_pending(session: Session, registration_id: int, kind: str) -> BpjsOutbo
         .where(
             BpjsOutbox.registration_id == registration_id,
             BpjsOutbox.kind == kind,
-            BpjsOutbox.status == "pending",
+            BpjsOutbox.status == OutboxStatus.PENDING,
         )
         .order_by(BpjsOutbox.id.desc())
         .limit(1)
@@ -50,7 +51,7 @@ def last_sent(session: Session, registration_id: int, kind: str) -> BpjsOutbox |
         .where(
             BpjsOutbox.registration_id == registration_id,
             BpjsOutbox.kind == kind,
-            BpjsOutbox.status == "sent",
+            BpjsOutbox.status == OutboxStatus.SENT,
         )
         .order_by(BpjsOutbox.id.desc())
         .limit(1)
@@ -63,7 +64,7 @@ def has_failed(session: Session, registration_id: int, kind: str) -> bool:
         .where(
             BpjsOutbox.registration_id == registration_id,
             BpjsOutbox.kind == kind,
-            BpjsOutbox.status == "failed",
+            BpjsOutbox.status == OutboxStatus.FAILED,
         )
         .limit(1)
     )
@@ -78,7 +79,7 @@ def enqueue(
         registration_id=registration_id,
         kind=kind,
         payload=payload,
-        status="pending",
+        status=OutboxStatus.PENDING,
         attempts=1,
         next_attempt_at=now + timedelta(seconds=LEASE_S),
     )
@@ -93,7 +94,7 @@ def claim(session: Session, item_id: int, now: datetime) -> bool:
         update(BpjsOutbox)
         .where(
             BpjsOutbox.id == item_id,
-            BpjsOutbox.status == "pending",
+            BpjsOutbox.status == OutboxStatus.PENDING,
             BpjsOutbox.next_attempt_at <= now,
         )
         .values(
@@ -110,18 +111,18 @@ def due_ids(session: Session, now: datetime, limit: int = 20) -> list[int]:
     return list(
         session.scalars(
             select(BpjsOutbox.id)
-            .where(BpjsOutbox.status == "pending", BpjsOutbox.next_attempt_at <= now)
+            .where(BpjsOutbox.status == OutboxStatus.PENDING, BpjsOutbox.next_attempt_at <= now)
             .order_by(BpjsOutbox.next_attempt_at, BpjsOutbox.id)
             .limit(limit)
         )
     )
 
 
-def finish(session: Session, item_id: int, status: str, now: datetime, **values: Any) -> bool:
+def finish(session: Session, item_id: int, status: OutboxStatus, now: datetime, **values: Any) -> bool:
     """Move a pending item to ``sent`` or ``failed``; false if it was no longer pending (cancelled)."""
     result = session.execute(
         update(BpjsOutbox)
-        .where(BpjsOutbox.id == item_id, BpjsOutbox.status == "pending")
+        .where(BpjsOutbox.id == item_id, BpjsOutbox.status == OutboxStatus.PENDING)
         .values(status=status, updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
@@ -131,7 +132,7 @@ def finish(session: Session, item_id: int, status: str, now: datetime, **values:
 def retry_later(session: Session, item_id: int, attempts: int, error: str, now: datetime) -> None:
     session.execute(
         update(BpjsOutbox)
-        .where(BpjsOutbox.id == item_id, BpjsOutbox.status == "pending")
+        .where(BpjsOutbox.id == item_id, BpjsOutbox.status == OutboxStatus.PENDING)
         .values(
             last_error=error,
             next_attempt_at=now + timedelta(seconds=backoff_s(attempts)),
@@ -145,15 +146,15 @@ def retry_now(session: Session, item_id: int, now: datetime) -> bool:
     """Staff asked to retry a failed or waiting item: make it pending and due now."""
     result = session.execute(
         update(BpjsOutbox)
-        .where(BpjsOutbox.id == item_id, BpjsOutbox.status.in_(("pending", "failed")))
-        .values(status="pending", next_attempt_at=now, updated_at=now)
+        .where(BpjsOutbox.id == item_id, BpjsOutbox.status.in_(OUTBOX_RETRYABLE))
+        .values(status=OutboxStatus.PENDING, next_attempt_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
 def summary(session: Session) -> dict[str, int]:
-    counts = {"pending": 0, "sent": 0, "failed": 0}
+    counts = {status.value: 0 for status in OutboxStatus}
     for status, count in session.execute(
         select(BpjsOutbox.status, func.count(BpjsOutbox.id)).group_by(BpjsOutbox.status)
     ):
@@ -180,7 +181,7 @@ def to_item(row: BpjsOutbox) -> OutboxItem:
     )
 
 
-def items(session: Session, limit: int = 50, status: str | None = None) -> list[OutboxItem]:
+def items(session: Session, limit: int = 50, status: OutboxStatus | None = None) -> list[OutboxItem]:
     query = select(BpjsOutbox).order_by(BpjsOutbox.id.desc()).limit(limit)
     if status is not None:
         query = query.where(BpjsOutbox.status == status)

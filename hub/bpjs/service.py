@@ -50,6 +50,7 @@ from hub.bpjs.visits import Visits, digits
 from hub.config import BpjsSettings, HubConfig
 from hub.db.base import utcnow
 from hub.db.models import BpjsOutbox
+from hub.db.statuses import OutboxStatus
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -221,7 +222,7 @@ class BpjsBridge:
         with self.sessions() as session:
             return outbox.summary(session)
 
-    def outbox_items(self, limit: int = 50, status: str | None = None) -> list[OutboxItem]:
+    def outbox_items(self, limit: int = 50, status: OutboxStatus | None = None) -> list[OutboxItem]:
         """The latest outbox items (newest first), optionally of one status."""
         with self.sessions() as session:
             return outbox.items(session, limit, status)

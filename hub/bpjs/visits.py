@@ -25,6 +25,7 @@ from hub.bpjs.errors import MESSAGES, PcareError
 from hub.bpjs.models import BridgeResult, Visit, VisitRequest
 from hub.config import BpjsSettings
 from hub.db.models import BpjsOutbox, Patient, Polyclinic, Registration
+from hub.db.statuses import OutboxStatus
 
 logger = logging.getLogger(__name__)
 
@@ -196,7 +197,11 @@ class Visits:
         if visit.tgl_daftar < self.today():
             with self.sessions.begin() as session:
                 outbox.finish(
-                    session, item_id, "failed", self._clock(), last_error="expired: tanggal sudah lewat"
+                    session,
+                    item_id,
+                    OutboxStatus.FAILED,
+                    self._clock(),
+                    last_error="expired: tanggal sudah lewat",
                 )
             return BridgeResult(
                 "failed",
@@ -230,9 +235,11 @@ class Visits:
         now = self._clock()
         with self.sessions.begin() as session:
             result = {"no_urut": number, "adopted": adopted}
-            if not outbox.finish(session, item_id, "sent", now, result=result, last_error=None):
+            if not outbox.finish(session, item_id, OutboxStatus.SENT, now, result=result, last_error=None):
                 current = session.get(BpjsOutbox, item_id)
-                if current is not None and current.status == "sent":  # a later claim finished it first
+                if (
+                    current is not None and current.status == OutboxStatus.SENT
+                ):  # a later claim finished it first
                     done = (current.result or {}).get("no_urut", number)
                     return BridgeResult(
                         "registered", registration_id, done, None, "Terdaftar di BPJS.", item_id
@@ -267,7 +274,7 @@ class Visits:
                     "registration %s queued for retry (attempt %d): %s", registration_id, attempts, error.code
                 )
                 return BridgeResult("queued", registration_id, None, error.code, QUEUED_MESSAGE, item_id)
-            outbox.finish(session, item_id, "failed", now, last_error=detail)
+            outbox.finish(session, item_id, OutboxStatus.FAILED, now, last_error=detail)
         message = "Tanggal kunjungan sudah lewat; tidak dikirim lagi." if expired else error.message
         logger.warning("registration %s failed in PCare: %s", registration_id, error.code)
         return BridgeResult("failed", registration_id, None, error.code, message, item_id)
@@ -289,7 +296,7 @@ class Visits:
             if waiting is not None and not (reg.bpjs_bridged and reg.bpjs_visit_id):
                 visit = waiting.payload.get("visit", {})
                 uncertain = waiting.last_error is not None or waiting.next_attempt_at > now
-                outbox.finish(session, waiting.id, "failed", now, last_error="dibatalkan petugas")
+                outbox.finish(session, waiting.id, OutboxStatus.FAILED, now, last_error="dibatalkan petugas")
                 if uncertain:  # an earlier attempt may have reached PCare: look it up and cancel it there
                     lookup = {k: visit.get(k) for k in ("no_kartu", "tgl_daftar", "kd_poli")}
                     lookup["user_id"] = user_id
@@ -323,7 +330,7 @@ class Visits:
         client = self._client()
         if client is None:
             with self.sessions.begin() as session:
-                outbox.finish(session, item_id, "failed", now, last_error="not_configured")
+                outbox.finish(session, item_id, OutboxStatus.FAILED, now, last_error="not_configured")
             return BridgeResult("failed", registration_id, None, "not_configured", MESSAGES["not_configured"])
         return self.send_cancel(client, item_id)
 
@@ -353,11 +360,13 @@ class Visits:
                 if error.retryable and attempts < self.config.outbox_max_attempts:
                     outbox.retry_later(session, item_id, attempts, detail, now)
                     return BridgeResult("queued", registration_id, None, error.code, QUEUED_MESSAGE, item_id)
-                outbox.finish(session, item_id, "failed", now, last_error=detail)
+                outbox.finish(session, item_id, OutboxStatus.FAILED, now, last_error=detail)
             return BridgeResult("failed", registration_id, None, error.code, error.message, item_id)
         now = self._clock()
         with self.sessions.begin() as session:
-            outbox.finish(session, item_id, "sent", now, result={"no_urut": no_urut}, last_error=None)
+            outbox.finish(
+                session, item_id, OutboxStatus.SENT, now, result={"no_urut": no_urut}, last_error=None
+            )
             reg = session.get(Registration, registration_id)
             if reg is not None and reg.bpjs_visit_id == no_urut:
                 reg.bpjs_bridged = False

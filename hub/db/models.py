@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db.base import Base, UtcDateTime, utcnow
+from hub.db.statuses import BookingStatus, OutboxStatus, TicketStatus, stored
+from protocol.payloads import Category, PaymentType, PriorityReason, TicketSource
 
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -184,16 +186,18 @@ class Queue(Base):
     queue_number: Mapped[str] = mapped_column(String(10))
     queue_prefix: Mapped[str] = mapped_column(String(5))
     queue_seq: Mapped[int] = mapped_column(Integer)
-    queue_category: Mapped[str] = mapped_column(String(20))
-    priority_reason: Mapped[str | None] = mapped_column(String(50))
+    queue_category: Mapped[Category] = mapped_column(String(20))
+    priority_reason: Mapped[PriorityReason | None] = mapped_column(String(50))
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
     poly_id: Mapped[int] = mapped_column(ForeignKey("polyclinics.id"))
     doctor_id: Mapped[int | None] = mapped_column(ForeignKey("doctors.id"))
     queue_date: Mapped[date] = mapped_column(Date, index=True)
-    source: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="waiting", index=True)
+    source: Mapped[TicketSource] = mapped_column(String(20))
+    status: Mapped[TicketStatus] = mapped_column(
+        stored(TicketStatus), default=TicketStatus.WAITING, index=True
+    )
     status_reason: Mapped[str | None] = mapped_column(String(50))
-    payment_type: Mapped[str] = mapped_column(String(10))
+    payment_type: Mapped[PaymentType] = mapped_column(String(10))
     counter_number: Mapped[int | None] = mapped_column(Integer)
     queued_at: Mapped[datetime] = mapped_column(UtcDateTime)  # issue or booking-confirmation time
     estimated_time: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -225,8 +229,8 @@ class TicketEvent(Base):
     __tablename__ = "ticket_events"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id", ondelete="CASCADE"), index=True)
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[TicketStatus | None] = mapped_column(stored(TicketStatus))
+    to_status: Mapped[TicketStatus] = mapped_column(stored(TicketStatus))
     counter_number: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(50))
     actor: Mapped[str | None] = mapped_column(String(64))  # button, web:username, kiosk:node, system
@@ -254,15 +258,15 @@ class Booking(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     booking_code: Mapped[str] = mapped_column(String(16), unique=True)
     service_date: Mapped[date] = mapped_column(Date, index=True)
-    source: Mapped[str] = mapped_column(String(20))
-    queue_category: Mapped[str] = mapped_column(String(20))
-    priority_reason: Mapped[str | None] = mapped_column(String(50))
-    payment_type: Mapped[str] = mapped_column(String(10))
+    source: Mapped[TicketSource] = mapped_column(String(20))
+    queue_category: Mapped[Category] = mapped_column(String(20))
+    priority_reason: Mapped[PriorityReason | None] = mapped_column(String(50))
+    payment_type: Mapped[PaymentType] = mapped_column(String(10))
     poly_id: Mapped[int] = mapped_column(ForeignKey("polyclinics.id"))
     nik: Mapped[str | None] = mapped_column(String(16))
     bpjs_number: Mapped[str | None] = mapped_column(String(20))
     phone: Mapped[str | None] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="booked")  # booked, confirmed, cancelled
+    status: Mapped[BookingStatus] = mapped_column(stored(BookingStatus), default=BookingStatus.BOOKED)
     queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = _created()
@@ -338,7 +342,9 @@ class BpjsOutbox(Base):
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # pendaftaran, batal
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending, sent, failed
+    status: Mapped[OutboxStatus] = mapped_column(
+        stored(OutboxStatus), default=OutboxStatus.PENDING, index=True
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -9,7 +9,7 @@ A snapshot is only cached after its transaction committed."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -129,6 +129,34 @@ class DaySnapshot:
                     remaining = tuple(key for key in overdue if key not in gone)
                     derived._orders[(rule, fairness_s, remaining)] = order[1:]
         return derived
+
+
+@dataclass(frozen=True)
+class DayView:
+    """Today's callable tickets in true call order, with what estimates need."""
+
+    order: list[Waiting]
+    mean_service_min: float
+    open_counters: int
+
+    def ahead_of(self, queue_id: int) -> int:
+        for index, waiting in enumerate(self.order):
+            if waiting.key == queue_id:
+                return index
+        return 0
+
+    def first(self, categories: Collection[str], limit: int | None = None) -> list[int]:
+        """The ids of the first ``limit`` (or all) tickets of ``categories``, in call order."""
+        keys: list[int] = []
+        for waiting in self.order:
+            if waiting.category in categories:
+                keys.append(waiting.key)
+                if len(keys) == limit:
+                    break
+        return keys
+
+    def count(self, category: str) -> int:
+        return sum(1 for waiting in self.order if waiting.category == category)
 
 
 class DayViewCache:

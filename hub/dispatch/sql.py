@@ -3,7 +3,7 @@
 Building a statement and finding its compiled form costs SQLAlchemy 5–10 times what running it costs SQLite
 (measured: an UPDATE ... RETURNING through ``session.execute`` 250 µs, the same statement built once and run
 with parameters on the connection 23 µs). Running on the connection also skips the ORM's autoflush: the
-callers flush first where it matters (``Dispatcher._version``).
+callers flush first where it matters (``hub.dispatch.operation.queue_version``).
 
 >>> # doctest: +SKIP
 >>> run(session, NEXT_SEQ, day=today, of_prefix="A").scalar_one_or_none()
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from hub.db.models import Counter, Polyclinic, Queue, QueueConfig, QueueCounter, RequestLog, TicketEvent
+from hub.db.statuses import TicketStatus
 
 # ORM entities (run with session.scalar/scalars: they land in the session)
 POLY_LOCKED = select(Polyclinic).where(Polyclinic.code == bindparam("code")).with_for_update()
@@ -49,7 +50,7 @@ QUOTA_USED = (
     .where(
         Queue.queue_date == bindparam("day"),
         Queue.poly_id == bindparam("poly_id"),
-        Queue.status != "cancelled",
+        Queue.status != TicketStatus.CANCELLED,
     )
 )
 STATUS_COUNTS = (

@@ -10,10 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Polyclinic, Queue, Registration
-
-NOT_ISSUED = ("cancelled",)
-REGISTERED = ("registered", "directed_to_poly")
-WAITING = ("waiting", "confirmed")
+from hub.db.statuses import AT_LOKET, CALLABLE, ISSUED, REGISTERED_OR_LATER, TicketStatus
 
 
 @dataclass
@@ -74,7 +71,7 @@ def day_figures(session: Session, day: date, bridge: dict[str, Any] | None = Non
             Queue.payment_type,
             Queue.queued_at,
             Queue.called_at,
-        ).where(Queue.queue_date == day, Queue.status.not_in(NOT_ISSUED))
+        ).where(Queue.queue_date == day, Queue.status.in_(ISSUED))
     )
     for poly_id, category, status, payment, queued_at, called_at in rows:
         poly = polys.setdefault(poly_id, PolyFigures(f"Poli {poly_id}"))
@@ -82,14 +79,14 @@ def day_figures(session: Session, day: date, bridge: dict[str, Any] | None = Non
         poly.issued += 1
         if category == "prioritas":
             figures.priority += 1
-        if status in WAITING:
+        if status in CALLABLE:
             figures.waiting += 1
             poly.waiting += 1
-        elif status in REGISTERED:
+        elif status in REGISTERED_OR_LATER:
             figures.registered += 1
-        if status in ("called", "serving"):
+        if status in AT_LOKET:
             figures.serving += 1
-        if status == "skipped":
+        if status == TicketStatus.SKIPPED:
             figures.skipped += 1
         if payment == "bpjs":
             figures.bpjs += 1

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from hub.db.models import Counter, Patient, Polyclinic, Queue
+from hub.db.statuses import TicketStatus
 from hub.dispatch.service import DispatchError
 from hub.web import registration_service, visits
 from hub.web.audit import record
@@ -89,7 +90,9 @@ def queue_view() -> QueueView:
     ]
     skipped = list(
         session.scalars(
-            select(Queue).where(Queue.queue_date == day, Queue.status == "skipped").order_by(Queue.called_at)
+            select(Queue)
+            .where(Queue.queue_date == day, Queue.status == TicketStatus.SKIPPED)
+            .order_by(Queue.called_at)
         )
     )
     state = services().dispatcher.display_state()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from hub.bpjs.models import BridgeResult, OutboxItem, ParticipantResult
+from hub.db.statuses import OutboxStatus
 
 
 class BpjsPort(Protocol):
@@ -38,7 +39,7 @@ class BpjsPort(Protocol):
 
     def outbox_summary(self) -> dict[str, int]: ...
 
-    def outbox_items(self, limit: int = 50, status: str | None = None) -> list[OutboxItem]: ...
+    def outbox_items(self, limit: int = 50, status: OutboxStatus | None = None) -> list[OutboxItem]: ...
 
     def retry_outbox(self, item_id: int) -> bool: ...
 

@@ -22,7 +22,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from hub.db.models import Counter, Patient, Polyclinic, Queue, Registration
-from hub.dispatch.service import AT_LOKET, Dispatcher, DispatchError, Outcome
+from hub.db.statuses import AT_LOKET, TicketStatus
+from hub.dispatch.operation import lock_queue
+from hub.dispatch.outcome import DispatchError, Outcome
+from hub.dispatch.transitions import progress
 from hub.web import visits
 from hub.web.audit import record
 
@@ -88,27 +91,17 @@ def deliver_problems(registration_status: str, consent_complete: bool) -> dict[s
     return {}
 
 
-def move_ticket(session: Session, queue: Queue, status: str, *, actor: str, now: datetime) -> Outcome:
+def move_ticket(
+    session: Session, queue: Queue, status: TicketStatus, *, actor: str, now: datetime
+) -> Outcome:
     """The dispatcher's validated status change (as ``Dispatcher.set_status`` makes it), in this
     transaction. The caller has taken the queue lock (:func:`lock_queue`) before reading the ticket."""
-    # The dispatcher's own transition, so that the status machine stays in one place. Dispatcher.set_status
-    # opens a transaction of its own; once the dispatcher offers the change in a caller's transaction,
-    # this becomes a call to it.
-    Dispatcher._event(session, queue, status, now, actor=actor, counter=queue.counter_number)
-    if status == "serving":
-        queue.served_at = now
-    if status == "directed_to_poly":
-        queue.completed_at = queue.completed_at or now
-    return Outcome(live=True)
-
-
-def lock_queue(session: Session) -> None:
-    """Queue changes are serialized (PostgreSQL: an advisory lock; SQLite: the write transaction)."""
-    Dispatcher._lock_queue(session)
+    progress(session, queue, status, now, actor=actor)
+    return Outcome(live=True, services=status == TicketStatus.CANCELLED)
 
 
 def _ticket_to(
-    session: Session, queue: Queue, status: str, *, actor: str, now: datetime, key: str
+    session: Session, queue: Queue, status: TicketStatus, *, actor: str, now: datetime, key: str
 ) -> Outcome:
     try:
         return move_ticket(session, queue, status, actor=actor, now=now)
@@ -178,7 +171,7 @@ def start(
     )
     outcome = None
     if current is not None and current.status == "called":
-        outcome = _ticket_to(session, current, "serving", actor=actor, now=now, key="form")
+        outcome = _ticket_to(session, current, TicketStatus.SERVING, actor=actor, now=now, key="form")
     return registration, outcome
 
 
@@ -233,7 +226,7 @@ def save(
     queue = session.get(Queue, registration.queue_id) if registration.queue_id is not None else None
     if queue is None or queue.status not in AT_LOKET:
         return None
-    return _ticket_to(session, queue, "registered", actor=actor, now=now, key="form")
+    return _ticket_to(session, queue, TicketStatus.REGISTERED, actor=actor, now=now, key="form")
 
 
 def deliver(session: Session, registration: Registration, *, actor: str, now: datetime) -> Outcome | None:
@@ -256,4 +249,4 @@ def deliver(session: Session, registration: Registration, *, actor: str, now: da
     queue = session.get(Queue, registration.queue_id) if registration.queue_id is not None else None
     if queue is None:
         return None
-    return _ticket_to(session, queue, "directed_to_poly", actor=actor, now=now, key="deliver")
+    return _ticket_to(session, queue, TicketStatus.DIRECTED_TO_POLY, actor=actor, now=now, key="deliver")

@@ -7,19 +7,20 @@ from typing import Any
 
 from flask import Flask, g
 
+from hub.db.statuses import TicketStatus
 from hub.web.auth import ROLES
 from hub.web.db import services
 
 TICKET_STATUS = {
-    "waiting": "Menunggu",
-    "confirmed": "Menunggu (booking)",
-    "called": "Dipanggil",
-    "serving": "Dilayani",
-    "registered": "Terdaftar",
-    "directed_to_poly": "Ke poli",
-    "done": "Selesai",
-    "skipped": "Dilewati",
-    "cancelled": "Batal",
+    TicketStatus.WAITING: "Menunggu",
+    TicketStatus.CONFIRMED: "Menunggu (booking)",
+    TicketStatus.CALLED: "Dipanggil",
+    TicketStatus.SERVING: "Dilayani",
+    TicketStatus.REGISTERED: "Terdaftar",
+    TicketStatus.DIRECTED_TO_POLY: "Ke poli",
+    TicketStatus.DONE: "Selesai",
+    TicketStatus.SKIPPED: "Dilewati",
+    TicketStatus.CANCELLED: "Batal",
 }
 REASONS = {"lansia": "Lansia", "bumil": "Ibu hamil", "disabilitas": "Disabilitas", "balita": "Balita"}
 DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]

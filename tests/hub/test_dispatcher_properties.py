@@ -49,9 +49,9 @@ def assert_cache_coherent(desk: Desk) -> None:
     dispatcher = desk.dispatcher
     with desk.sessions.begin() as session:
         rules = load_rules(session)
-        today = dispatcher._today(rules, desk.clock())
-        cached = dispatcher._snapshot(session, today)
-        fresh = dispatcher._load_snapshot(session, today, cached.version)
+        today = dispatcher.day.today(rules, desk.clock())
+        cached = dispatcher.projection.snapshot(session, today)
+        fresh = dispatcher.projection.load(session, today, cached.version)
     assert [w.key for w in cached.waiting] == [w.key for w in fresh.waiting]
     assert cached.history == fresh.history
     now_ts, fairness_s = desk.clock().timestamp(), rules.max_general_wait_min * 60.0
