@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.bpjs.bench import main as bench_main
+from benchmarks.bpjs import main as bench_main
 from hub.bpjs.simulator import SimulatorServer
 from tests.bpjs.conftest import CREDS
 from tests.conftest import HubHandle
