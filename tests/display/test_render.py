@@ -149,6 +149,11 @@ def test_long_text_is_fitted_never_clipped() -> None:
     assert short.get_height() >= 90  # a short number uses the whole height
 
 
+@pytest.mark.parametrize("text", ["\xad", "\u200b", "\ufeff"])
+def test_text_of_only_zero_width_characters_draws_nothing(text: str) -> None:
+    assert Fonts().text(text, "bold", 40, (0, 0, 0), (255, 255, 255)).get_width() == 0
+
+
 def test_dejavu_has_the_wheelchair_sign() -> None:
     font = Fonts().font("bold", 40)
     assert font.metrics("♿")[0] is not None
