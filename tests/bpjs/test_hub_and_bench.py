@@ -15,6 +15,8 @@ from hub.bpjs.simulator import SimulatorServer
 from tests.bpjs.conftest import CREDS
 from tests.conftest import HubHandle
 
+pytestmark = pytest.mark.slow  # a real hub process, and the benchmark
+
 
 def test_hub_process_starts_the_bridge(
     hub_runner: Callable[..., HubHandle],

@@ -108,6 +108,7 @@ def test_no_reply_shows_the_error_and_the_press_is_dropped(fake_hub: FakeHub, st
     assert len(numbers) == 2 and numbers[1] != abandoned  # a new request; the abandoned one never re-sent
 
 
+@pytest.mark.slow  # plays both red patterns in real time
 def test_refusals_have_distinct_red_patterns(fake_hub: FakeHub, start_node: StartNode) -> None:
     fake_hub.mode = "no_waiting"
     running = start_node()
@@ -140,6 +141,7 @@ def test_two_lokets_on_one_node(fake_hub: FakeHub, start_node: StartNode) -> Non
     assert "current=A-001" in state.detail
 
 
+@pytest.mark.slow  # a real-time blink
 def test_hub_offline_blinks_amber_and_refuses_presses(fake_hub: FakeHub, start_node: StartNode) -> None:
     running = start_node()
     amber = running.led(1, "amber")
@@ -157,6 +159,7 @@ def test_hub_offline_blinks_amber_and_refuses_presses(fake_hub: FakeHub, start_n
     assert len(fake_hub.commands) == 1  # only this press: the refused one never reached the hub
 
 
+@pytest.mark.slow  # cuts the connection and waits for the reconnect
 def test_node_status_and_reconnect(
     mqtt_url: str, site: str, fake_hub: FakeHub, start_node: StartNode
 ) -> None:
@@ -179,6 +182,7 @@ def test_node_status_and_reconnect(
     recorder.close()
 
 
+@pytest.mark.slow  # cuts and remakes the connection
 def test_a_press_lost_on_a_dead_link_is_not_sent_after_the_reconnect(
     mqtt_url: str, fake_hub: FakeHub, start_node: StartNode
 ) -> None:
@@ -203,6 +207,7 @@ def test_a_press_lost_on_a_dead_link_is_not_sent_after_the_reconnect(
         cable.cut()
 
 
+@pytest.mark.slow  # stalls the connection past the deadline
 def test_a_press_stuck_in_a_stalled_link_is_not_delivered_when_it_recovers(
     mqtt_url: str, fake_hub: FakeHub, start_node: StartNode
 ) -> None:

@@ -48,6 +48,7 @@ def colors_in(surface: pygame.Surface, box: Box) -> int:
     return len({tuple(sub.get_at((x, y)))[:3] for y in range(0, box.h, step) for x in range(0, box.w, step)})
 
 
+@pytest.mark.slow  # every sample state at every size, 4K included
 @pytest.mark.parametrize("state_name", ["empty", "busy", "long", "big"])
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_screenshots(state_name: str, size: tuple[int, int], artifacts: Path) -> None:
@@ -194,6 +195,7 @@ def display_states(draw: st.DrawFn) -> DisplayState:
     )
 
 
+@pytest.mark.slow  # renders 30 whole screens
 @settings(max_examples=30, deadline=None)
 @given(
     display_states(),

@@ -17,6 +17,8 @@ from protocol import MqttLink, Topics
 from tests.conftest import HubHandle
 from tests.support import Recorder, wait_until
 
+pytestmark = pytest.mark.slow  # Mosquitto and a real hub
+
 PROVISIONING = Path(__file__).resolve().parents[2] / "provisioning"
 
 
