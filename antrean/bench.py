@@ -11,11 +11,11 @@ from pathlib import Path
 
 BENCHES: dict[str, str] = {
     "hub": "hub.bench",
-    "kiosk": "firmware.kiosk_node.bench",
-    "display": "firmware.display_node.bench",
-    "counter": "firmware.counter_button.bench",
-    "bpjs": "hub.bpjs.bench",
-    "web": "hub.web.bench",
+    "kiosk": "benchmarks.kiosk",
+    "display": "benchmarks.display",
+    "counter": "benchmarks.counter",
+    "bpjs": "benchmarks.bpjs",
+    "web": "benchmarks.web",
 }
 
 BENCHMARKS_MD = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"

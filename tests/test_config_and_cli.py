@@ -73,6 +73,7 @@ def test_cli_version_help_and_unknown_command() -> None:
     assert unknown.returncode == 2 and "unknown command" in unknown.stderr
 
 
+@pytest.mark.slow  # antrean hub processes
 def test_hub_check_config(tmp_path: Path) -> None:
     good = tmp_path / "good.toml"
     good.write_text('site = "pkm"\n[mqtt]\nurl = "mqtt://127.0.0.1:1883"\n', encoding="utf-8")
@@ -83,6 +84,7 @@ def test_hub_check_config(tmp_path: Path) -> None:
     assert result.returncode == 2 and "queue.ratio: unknown key" in result.stderr
 
 
+@pytest.mark.slow  # an antrean hub process
 def test_taken_broker_port_is_a_clear_error(tmp_path: Path) -> None:
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
@@ -99,6 +101,7 @@ def test_taken_broker_port_is_a_clear_error(tmp_path: Path) -> None:
     assert f"port {port}" in result.stderr and "already in use" in result.stderr
 
 
+@pytest.mark.slow  # antrean db processes
 def test_db_upgrade(tmp_path: Path, database_url: str) -> None:
     config = tmp_path / "hub.toml"
     config.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "{database_url}"\n', encoding="utf-8")

@@ -38,6 +38,7 @@ def test_status_online_then_offline_on_clean_stop(mqtt_url: str, site: str) -> N
     recorder.close()
 
 
+@pytest.mark.slow  # waits for the broker's keepalive to expire
 def test_last_will_marks_a_dead_node_offline(mqtt_url: str, site: str) -> None:
     topics = Topics(site)
     link = MqttLink(

@@ -90,7 +90,10 @@ class Fonts:
         key = (text, style, size, color, bg)
         surface = self._text.get(key)
         if surface is None:
-            surface = self.font(style, size).render(printable(text), True, color, bg)
+            font, shown = self.font(style, size), printable(text)
+            if font.size(shown)[0] == 0:
+                shown = ""  # only zero-width characters (a soft hyphen alone): pygame refuses to render them
+            surface = font.render(shown, True, color, bg)
             self._text[key] = surface
             if len(self._text) > self._cache_size:
                 self._text.popitem(last=False)

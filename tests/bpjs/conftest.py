@@ -17,8 +17,8 @@ from hub.bpjs.settings import PcareSettings
 from hub.bpjs.simulator import SimCredentials, SimState, SimulatorServer
 from hub.config import BpjsSettings
 from hub.db.base import make_engine, make_session_factory
-from hub.db.migrate import upgrade
 from hub.db.models import Patient, Registration
+from tests.database import upgrade
 
 CREDS = SimCredentials("1234", "s3cret-pwd", "uk-abcdef", "pkm_gladak", "P@ssw0rd!")
 JAKARTA = ZoneInfo("Asia/Jakarta")

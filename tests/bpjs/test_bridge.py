@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 
 from hub.bpjs.service import BpjsBridge
@@ -144,6 +145,7 @@ def test_garbled_answer_to_a_registration_is_resolved_by_lookup(make_bridge: Mak
     assert kit.stats.registered == 1 and kit.stats.posts == 1
 
 
+@pytest.mark.slow  # waits out real timeouts
 def test_dead_bpjs_costs_the_loket_only_the_first_timeouts(make_bridge: MakeBridge) -> None:
     kit = make_bridge(breaker_failures=2)
     kit.sim.state.set_fault("timeout", delay_s=5)

@@ -113,6 +113,7 @@ def test_credentials_from_the_hub_config_and_database(
     assert json.loads(capsys.readouterr().out)["summary"] == {"pending": 0, "sent": 0, "failed": 0}
 
 
+@pytest.mark.slow  # the simulator's process
 def test_sim_command_serves_the_protocol(capsys: pytest.CaptureFixture[str]) -> None:
     port = free_port()
     args = ["--cons-id", CREDS.cons_id, "--secret", CREDS.secret, "--user-key", CREDS.user_key]

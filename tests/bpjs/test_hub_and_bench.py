@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from hub.bpjs.bench import main as bench_main
+from benchmarks.bpjs import main as bench_main
 from hub.bpjs.simulator import SimulatorServer
 from tests.bpjs.conftest import CREDS
 from tests.conftest import HubHandle
+
+pytestmark = pytest.mark.slow  # a real hub process, and the benchmark
 
 
 def test_hub_process_starts_the_bridge(

@@ -1,7 +1,9 @@
-"""Counter node fixtures: gpiozero's MockFactory as the pin factory, a fake hub, a running node."""
+"""Counter node fixtures: gpiozero's MockFactory as the pin factory, a fake hub, a running node on a clock the
+test can step."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,7 +15,7 @@ from antrean.config import load_config
 from firmware.counter_button.config import CounterConfig, quick_lokets
 from firmware.counter_button.machine import Event
 from firmware.counter_button.node import CounterNode
-from tests.counter.fakes import FakeHub
+from tests.counter.fakes import FakeHub, press
 from tests.support import wait_until
 
 SKIP_HOLD = 0.25
@@ -44,11 +46,26 @@ def counter_config(mqtt_url: str, site: str, **overrides: Any) -> CounterConfig:
     return load_config(CounterConfig, None, env={}, overrides=values)
 
 
-class RunningNode:
-    """A started node and every event it emitted."""
+class SteppedClock:
+    """The node's monotonic clock: real time plus the steps a test makes (a finger's press takes no real
+    time, and never waits out the contact-bounce window)."""
 
-    def __init__(self, node: CounterNode) -> None:
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+class RunningNode:
+    """A started node, the clock it runs on and every event it emitted."""
+
+    def __init__(self, node: CounterNode, clock: SteppedClock) -> None:
         self.node = node
+        self.clock = clock
         self.events: list[Event] = []
         node.add_listener(self.events.append)
 
@@ -58,6 +75,23 @@ class RunningNode:
     def wait_for(self, kind: str, counter: int = 1, count: int = 1, timeout: float = 5.0) -> Event:
         wait_until(lambda: self.kinds(counter).count(kind) >= count, timeout)
         return [e for e in self.events if e.kind == kind and e.counter == counter][count - 1]
+
+    def press(self, counter: int, action: str, seconds: float = 0.05, pull_up: bool = True) -> None:
+        """A press of ``seconds`` on the node's clock, made at once."""
+        press(self.pin(counter, action), seconds, pull_up, sleep=self.clock.advance)
+
+    def hold(self, counter: int, action: str) -> None:
+        """Keep the button down until the node acts on the hold (gpiozero times holds in real time)."""
+        sent = self.kinds(counter).count("waiting")
+        pin = self.pin(counter, action)
+        self.clock.advance(0.05)  # after the button's previous edge, past the contact-bounce window
+        pin.drive_low()
+        self.wait_for("waiting", counter, count=sent + 1)
+        pin.drive_high()
+
+    def pattern(self, counter: int) -> str:
+        """The pattern loket ``counter``'s light plays now."""
+        return self.node.machines[counter].lamp(self.clock()).pattern
 
     def pin(self, counter: int, action: str) -> Any:
         return self.node.buttons[counter].buttons[action].pin  # type: ignore[index]
@@ -78,8 +112,9 @@ def start_node(mqtt_url: str, site: str, mock_factory: MockFactory) -> Iterator[
     started: list[CounterNode] = []
 
     def start(online: bool = True, **overrides: Any) -> RunningNode:
-        node = CounterNode(counter_config(mqtt_url, site, **overrides))
-        running = RunningNode(node)
+        clock = SteppedClock()
+        node = CounterNode(counter_config(mqtt_url, site, **overrides), clock=clock)
+        running = RunningNode(node, clock)
         started.append(node)
         assert node.start(wait=10)
         if online:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Literal
 
@@ -118,11 +119,16 @@ class FakeHub:
         self.link.publish(self.topics.counter_reply(n), reply)
 
 
-def press(pin: MockPin, seconds: float = 0.05, pull_up: bool = True) -> None:
-    """A finger on a button wired to GND (pull-up) or to 3V3."""
+def press(
+    pin: MockPin, seconds: float = 0.05, pull_up: bool = True, sleep: Callable[[float], None] = time.sleep
+) -> None:
+    """A finger on a button wired to GND (pull-up) or to 3V3: down for ``seconds``, coming at least as long
+    after the button's previous edge (so never taken for contact bounce). ``sleep`` lets the time pass: real
+    time, or a step of the node's clock."""
     down, up = (pin.drive_low, pin.drive_high) if pull_up else (pin.drive_high, pin.drive_low)
+    sleep(seconds)
     down()
-    time.sleep(seconds)
+    sleep(seconds)
     up()
 
 

@@ -67,6 +67,7 @@ class Lines:
                 return line
 
 
+@pytest.mark.slow  # a real hub and the simulator process
 def test_simulate_with_the_real_hub_then_sigterm_says_offline(
     hub_runner: Callable[..., HubHandle], mqtt_url: str, site: str
 ) -> None:
@@ -121,6 +122,7 @@ def _drive_simulator(
     assert child.wait(10) == 0
 
 
+@pytest.mark.slow  # a python process
 def test_module_entry_point() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "firmware.counter_button", "--help"],

@@ -5,11 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pytest
+
 from protocol import Announcement, DisplayState, TicketReply, TicketRequest, Topics
 from tests.conftest import HubHandle
 from tests.counter.conftest import SKIP_HOLD, RunningNode
 from tests.counter.fakes import lit_durations, press
 from tests.support import Recorder, wait_until
+
+pytestmark = pytest.mark.slow  # the counter node against a real hub
 
 StartNode = Callable[..., RunningNode]
 

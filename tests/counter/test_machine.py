@@ -252,6 +252,7 @@ inputs = st.lists(
 )
 
 
+@pytest.mark.slow  # 200 examples
 @settings(max_examples=200, deadline=None)
 @given(inputs)
 def test_at_most_one_command_in_flight_and_every_command_is_fresh(

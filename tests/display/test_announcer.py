@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import time
 
+import pytest
+
 from firmware.display_node.announcer import Announcer, Call
 from firmware.display_node.audio import FakeSink, MixerSink, Played
 from firmware.display_node.cache import ClipCache
@@ -59,6 +61,7 @@ def test_duplicate_ids_are_ignored_and_recalls_are_spoken() -> None:
     assert sink.labels() == ["chime a1", "voice a1", "chime a2", "voice a2"]
 
 
+@pytest.mark.slow  # plays in real time
 def test_voice_is_prepared_while_the_chime_plays() -> None:
     """Uncached phrases are synthesized during the chime: the call starts at once all the same."""
     engine = ToneEngine(delay=0.05)
@@ -120,6 +123,7 @@ def test_tts_off_means_chime_only_and_chime_off_means_voice_only() -> None:
     assert sink.labels() == ["voice e2"]
 
 
+@pytest.mark.slow  # plays in real time
 def test_real_mixer_plays_espeak_calls_one_after_another() -> None:
     """pygame.mixer on SDL's dummy driver plays in real time: two short calls never overlap."""
     sink = MixerSink(volume=0.5)

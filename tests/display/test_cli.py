@@ -63,6 +63,7 @@ def test_say_with_espeak(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert 4.0 < clip.duration < 12.0 and clip.peak() > 3000  # chime (1.4 s) + sentence
 
 
+@pytest.mark.slow  # loads a piper voice
 def test_say_with_piper_and_its_fallback(
     tmp_path: Path, joe_model: Path, capsys: pytest.CaptureFixture
 ) -> None:
@@ -102,6 +103,7 @@ def test_bad_config_names_the_key(tmp_path: Path, capsys: pytest.CaptureFixture)
     assert "voice.volume" in err and "voice.template" in err
 
 
+@pytest.mark.slow  # the display's demo process
 def test_demo_runs_headless_and_prints_calls(mqtt_url: str, site: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.update(

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pygame
+import pytest
 
 from firmware.display_node import render, texts
 from firmware.display_node.audio import FakeSink
@@ -22,6 +23,8 @@ from protocol.payloads import CounterCommand
 from protocol.topics import Topics
 from tests.display.test_render import count_color
 from tests.support import wait_until
+
+pytestmark = pytest.mark.slow  # the display against a real hub
 
 SIZE = (1920, 1080)
 WALL = datetime(2026, 2, 26, 8, 15, tzinfo=ZoneInfo("Asia/Jakarta"))

@@ -191,6 +191,7 @@ def test_after_a_restart_the_screen_is_whole_again(
         second.stop()
 
 
+@pytest.mark.slow  # cuts the connection and waits for the reconnect
 def test_network_loss_shows_the_banner_and_recovers(
     mqtt_url: str, site: str, hub: FakeHub, tmp_path: Path
 ) -> None:

@@ -48,6 +48,7 @@ def colors_in(surface: pygame.Surface, box: Box) -> int:
     return len({tuple(sub.get_at((x, y)))[:3] for y in range(0, box.h, step) for x in range(0, box.w, step)})
 
 
+@pytest.mark.slow  # every sample state at every size, 4K included
 @pytest.mark.parametrize("state_name", ["empty", "busy", "long", "big"])
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_screenshots(state_name: str, size: tuple[int, int], artifacts: Path) -> None:
@@ -149,6 +150,11 @@ def test_long_text_is_fitted_never_clipped() -> None:
     assert short.get_height() >= 90  # a short number uses the whole height
 
 
+@pytest.mark.parametrize("text", ["\xad", "\u200b", "\ufeff"])
+def test_text_of_only_zero_width_characters_draws_nothing(text: str) -> None:
+    assert Fonts().text(text, "bold", 40, (0, 0, 0), (255, 255, 255)).get_width() == 0
+
+
 def test_dejavu_has_the_wheelchair_sign() -> None:
     font = Fonts().font("bold", 40)
     assert font.metrics("♿")[0] is not None
@@ -189,6 +195,7 @@ def display_states(draw: st.DrawFn) -> DisplayState:
     )
 
 
+@pytest.mark.slow  # renders 30 whole screens
 @settings(max_examples=30, deadline=None)
 @given(
     display_states(),

@@ -57,6 +57,7 @@ def test_espeak_speaks_indonesian(artifacts: Path) -> None:
     )
 
 
+@pytest.mark.slow  # loads a piper voice
 def test_piper_speaks_with_a_model_by_path(joe_model: Path, artifacts: Path) -> None:
     engine = PiperEngine(joe_model)
     clip = engine.synthesize("Number three, please go to counter one.")
@@ -83,6 +84,7 @@ def test_piper_broken_model_falls_back_to_espeak(tmp_path: Path, joe_model: Path
     assert isinstance(build_engine("auto", broken), EspeakEngine)
 
 
+@pytest.mark.slow  # loads a piper voice
 def test_piper_failing_while_speaking_falls_back_per_phrase(joe_model: Path) -> None:
     class Failing:
         name = "piper:failing"

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import QueueSettings
 from hub.db.base import make_engine, make_session_factory
-from hub.db.migrate import upgrade
 from hub.db.seed import seed
 from hub.dispatch.service import Dispatcher, Outcome
 from protocol import CounterCommand, Ticket, TicketReply, TicketRequest
+from tests.database import upgrade
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 

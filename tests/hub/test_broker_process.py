@@ -7,9 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from hub.broker import BrokerStartError, check_port_free, free_port
 from protocol import MqttLink
 from tests.support import wait_until
+
+pytestmark = pytest.mark.slow  # real hub and broker processes
 
 
 def _port_free(port: int) -> bool:

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import create_engine, select, update
 
 from hub.db.models import Polyclinic, Queue
@@ -14,6 +15,8 @@ from hub.harness import ScriptedKiosk
 from protocol import DisplayState, TicketReply, Topics
 from tests.conftest import HubHandle
 from tests.support import Recorder, wait_until
+
+pytestmark = pytest.mark.slow  # bursts against real hub processes
 
 KIOSKS = 10
 PER_KIOSK = 100

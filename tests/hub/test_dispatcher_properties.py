@@ -17,6 +17,8 @@ from hub.db.models import Queue
 from hub.dispatch.rules import load_rules
 from tests.hub.dispatch_support import Desk
 
+pytestmark = pytest.mark.slow  # property tests, many examples per rule
+
 ACTIONS = st.lists(
     st.one_of(
         st.tuples(st.just("issue"), st.sampled_from(["prioritas", "umum"]), st.sampled_from(["A", "B", "C"])),

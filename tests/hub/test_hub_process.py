@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from protocol import (
     CounterCommand,
     CounterReply,
@@ -17,6 +19,8 @@ from protocol import (
 )
 from tests.conftest import HubHandle
 from tests.support import Recorder, wait_until
+
+pytestmark = pytest.mark.slow  # real hub processes
 
 
 def _take(recorder: Recorder, topics: Topics, node: str, request_id: str, **fields: object) -> TicketReply:

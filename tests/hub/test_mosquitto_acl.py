@@ -15,6 +15,8 @@ from tests.conftest import HubHandle
 from tests.security.brokers import ACCOUNTS, ACL, start_mosquitto, write_passwords
 from tests.support import Recorder, wait_until
 
+pytestmark = pytest.mark.slow  # Mosquitto and a real hub
+
 MONITOR = "Monitor-Sandi-Uji-01"
 
 

@@ -12,8 +12,11 @@ import time
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+import pytest
 
 from hub.broker import free_port
+
+pytestmark = pytest.mark.slow  # the hub binary
 
 
 def test_plain_paho_client_against_the_hub_binary(tmp_path: Path) -> None:

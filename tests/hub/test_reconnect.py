@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from hub.broker import BrokerProcess, BrokerSettings, free_port
 from hub.harness import HubProcess, ScriptedKiosk, write_hub_config
 from protocol import DisplayState, NodeStatus, Services, Topics
 from tests.support import Recorder, wait_until
+
+pytestmark = pytest.mark.slow  # restarts a broker under a real hub
 
 
 def test_hub_survives_a_broker_restart(tmp_path: Path, site: str, database_url: str) -> None:

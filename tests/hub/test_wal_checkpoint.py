@@ -46,6 +46,7 @@ def test_connections_leave_checkpoints_to_the_thread(tmp_path: Path) -> None:
         engine.dispose()
 
 
+@pytest.mark.slow  # a checkpoint thread racing 30 writes
 def test_the_thread_keeps_the_wal_bounded(tmp_path: Path) -> None:
     engine = _engine(tmp_path)
     checkpointer = WalCheckpointer(engine, interval_s=0.02)

@@ -48,6 +48,7 @@ def test_bad_config_names_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "backend network needs host" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a real hub and the kiosk's demo process
 def test_headless_demo_takes_tickets_through_the_ui(hub_runner: Callable, mqtt_url: str, site: str) -> None:
     hub_runner()
     topics = Topics(site)

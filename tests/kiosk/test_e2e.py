@@ -24,6 +24,8 @@ from protocol.topics import Topics
 from tests.kiosk.driver import center, pump, tap, walk_to_confirm
 from tests.support import Recorder, wait_until
 
+pytestmark = pytest.mark.slow  # the kiosk against a real hub
+
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 

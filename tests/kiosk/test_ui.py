@@ -84,6 +84,7 @@ class Shooter:
         self.taken.append(name)
 
 
+@pytest.mark.slow  # every screen at two sizes, with screenshots
 @pytest.mark.parametrize("size", SIZES, ids=["800x480", "1080x1920"])
 def test_every_screen_by_touch(
     size: tuple[int, int],
@@ -212,6 +213,7 @@ def test_printer_failure_shows_number_and_qr_and_tells_the_hub(
         recorder.close()
 
 
+@pytest.mark.slow  # real-time debounce
 def test_double_tap_gives_one_ticket(make_kiosk: Callable[..., KioskApp], fake_hub: FakeHub) -> None:
     printed = DummyTransport()
     app = make_kiosk((800, 480), printed, timing={"debounce_s": 0.4})
@@ -237,6 +239,7 @@ def test_double_tap_gives_one_ticket(make_kiosk: Callable[..., KioskApp], fake_h
     assert len(fake_hub.issued) == 1 and len(printed.jobs) == 1
 
 
+@pytest.mark.slow  # waits out the kiosk's resend and cancel timers
 def test_hub_silent_resends_then_cancels_and_prints_nothing(
     make_kiosk: Callable[..., KioskApp], fake_hub: FakeHub
 ) -> None:
@@ -267,6 +270,7 @@ def test_services_update_live(make_kiosk: Callable[..., KioskApp], fake_hub: Fak
     assert any(label.text == "Puskesmas Kranjingan" for label in app.scene.labels)  # type: ignore[union-attr]
 
 
+@pytest.mark.slow  # stops and restarts a broker
 def test_broker_lost_shows_out_of_service_until_it_is_back(
     make_kiosk: Callable[..., KioskApp], site: str, artifacts: Path
 ) -> None:

@@ -17,13 +17,13 @@ from werkzeug.test import TestResponse
 
 from hub.config import QueueSettings
 from hub.db.base import make_engine, make_session_factory
-from hub.db.migrate import upgrade
 from hub.db.models import AuditLog, User
 from hub.db.seed import seed
 from hub.dispatch.service import Dispatcher, Outcome
 from hub.web import create_app
 from hub.web.context import WebServices
 from hub.web.passwords import hash_password, set_cost
+from tests.database import upgrade
 
 # The embedded amqtt broker (session-wide, in this process) sometimes leaves asyncio to collect the transport
 # of a client that went away (a stopped hub process); pytest reports it in whichever test runs at that moment.

@@ -20,6 +20,8 @@ from protocol import NodeStatus, Topics
 from tests.support import artifacts_dir
 from tests.web.live import PASSWORD, LiveHub
 
+pytestmark = pytest.mark.slow  # a browser against a real hub
+
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "web"
 BEST = {
     "login",

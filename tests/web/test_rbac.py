@@ -3,6 +3,7 @@ audit and nodes; anonymous visitors get the login page; public pages stay public
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
 from tests.web.conftest import Web
@@ -58,6 +59,7 @@ def test_every_route_is_classified(app: Flask) -> None:
     assert {"loket.page", "loket.act", "patients.new", "registration.deliver", "main.dashboard"} <= endpoints
 
 
+@pytest.mark.slow  # requests every route
 def test_anonymous_gets_the_login_page(app: Flask) -> None:
     web = Web(app.test_client())
     for endpoint, method, url in routes(app):
@@ -75,6 +77,7 @@ def test_anonymous_gets_the_login_page(app: Flask) -> None:
             assert response.status_code in (302, 401), (endpoint, response.status_code)
 
 
+@pytest.mark.slow  # requests every route
 def test_petugas_loket_is_refused_admin_areas(staff: Web, app: Flask) -> None:
     for endpoint, method, url in routes(app):
         if endpoint in ("auth.logout", "main.events"):
@@ -88,6 +91,7 @@ def test_petugas_loket_is_refused_admin_areas(staff: Web, app: Flask) -> None:
             assert response.status_code != 403, (endpoint, method)
 
 
+@pytest.mark.slow  # requests every route
 def test_admin_reaches_everything(admin: Web, app: Flask) -> None:
     for endpoint, method, url in routes(app):
         if method != "GET" or endpoint == "main.events":

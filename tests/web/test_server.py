@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import threading
 
+import pytest
 import requests
 
 from hub.harness import ScriptedKiosk
 from protocol import DisplayState, Topics
 from tests.support import Recorder, wait_until
 from tests.web.live import LiveHub
+
+pytestmark = pytest.mark.slow  # a real hub process serving the web
 
 
 def test_loket_call_reaches_the_display_state_and_live_pages(
