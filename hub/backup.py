@@ -6,9 +6,8 @@ converted to a single self-contained file) or ``.pgdump`` (``pg_dump`` custom fo
 with a manifest beside it (``.json``: SHA-256, site identity, row counts). Creating one deletes the oldest
 beyond ``[backup] keep``.
 
->>> # doctest: +SKIP
->>> info = create_backup(config)
->>> verify_backup(info.path)
+>>> info = create_backup(config)  # doctest: +SKIP
+>>> verify_backup(info.path)  # doctest: +SKIP
 []
 """
 

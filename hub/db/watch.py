@@ -6,8 +6,7 @@ and inode with those seen at start every few seconds; on a change it calls ``on_
 stops with a non-zero exit code, systemd restarts it, and the start-up identity check refuses the
 missing or foreign database with a message saying what to do).
 
->>> # doctest: +SKIP
->>> DatabaseWatch(Path("/var/lib/antrean/antrean.db"), on_lost=hub.fail).start()
+>>> DatabaseWatch(Path("/var/lib/antrean/antrean.db"), on_lost=hub.fail).start()  # doctest: +SKIP
 """
 
 from __future__ import annotations

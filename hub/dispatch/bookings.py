@@ -1,10 +1,10 @@
 """Online bookings (web / mobile / JKN): a code for a day, and a ticket when the patient arrives and
 confirms it at a kiosk (status ``confirmed``, queued at that moment).
 
->>> # doctest: +SKIP
->>> booking = create_booking(sessions, day=tomorrow, category="umum", reason=None, payment="bpjs",
-...                          poly_code="A", source="mobile")
->>> len(booking.booking_code)
+>>> booking = create_booking(  # doctest: +SKIP
+...     sessions, day=tomorrow, category="umum", reason=None, payment="bpjs", poly_code="A", source="mobile"
+... )
+>>> len(booking.booking_code)  # doctest: +SKIP
 8
 """
 

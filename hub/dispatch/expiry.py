@@ -1,7 +1,6 @@
 """The service day starts at ``reset_time``: what earlier days left unfinished is closed, never deleted.
 
->>> # doctest: +SKIP
->>> expire_previous_days(op)  # at 06:00 with three tickets of yesterday still waiting
+>>> expire_previous_days(op)  # at 06:00 with three tickets of yesterday still waiting  # doctest: +SKIP
 True
 """
 

@@ -1,9 +1,9 @@
 """What happens at a loket: CALL the next ticket in call order, SKIP a no-show, RECALL, or call one ticket
 again from the web. A call ends the loket's current service and goes out at once with its live state.
 
->>> # doctest: +SKIP
->>> calls = LoketCalls(projection, mapper)
->>> calls.call_next(op, base, find_loket(op.session, 1), "button", "c-1").reply.ticket.number
+>>> calls = LoketCalls(projection, mapper)  # doctest: +SKIP
+>>> loket = find_loket(op.session, 1)  # doctest: +SKIP
+>>> calls.call_next(op, base, loket, "button", "c-1").reply.ticket.number  # doctest: +SKIP
 'P-001'
 """
 

@@ -1,9 +1,8 @@
 """Database rows to protocol objects: tickets, announcements, the waiting room's and the lokets' states, and
 the ``services`` the kiosks offer.
 
->>> # doctest: +SKIP
->>> mapper = ProtocolMapper(ZoneInfo("Asia/Jakarta"), "http://hub:8080", "Puskesmas", "")
->>> mapper.ticket(queue, view).status_url
+>>> mapper = ProtocolMapper(ZoneInfo("Asia/Jakarta"), "http://hub:8080", "Puskesmas", "")  # doctest: +SKIP
+>>> mapper.ticket(queue, view).status_url  # doctest: +SKIP
 'http://hub:8080/t/4bq...'
 """
 

@@ -1,8 +1,7 @@
 """One queue operation's transaction: the service day it runs in, the lock that serializes queue changes,
 and what it reads once or writes, kept in ``session.info`` until the transaction ends.
 
->>> # doctest: +SKIP
->>> with sessions.begin() as session:
+>>> with sessions.begin() as session:  # doctest: +SKIP
 ...     lock_queue(session)
 ...     op = ServiceDay(ZoneInfo("Asia/Jakarta"), utcnow).begin(session)
 ...     op.today

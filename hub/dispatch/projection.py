@@ -2,10 +2,9 @@
 version (:class:`~hub.dispatch.dayview.DayViewCache`) and derived from the previous one by a write that
 knows its effect.
 
->>> # doctest: +SKIP
->>> projection = Projection(sessions)
->>> view = projection.view(op, projection.snapshot(op.session, op.today))
->>> view.first(("prioritas",), 1)
+>>> projection = Projection(sessions)  # doctest: +SKIP
+>>> view = projection.view(op, projection.snapshot(op.session, op.today))  # doctest: +SKIP
+>>> view.first(("prioritas",), 1)  # doctest: +SKIP
 [42]
 """
 

@@ -9,11 +9,11 @@ announcements. The rules live in the modules beside this one: ``idempotency`` (o
 ``issuing``, ``lokets``, ``bookings``, ``expiry``, ``projection`` (the call order) and ``mapping`` (to the
 protocol's objects).
 
->>> # doctest: +SKIP
->>> dispatcher = Dispatcher(sessions, tz=ZoneInfo("Asia/Jakarta"), public_url="http://hub:8080")
->>> outcome = dispatcher.issue_ticket(TicketRequest(request_id="r1", category="umum",
+>>> jakarta = ZoneInfo("Asia/Jakarta")  # doctest: +SKIP
+>>> dispatcher = Dispatcher(sessions, tz=jakarta, public_url="http://hub:8080")  # doctest: +SKIP
+>>> outcome = dispatcher.issue_ticket(TicketRequest(request_id="r1", category="umum",  # doctest: +SKIP
 ...                                   payment_type="bpjs", poly_code="A"), node="kiosk-1")
->>> outcome.reply.ticket.number
+>>> outcome.reply.ticket.number  # doctest: +SKIP
 'A-001'
 """
 

@@ -5,8 +5,7 @@ Building a statement and finding its compiled form costs SQLAlchemy 5–10 times
 with parameters on the connection 23 µs). Running on the connection also skips the ORM's autoflush: the
 callers flush first where it matters (``hub.dispatch.operation.queue_version``).
 
->>> # doctest: +SKIP
->>> run(session, NEXT_SEQ, day=today, of_prefix="A").scalar_one_or_none()
+>>> run(session, NEXT_SEQ, day=today, of_prefix="A").scalar_one_or_none()  # doctest: +SKIP
 3
 """
 

@@ -1,9 +1,8 @@
 """The ticket status machine (:data:`hub.db.statuses.TICKET_TRANSITIONS`): every change is validated,
 timestamped and kept as a ``ticket_events`` row.
 
->>> # doctest: +SKIP
->>> change_status(session, queue, TicketStatus.CALLED, now, actor="button", counter=1)
->>> queue.status
+>>> change_status(session, queue, TicketStatus.CALLED, now, actor="button", counter=1)  # doctest: +SKIP
+>>> queue.status  # doctest: +SKIP
 <TicketStatus.CALLED: 'called'>
 """
 

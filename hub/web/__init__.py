@@ -1,8 +1,7 @@
 """The loket and admin web (Flask): registration workflow, master data, dashboard, public ticket page.
 
->>> # doctest: +SKIP
->>> app = create_app(hub)            # a running hub.app.Hub, or WebServices
->>> app.test_client().get("/login").status_code
+>>> app = create_app(hub)            # a running hub.app.Hub, or WebServices  # doctest: +SKIP
+>>> app.test_client().get("/login").status_code  # doctest: +SKIP
 200
 """
 

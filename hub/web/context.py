@@ -35,9 +35,10 @@ def _nothing() -> None:
 class WebServices:
     """The web's view of the hub.
 
-    >>> # doctest: +SKIP
-    >>> app = create_app(WebServices(sessions, dispatcher, data_dir=Path("/var/lib/antrean"),
-    ...                              tz=ZoneInfo("Asia/Jakarta")))
+    >>> services = WebServices(  # doctest: +SKIP
+    ...     sessions, dispatcher, data_dir=Path("/var/lib/antrean"), tz=ZoneInfo("Asia/Jakarta")
+    ... )
+    >>> app = create_app(services)  # doctest: +SKIP
     """
 
     sessions: sessionmaker[Session]

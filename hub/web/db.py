@@ -6,8 +6,7 @@ which begins the write transaction (``BEGIN IMMEDIATE`` on SQLite), commits it a
 rolls all of it back on an exception. A write attempted outside a write unit raises
 :class:`ReadOnlyRequest`, so a forgotten one fails in the tests instead of blocking the hub.
 
->>> # doctest: +SKIP
->>> with writing() as session:
+>>> with writing() as session:  # doctest: +SKIP
 ...     record(session, "document_view", table="patient_documents", record_id=document.id)
 """
 

@@ -5,10 +5,9 @@ raises :class:`WorkflowError`; the caller's transaction then rolls back, so neit
 The rules that decide whether a step may run are pure functions (:func:`save_problems`,
 :func:`deliver_problems`), tested on their own.
 
->>> # doctest: +SKIP
->>> with writing() as session:
+>>> with writing() as session:  # doctest: +SKIP
 ...     outcome = deliver(session, registration, actor="web:siti", now=clock())
->>> services().apply(outcome)
+>>> services().apply(outcome)  # doctest: +SKIP
 """
 
 from __future__ import annotations
