@@ -81,6 +81,7 @@ def test_verify_detects_a_damaged_backup(tmp_path: Path, damage: str) -> None:
         restore_backup(hub_config(tmp_path / "other", f"sqlite:///{tmp_path / 'other.db'}"), path)
 
 
+@pytest.mark.slow
 def test_backup_command_line(tmp_path: Path) -> None:
     data_dir = tmp_path / "site"
     toml = tmp_path / "hub.toml"

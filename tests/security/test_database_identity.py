@@ -27,7 +27,7 @@ from tests.support import wait_until
 
 PASSWORD = "Puskesmas#Aman2026"
 
-pytestmark = pytest.mark.usefixtures("restore_umask")
+pytestmark = [pytest.mark.usefixtures("restore_umask"), pytest.mark.slow]  # real hub processes
 
 
 def antrean(config: Path, *args: str) -> subprocess.CompletedProcess[str]:

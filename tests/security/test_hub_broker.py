@@ -10,10 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from hub.broker import free_port
 from hub.harness import HubProcess, ScriptedKiosk, write_hub_config
 from tests.security.brokers import ACCOUNTS, ACL, ROOT, SITE, Client, write_passwords
 from tests.support import wait_until
+
+pytestmark = pytest.mark.slow  # real hub processes and a killed broker
 
 
 def _children(pid: int) -> set[int]:

@@ -23,6 +23,8 @@ from tests.security.brokers import (
 )
 from tests.support import wait_until
 
+pytestmark = pytest.mark.slow  # two real brokers, refused connections wait for their answer
+
 
 def _hub(broker: SecuredBroker) -> Client:
     hub = node(broker, "hub")

@@ -12,6 +12,8 @@ from protocol.payloads import MAX_PAYLOAD_BYTES
 from tests.conftest import HubHandle
 from tests.support import Recorder, wait_until
 
+pytestmark = pytest.mark.slow  # a real hub process
+
 DEPTH = 30_000
 NESTED_ARRAY = b"[" * DEPTH + b"]" * DEPTH
 NESTED_IN_OBJECT = b'{"v": 1, "request_id": "deep1", "category": ' + b"[" * DEPTH + b"]" * DEPTH + b"}"

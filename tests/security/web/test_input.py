@@ -79,6 +79,7 @@ QUERY_ARGS = [
 ]
 
 
+@pytest.mark.slow
 def test_garbage_in_every_query_string_never_gives_500(app: Flask, admin: Web, world: dict[str, int]) -> None:
     """Every GET page with every query argument the views read set to each garbage value."""
     pages = []
@@ -182,6 +183,7 @@ def post_routes(app: Flask, ids: dict[str, int]) -> list[tuple[str, str]]:
     return found
 
 
+@pytest.mark.slow
 def test_garbage_in_every_form_never_gives_500(app: Flask, admin: Web, world: dict[str, int]) -> None:
     """Every POST route, logged in as admin, with every known field set to each garbage value (all the same,
     then mixed): a form error is a 400 with a message, never a 500."""

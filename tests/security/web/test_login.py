@@ -149,6 +149,7 @@ def _login_s(pc: Web, username: str, password: str) -> float:
     return time.perf_counter() - started
 
 
+@pytest.mark.slow
 def test_timing_does_not_tell_unknown_from_real_users(
     app: Flask,
     services: WebServices,
