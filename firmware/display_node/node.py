@@ -14,7 +14,6 @@ it ``fps`` times a second and pushes only the dirty regions to the TV).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -102,10 +101,11 @@ class DisplayNode:
         status_topic = self.topics.node_status(config.node_id)
         self.link = MqttLink(
             config.mqtt.url,
-            client_id=f"antrean-{config.node_id}-{os.getpid()}",
+            client_id=f"antrean-{config.site}-{config.node_id}",
             status_topic=status_topic,
             online=self._status("online"),
             offline=self._status("offline"),
+            probe_topic=self.topics.node_probe(config.node_id),
         )
         # announce first: once the retained state has arrived, no call can be missed
         self.link.route(self.topics.display_announce(), self._on_announce)
