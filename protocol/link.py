@@ -7,10 +7,12 @@
 * each handler is routed by topic filter and runs on paho's thread, or (``queued=True``, requests) in
   order on the link's inbox thread; an exception in a handler is logged and never stops the link;
 * nothing is dropped for a full queue: paho's queue is unbounded, and the bound is backpressure on queued
-  routes instead. A queued message is acknowledged (PUBACK) only once handled, so a broker with an in-flight
-  window (Mosquitto's ``max_inflight_messages``) sends no more until the hub catches up, and the inbox thread
-  waits before each message while more than ``HIGH_WATER`` of our own publishes are unacknowledged. The
-  network thread itself never waits: it is the one that writes what the inbox thread publishes;
+  routes instead. The inbox thread waits before each message while more than ``HIGH_WATER`` of our own
+  publishes are unacknowledged (the network thread itself never waits: it is the one that writes what the
+  inbox thread publishes). Up to ``INBOX_ACK_AHEAD`` queued messages are acknowledged (PUBACK) on arrival;
+  beyond that a message is acknowledged only once handled, so a broker with an in-flight window
+  (Mosquitto's ``max_inflight_messages``) sends no more until the hub catches up: reading slows, and the
+  backlog waits in the broker's queue for this client (Mosquitto's ``max_queued_messages``);
 * every publish result is checked; a message paho could not take is logged at ERROR with topic and code;
 * with ``probe_topic`` the link proves its session alive through the broker (:mod:`protocol.liveness`):
   silence for ``PROBE_TIMEOUT_S`` while connected means the session was taken over or is dead, so it is
@@ -53,6 +55,10 @@ Handler = Callable[[str, bytes], None]
 # paho's in-flight window (above HIGH_WATER, so queued routes never wait for the window itself).
 HIGH_WATER = 200
 INFLIGHT = 400
+# Queued messages acknowledged on arrival (a burst is read at once, ~1 KiB each in memory); beyond, one is
+# acknowledged once handled. With Debian's default Mosquitto (1,000 queued per client) a burst of up to
+# ~3,000 requests is then received whole.
+INBOX_ACK_AHEAD = 2_000
 
 
 @dataclass(frozen=True)
@@ -146,7 +152,7 @@ class MqttLink:
         self._stopping = False
         self._halt = threading.Event()
         self._generation = 0  # connections so far: an acknowledgement is only sent on its own connection
-        self._inbox: queue.SimpleQueue[tuple[int, mqtt.MQTTMessage, list[Handler]] | None] = (
+        self._inbox: queue.SimpleQueue[tuple[int | None, mqtt.MQTTMessage, list[Handler]] | None] = (
             queue.SimpleQueue()
         )
         self._inbox_thread: threading.Thread | None = None
@@ -293,7 +299,10 @@ class MqttLink:
             routes = [r for r in self._routes if mqtt.topic_matches_sub(r.topic_filter, message.topic)]
             generation = self._generation
         if any(r.queued for r in routes):
-            self._inbox.put((generation, message, [r.handler for r in routes]))
+            ahead = self._inbox.qsize() < INBOX_ACK_AHEAD
+            if ahead:
+                client.ack(message.mid, message.qos)
+            self._inbox.put((None if ahead else generation, message, [r.handler for r in routes]))
             return
         self._handle(message, [r.handler for r in routes])
         client.ack(message.mid, message.qos)
@@ -326,6 +335,8 @@ class MqttLink:
                 waited_since = None
             generation, message, handlers = item
             self._handle(message, handlers)
+            if generation is None:
+                continue  # acknowledged on arrival
             with self._lock:
                 current = generation == self._generation and self._session_up
             if current:  # the broker of a lost connection forgot the message (clean session)
@@ -396,7 +407,13 @@ class MqttLink:
         was_connected = self.connected.is_set()
         self.connected.clear()
         if was_connected and not self._stopping:
-            logger.warning("MQTT connection to %s:%s lost (%s); reconnecting", self.host, self.port, reason)
+            logger.warning(
+                "MQTT connection of client id %s to %s:%s lost (%s); reconnecting",
+                self.client_id,
+                self.host,
+                self.port,
+                reason,
+            )
             self._liveness.session_lost()
             self._notify(False)
 
