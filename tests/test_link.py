@@ -146,3 +146,29 @@ def test_connected_only_once_the_broker_has_every_subscription(mqtt_url: str, si
         link.stop()
         sender.stop()
         slow.cut()
+
+
+def test_a_publish_paho_refuses_is_logged_with_topic_and_code(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    link = MqttLink("mqtt://127.0.0.1:1", client_id="refused")
+    refused = mqtt.MQTTMessageInfo(1)
+    refused.rc = mqtt.MQTT_ERR_QUEUE_SIZE
+    monkeypatch.setattr(link._client, "publish", lambda *_args, **_kwargs: refused)
+    with caplog.at_level("ERROR", logger="protocol.link"):
+        assert link.publish("antrean/pkm/x", b"payload") is refused
+    assert any(
+        r.levelname == "ERROR"
+        and "antrean/pkm/x" in r.getMessage()
+        and f"rc {mqtt.MQTT_ERR_QUEUE_SIZE}" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_nothing_is_dropped_for_a_full_queue() -> None:
+    """paho's queue is unbounded (the bound is backpressure on requests): a publish while the broker is
+    unreachable waits for the reconnect instead of failing once 1,000 are queued."""
+    link = MqttLink("mqtt://127.0.0.1:1", client_id="unbounded")
+    results = {link.publish("antrean/pkm/x", b"payload").rc for _ in range(1_500)}
+    assert results == {mqtt.MQTT_ERR_NO_CONN}
+    assert link.backlog() == 1_500
