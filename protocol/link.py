@@ -324,14 +324,14 @@ class MqttLink:
             if item is None or self._stopping:
                 return
             while self._client.backlog() > HIGH_WATER and not self._halt.is_set():
-                if waited_since is None:
-                    waited_since = time.monotonic()
-                    logger.info("%d publishes unacknowledged: requests wait for the broker", self.backlog())
+                waited_since = waited_since or time.monotonic()
                 self._halt.wait(0.002)
+            if self._stopping:
+                return
             if waited_since is not None:
-                logger.info(
-                    "backlog drained after %.1f s; handling requests again", time.monotonic() - waited_since
-                )
+                waited = time.monotonic() - waited_since
+                if waited >= 1.0:  # short waits are the backpressure doing its job in a burst
+                    logger.info("requests waited %.1f s for the broker to acknowledge our publishes", waited)
                 waited_since = None
             generation, message, handlers = item
             self._handle(message, handlers)
