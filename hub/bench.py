@@ -287,14 +287,14 @@ def markdown(figures: Sequence[BrokerFigures]) -> str:
         "",
         "Burst: nothing is dropped for a full queue any more (before, the hub's client queued at most 1,000 "
         "messages and the gateway ignored the publish result: 1,000 requests → 217 replies lost, 5,000 → "
-        "932 replies). The hub acknowledges up to 2,000 requests on arrival, then each only once handled, "
+        "932 replies). The hub acknowledges up to 10,000 requests on arrival, then each only once handled, "
         "and handles the next only while fewer than 200 of its own publishes wait for the broker "
-        "(`protocol/link.py`): reading slows, the backlog waits in the broker. amqtt has no in-flight window "
-        "and hands the hub everything at once. Mosquitto sends a client at most `max_inflight_messages` "
-        "(20) unacknowledged messages and queues at most `max_queued_messages` (1,000) more, dropping the "
-        "rest: a site with Debian's default Mosquitto receives a burst of up to ~3,000 requests faster than "
-        "the hub handles them whole, and loses the rest of a larger one at the broker (the Mosquitto row "
-        "with its own config above shows it); `provisioning/mosquitto.conf` raises the queue to 10,000.",
+        "(`protocol/link.py`): beyond that, reading slows and the backlog waits in the broker. amqtt has no "
+        "in-flight window and hands the hub everything at once. Mosquitto sends a client at most "
+        "`max_inflight_messages` (20) unacknowledged messages and queues at most `max_queued_messages` "
+        "(1,000) more, dropping the rest: a site with Debian's default Mosquitto receives a burst of up to "
+        "~11,000 requests whole and loses the rest of a larger one at the broker; "
+        "`provisioning/mosquitto.conf` raises the queue to 10,000 (~20,000).",
     ]
     return "\n".join(lines)
 

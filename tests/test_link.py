@@ -172,3 +172,36 @@ def test_nothing_is_dropped_for_a_full_queue() -> None:
     results = {link.publish("antrean/pkm/x", b"payload").rc for _ in range(1_500)}
     assert results == {mqtt.MQTT_ERR_NO_CONN}
     assert link.backlog() == 1_500
+
+
+def test_queued_requests_are_all_handled_in_order_under_backpressure(
+    mqtt_url: str, site: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the messages acknowledged on arrival, each is acknowledged once handled (the broker holds the
+    rest back), and handling waits while too many replies are unacknowledged: every reply still goes out."""
+    monkeypatch.setattr("protocol.link.INBOX_ACK_AHEAD", 5)
+    monkeypatch.setattr("protocol.link.HIGH_WATER", 3)
+    requests, replies = f"antrean/{site}/test/request", f"antrean/{site}/test/reply"
+    handled: list[bytes] = []
+    answered: list[bytes] = []
+    server = MqttLink(mqtt_url, client_id=f"{site}-server")
+
+    def handle(_topic: str, payload: bytes) -> None:
+        handled.append(payload)
+        for part in range(3):
+            server.publish(replies, payload + b"/%d" % part)
+
+    server.route(requests, handle, queued=True)
+    client = MqttLink(mqtt_url, client_id=f"{site}-client")
+    client.route(replies, lambda _t, payload: answered.append(payload))
+    try:
+        assert server.start(wait=10) and client.start(wait=10)
+        sent = [b"%03d" % i for i in range(200)]
+        for payload in sent:
+            client.publish(requests, payload)
+        wait_until(lambda: len(answered) == 3 * len(sent), timeout=60, interval=0.1)
+        assert handled == sent
+        assert answered == [p + b"/%d" % part for p in sent for part in range(3)]
+    finally:
+        client.stop()
+        server.stop()
