@@ -8,7 +8,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from protocol import MqttLink, NodeStatus, Topics
-from protocol.link import TCP_QUICKACK, QuickAckClient, parse_mqtt_url
+from protocol.transport import TCP_QUICKACK, QuickAckClient, parse_mqtt_url
 from tests.netproxy import CuttableLink
 from tests.support import Recorder, wait_until
 
