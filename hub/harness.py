@@ -200,6 +200,7 @@ class BurstKiosk:
         self.topics = topics
         self.node = node
         self.replies: dict[str, TicketReply] = {}
+        self._raw: list[bytes] = []
         self._lock = threading.Lock()
         self._subscribed = threading.Event()
         client_id = f"{topics.root.replace('/', '-')}-{node}"
@@ -218,14 +219,18 @@ class BurstKiosk:
     def _on_message(self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage) -> None:
         if message.topic != self.topics.ticket_reply(self.node):
             return  # amqtt also hands a new client retained messages of other clients' subscriptions
-        reply = TicketReply.decode(bytes(message.payload))
-        with self._lock:
-            self.replies[reply.request_id] = reply
+        with self._lock:  # decoded later, off paho's thread: a slow reader would make the broker drop
+            self._raw.append(bytes(message.payload))
             self.last_reply_at = time.monotonic()
 
     def count(self) -> int:
+        """Distinct requests answered so far."""
         with self._lock:
-            return len(self.replies)
+            raw, self._raw = self._raw, []
+        for payload in raw:
+            reply = TicketReply.decode(payload)
+            self.replies[reply.request_id] = reply
+        return len(self.replies)
 
     def send(self, n: int) -> None:
         """Publish ``n`` requests (ids ``burst-0`` ...) back to back."""
@@ -243,8 +248,9 @@ class BurstKiosk:
         """Wait for ``expected`` replies, or until none came for ``idle_s``; (replies, seconds from the first
         request to the last reply)."""
         while True:
+            count = self.count()
             with self._lock:
-                count, last = len(self.replies), self.last_reply_at or self.started
+                last = self.last_reply_at or self.started
             if count >= expected or time.monotonic() - last > idle_s:
                 return count, last - self.started
             time.sleep(0.1)
