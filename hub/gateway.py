@@ -1,9 +1,10 @@
 """The MQTT gateway: one topic → handler table feeding the dispatcher; replies and state go back out.
 
-Handlers run in arrival order on the link's inbox thread (queued routes): each request is acknowledged to
-the broker once handled, and waits while too many replies are unacknowledged, so a burst slows reading
-instead of losing replies (see :mod:`protocol.link`). A malformed payload is logged and answered with
-``invalid_request`` where a reply topic exists; nothing a node sends can crash the hub."""
+Handlers run in arrival order on the link's inbox thread (queued routes): a request waits while too many
+replies are unacknowledged by the broker, and a backlog beyond what the inbox takes at once is acknowledged
+only as it is handled, so a burst slows reading instead of losing replies (see :mod:`protocol.link`). A
+malformed payload is logged and answered with ``invalid_request`` where a reply topic exists; nothing a node
+sends can crash the hub."""
 
 from __future__ import annotations
 
