@@ -292,9 +292,11 @@ def markdown(figures: Sequence[BrokerFigures]) -> str:
         "(`protocol/link.py`): beyond that, reading slows and the backlog waits in the broker. amqtt has no "
         "in-flight window and hands the hub everything at once. Mosquitto sends a client at most "
         "`max_inflight_messages` (20) unacknowledged messages and queues at most `max_queued_messages` "
-        "(1,000) more, dropping the rest: a site with Debian's default Mosquitto receives a burst of up to "
-        "~11,000 requests whole and loses the rest of a larger one at the broker; "
-        "`provisioning/mosquitto.conf` raises the queue to 10,000 (~20,000).",
+        '(1,000) more, dropping the rest (its log: "Outgoing messages are being dropped"): with Debian\'s '
+        "default Mosquitto, whatever of a burst the hub's network thread has not read before 1,000 wait for "
+        "it is lost at the broker, as the row with its own config shows (on a quiet machine the hub reads "
+        "faster and loses less, but nothing bounds it); `provisioning/mosquitto.conf` raises the queue to "
+        "10,000. Figures on this machine are from a run shared with other work: compare rows, not runs.",
     ]
     return "\n".join(lines)
 

@@ -58,9 +58,9 @@ Handler = Callable[[str, bytes], None]
 HIGH_WATER = 200
 INFLIGHT = 400
 # Queued messages acknowledged on arrival (read at once: ~1 KiB each in memory, ~10 MB at most); beyond,
-# one is acknowledged once handled. amqtt gives up waiting for a PUBACK after 5 s (with an error in its log)
-# and Debian's default Mosquitto queues only 1,000 messages per client: with this many acknowledged at once,
-# a burst of up to ~10,000 requests passes either quietly.
+# one is acknowledged once handled. amqtt gives up waiting for a PUBACK after 5 s (with an error in its log),
+# and Debian's default Mosquitto drops what is beyond 1,000 messages waiting for a client: the sooner the hub
+# takes a burst in, the less of it waits there.
 INBOX_ACK_AHEAD = 10_000
 
 
