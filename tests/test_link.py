@@ -7,7 +7,7 @@ import socket
 import paho.mqtt.client as mqtt
 import pytest
 
-from protocol import MqttLink, NodeStatus, Topics
+from protocol import MqttLink, NodeStatus, Probe, Topics
 from protocol.transport import TCP_QUICKACK, QuickAckClient, parse_mqtt_url
 from tests.netproxy import CuttableLink
 from tests.support import Recorder, wait_until
@@ -205,3 +205,23 @@ def test_queued_requests_are_all_handled_in_order_under_backpressure(
     finally:
         client.stop()
         server.stop()
+
+
+def test_a_clones_probe_on_our_own_probe_topic_is_reported(caplog: pytest.LogCaptureFixture) -> None:
+    """Two nodes with one node_id (a cloned SD card) each probe the same topic: each sees the other's."""
+    topics = Topics("pkm")
+    link = MqttLink(
+        "mqtt://127.0.0.1:1",
+        client_id="antrean-pkm-k1",
+        status_topic=topics.node_status("k1"),
+        online=_status("online"),
+        probe_topic=topics.node_probe("k1"),
+    )
+    own = Probe(sender=link._liveness.sender, seq=1).encode()
+    link._liveness.on_probe(topics.node_probe("k1"), own)
+    assert not caplog.records and not link._liveness.suspected()
+    with caplog.at_level("ERROR", logger="protocol.liveness"):
+        link._liveness.on_probe(topics.node_probe("k1"), Probe(sender="someone-else", seq=7).encode())
+    assert any("two nodes share one node_id" in r.getMessage() for r in caplog.records)
+    status = link._status()
+    assert isinstance(status, NodeStatus) and status.details["duplicate_client_id"] is True
