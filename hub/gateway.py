@@ -1,8 +1,9 @@
 """The MQTT gateway: one topic → handler table feeding the dispatcher; replies and state go back out.
 
-Handlers run in arrival order on the link's inbox thread (queued routes): a request waits while too many
-replies are unacknowledged by the broker, and a backlog beyond what the inbox takes at once is acknowledged
-only as it is handled, so a burst slows reading instead of losing replies (see :mod:`protocol.link`). A
+Handlers run in arrival order, one at a time, on queued routes: on the MQTT thread while the broker keeps up,
+else on the link's inbox thread, where a request waits while too many replies are unacknowledged and a
+backlog beyond what the inbox takes at once is acknowledged only as it is handled, so a burst slows reading
+instead of losing replies (see :mod:`protocol.link`). A
 malformed payload is logged and answered with ``invalid_request`` where a reply topic exists; nothing a node
 sends can crash the hub."""
 

@@ -4,13 +4,15 @@
 * the link counts as connected, and the retained ``status`` message says ``online``, once the broker has
   acknowledged every subscription (nothing sent to the node after that is lost); its last will says
   ``offline``;
-* each handler is routed by topic filter and runs on paho's thread, or (``queued=True``, requests) in
-  order on the link's inbox thread; an exception in a handler is logged and never stops the link;
+* each handler is routed by topic filter and runs on paho's thread; an exception in a handler is logged
+  and never stops the link;
 * nothing is dropped for a full queue: paho's queue is unbounded, and the bound is backpressure on queued
-  routes instead. The inbox thread waits before each message while more than ``HIGH_WATER`` of our own
-  publishes are unacknowledged (the network thread itself never waits: it is the one that writes what the
-  inbox thread publishes). Up to ``INBOX_ACK_AHEAD`` queued messages are acknowledged (PUBACK) on arrival;
-  beyond that a message is acknowledged only once handled, so a broker with an in-flight window
+  routes (``queued=True``: requests whose handling publishes) instead. Their messages are handled on paho's
+  thread too while the broker keeps up; once more than ``HIGH_WATER`` of our own publishes are
+  unacknowledged, they go in order to the link's inbox thread, which waits before each while that lasts:
+  the network thread itself never waits, as it is the one that writes (publishes made from it go out only
+  after its callback returns). Up to ``INBOX_ACK_AHEAD`` waiting messages are acknowledged (PUBACK) on
+  arrival; beyond that a message is acknowledged only once handled, so a broker with an in-flight window
   (Mosquitto's ``max_inflight_messages``) sends no more until the hub catches up: reading slows, and the
   backlog waits in the broker's queue for this client (Mosquitto's ``max_queued_messages``);
 * every publish result is checked; a message paho could not take is logged at ERROR with topic and code;
@@ -113,6 +115,7 @@ class MqttLink:
             queue.SimpleQueue()
         )
         self._inbox_thread: threading.Thread | None = None
+        self._pending = 0  # queued messages in the inbox or being handled there
         self.heard_at = 0.0  # monotonic time the broker last delivered anything to this connection
         self._liveness = Liveness(self, probe_topic, interval=probe_interval, timeout=probe_timeout)
         self._client = QuickAckClient(
@@ -138,9 +141,9 @@ class MqttLink:
     # -- wiring ---------------------------------------------------------------------------------
 
     def route(self, topic_filter: str, handler: Handler, *, queued: bool = False) -> None:
-        """Subscribe ``topic_filter`` (now and on every reconnect) and send its messages to ``handler``:
-        on paho's thread, or with ``queued=True`` in arrival order on the inbox thread, with backpressure
-        (for requests whose handling publishes replies)."""
+        """Subscribe ``topic_filter`` (now and on every reconnect) and send its messages to ``handler`` on
+        paho's thread; with ``queued=True`` (requests whose handling publishes replies) in arrival order on
+        paho's thread or, while the broker falls behind, on the inbox thread, with backpressure."""
         with self._lock:
             self._routes.append(_Route(topic_filter, handler, queued))
             session_up = self._session_up
@@ -255,13 +258,19 @@ class MqttLink:
         with self._lock:
             routes = [r for r in self._routes if mqtt.topic_matches_sub(r.topic_filter, message.topic)]
             generation = self._generation
+        handlers = [r.handler for r in routes]
         if any(r.queued for r in routes):
-            ahead = self._inbox.qsize() < INBOX_ACK_AHEAD
-            if ahead:
-                client.ack(message.mid, message.qos)
-            self._inbox.put((None if ahead else generation, message, [r.handler for r in routes]))
-            return
-        self._handle(message, [r.handler for r in routes])
+            with self._lock:  # inline while nothing waits and the broker keeps up: no thread hop, in order
+                inline = self._pending == 0 and self._client.backlog() <= HIGH_WATER
+                if not inline:
+                    self._pending += 1
+                    ahead = self._pending <= INBOX_ACK_AHEAD
+            if not inline:
+                if ahead:
+                    client.ack(message.mid, message.qos)
+                self._inbox.put((None if ahead else generation, message, handlers))
+                return
+        self._handle(message, handlers)
         client.ack(message.mid, message.qos)
 
     def _handle(self, message: mqtt.MQTTMessage, handlers: list[Handler]) -> None:
@@ -292,11 +301,10 @@ class MqttLink:
                 waited_since = None
             generation, message, handlers = item
             self._handle(message, handlers)
-            if generation is None:
-                continue  # acknowledged on arrival
             with self._lock:
+                self._pending -= 1
                 current = generation == self._generation and self._session_up
-            if current:  # the broker of a lost connection forgot the message (clean session)
+            if current:  # None: acknowledged on arrival; an older connection's broker forgot the message
                 self._client.ack(message.mid, message.qos)
 
     # -- paho callbacks -------------------------------------------------------------------------
