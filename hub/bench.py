@@ -267,7 +267,7 @@ def markdown(figures: Sequence[BrokerFigures]) -> str:
         )
     lines += [
         "",
-        "How: requests are handled one at a time on the MQTT link's inbox thread, so tickets/s is one over "
+        "How: requests are handled one at a time on the hub's MQTT thread, so tickets/s is one over "
         "the hub's CPU time per ticket (~2.5 ms here; the broker and the kiosks use almost none). An issue is"
         " one transaction of 11 statements (~1.7 ms in-process with 1,500 tickets waiting), the reply, "
         "and every 100 ms at most one new live state for the whole burst. A CALL is one transaction of 16"
@@ -287,9 +287,10 @@ def markdown(figures: Sequence[BrokerFigures]) -> str:
         "",
         "Burst: nothing is dropped for a full queue any more (before, the hub's client queued at most 1,000 "
         "messages and the gateway ignored the publish result: 1,000 requests → 217 replies lost, 5,000 → "
-        "932 replies). The hub acknowledges up to 10,000 requests on arrival, then each only once handled, "
-        "and handles the next only while fewer than 200 of its own publishes wait for the broker "
-        "(`protocol/link.py`): beyond that, reading slows and the backlog waits in the broker. amqtt has no "
+        "932 replies). Once more than 200 of the hub's own publishes wait for the broker, requests go to "
+        "an inbox thread that handles the next only when fewer wait, acknowledging up to 10,000 requests "
+        "on arrival and the rest only once handled (`protocol/link.py`): beyond that, reading slows and "
+        "the backlog waits in the broker. amqtt has no "
         "in-flight window and hands the hub everything at once. Mosquitto sends a client at most "
         "`max_inflight_messages` (20) unacknowledged messages and queues at most `max_queued_messages` "
         '(1,000) more, dropping the rest (its log: "Outgoing messages are being dropped"): with Debian\'s '
