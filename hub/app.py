@@ -119,6 +119,7 @@ def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading
         status_topic=topics.hub_status(),
         online=hub_status(config, "online"),
         offline=hub_status(config, "offline"),
+        probe_topic=topics.node_probe(config.node_id),
     )
     publisher = StatePublisher(link, topics, dispatcher)
     gateway = Gateway(link, topics, dispatcher, publisher)

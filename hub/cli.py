@@ -12,6 +12,7 @@ from types import FrameType
 
 from antrean.config import ConfigError, load_config
 from antrean.logs import setup_logging
+from antrean.watchdog import ServiceWatchdog
 from hub.broker import BrokerStartError, hub_broker_settings
 from hub.config import HubConfig
 
@@ -83,9 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.error("%s", error)
         return 4
     logger.info("hub running for site %s", config.site)
+    watchdog = ServiceWatchdog(hub.link)  # systemd: READY once connected, fed while MQTT is proven alive
+    watchdog.start()
     try:
         hub.run()
     finally:
+        watchdog.stop()
         hub.stop()
     return hub.exit_code
 

@@ -1,7 +1,11 @@
 """The MQTT gateway: one topic → handler table feeding the dispatcher; replies and state go back out.
 
-Handlers run on the MQTT thread. A malformed payload is logged and answered with ``invalid_request`` where
-a reply topic exists; nothing a node sends can crash the hub."""
+Handlers run in arrival order, one at a time, on queued routes: on the MQTT thread while the broker keeps up,
+else on the link's inbox thread, where a request waits while too many replies are unacknowledged and a
+backlog beyond what the inbox takes at once is acknowledged only as it is handled, so a burst slows reading
+instead of losing replies (see :mod:`protocol.link`). A
+malformed payload is logged and answered with ``invalid_request`` where a reply topic exists; nothing a node
+sends can crash the hub."""
 
 from __future__ import annotations
 
@@ -62,7 +66,7 @@ class Gateway:
         """Route every handled topic; after each (re)connect the whole state is republished."""
         for name, handler in self.handlers.items():
             spec = TOPICS[name]
-            self.link.route(self.topics.filter(spec), self._dispatch(spec, handler))
+            self.link.route(self.topics.filter(spec), self._dispatch(spec, handler), queued=True)
         self.link.on_connection_change(lambda up: self.publisher.publish_all() if up else None)
 
     def _dispatch(

@@ -1,5 +1,6 @@
 """Running a real hub for tests, benchmarks and the demo: a generated config, the ``antrean hub`` process,
-and a scripted kiosk that takes tickets over plain MQTT (re-sending the same request id on timeout)."""
+a scripted kiosk that takes tickets over plain MQTT (re-sending the same request id on timeout), and a
+kiosk that sends a burst of requests as fast as one client can."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import uuid
 from pathlib import Path
 from typing import IO
 
-from protocol import MqttLink, TicketReply, TicketRequest, Topics
+import paho.mqtt.client as mqtt
+
+from protocol import MqttLink, TicketReply, TicketRequest, Topics, parse_mqtt_url
 
 HUB_TOML = """\
 site = "{site}"
@@ -190,3 +193,72 @@ class ScriptedKiosk:
 
     def close(self) -> None:
         self.link.stop()
+
+
+class BurstKiosk:
+    """One plain paho client (unbounded queue: only the hub can lose anything) publishing ticket requests
+    as fast as it can and counting the replies."""
+
+    def __init__(self, url: str, topics: Topics, node: str) -> None:
+        address = parse_mqtt_url(url)
+        self.topics = topics
+        self.node = node
+        self.replies: dict[str, TicketReply] = {}
+        self._raw: list[bytes] = []
+        self._lock = threading.Lock()
+        self._subscribed = threading.Event()
+        client_id = f"{topics.root.replace('/', '-')}-{node}"
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+        self.client.max_queued_messages_set(0)
+        self.client.on_message = self._on_message
+        self.client.on_subscribe = lambda *_args: self._subscribed.set()
+        self.client.on_connect = lambda client, *_args: client.subscribe(topics.ticket_reply(node), qos=1)
+        self.client.connect(address.host, address.port)
+        self.client.loop_start()
+        self.started = self.last_reply_at = 0.0
+        if not self._subscribed.wait(10):
+            self.close()
+            raise RuntimeError(f"burst kiosk {node} could not subscribe at {url}")
+
+    def _on_message(self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage) -> None:
+        if message.topic != self.topics.ticket_reply(self.node):
+            return  # amqtt also hands a new client retained messages of other clients' subscriptions
+        with self._lock:  # decoded later, off paho's thread: a slow reader would make the broker drop
+            self._raw.append(bytes(message.payload))
+            self.last_reply_at = time.monotonic()
+
+    def count(self) -> int:
+        """Distinct requests answered so far."""
+        with self._lock:
+            raw, self._raw = self._raw, []
+        for payload in raw:
+            reply = TicketReply.decode(payload)
+            self.replies[reply.request_id] = reply
+        return len(self.replies)
+
+    def send(self, n: int) -> None:
+        """Publish ``n`` requests (ids ``burst-0`` ...) back to back."""
+        topic = self.topics.ticket_request(self.node)
+        self.started = time.monotonic()
+        for i in range(n):
+            request = TicketRequest(
+                request_id=f"burst-{i}", category="umum", payment_type="bpjs", poly_code="A"
+            )
+            info = self.client.publish(topic, request.encode(), qos=1)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                raise RuntimeError(f"burst request {i} not sent: {mqtt.error_string(info.rc)}")
+
+    def settle(self, expected: int, idle_s: float = 30.0) -> tuple[int, float]:
+        """Wait for ``expected`` replies, or until none came for ``idle_s``; (replies, seconds from the first
+        request to the last reply)."""
+        while True:
+            count = self.count()
+            with self._lock:
+                last = self.last_reply_at or self.started
+            if count >= expected or time.monotonic() - last > idle_s:
+                return count, last - self.started
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()

@@ -21,6 +21,14 @@ carries `"v": 1`, unknown fields are refused, times are ISO 8601 with offset. Re
 `request_id` for the whole service day. A malformed payload gets an `invalid_request` reply where a reply
 topic exists. Payloads larger than 64 KiB are refused.
 
+Client ids: every process connects with client id `antrean-{site}-{node_id}` (the hub's `node_id` is `hub`
+unless configured), clean session. The broker gives an id to its newest connection, so two processes with
+one id take the session from each other: each process therefore publishes a probe to its own
+`node/{node}/probe` every 2 s and expects it back; after 10 s without anything from the broker while
+connected, it logs an error naming the client id and reconnects. Sessions lost three times within 60 s are
+reported as a fight over the id (a cloned SD card, or two nodes with the same `node_id`): an error in the
+log and `duplicate_client_id: true` in the `details` of the process's retained status.
+
 ## Topics
 
 | topic (under root) | from → to | retained | payload | purpose |

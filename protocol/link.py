@@ -4,8 +4,22 @@
 * the link counts as connected, and the retained ``status`` message says ``online``, once the broker has
   acknowledged every subscription (nothing sent to the node after that is lost); its last will says
   ``offline``;
-* each handler is routed by topic filter and runs on paho's thread; an exception in a handler is
-  logged and never stops the link;
+* each handler is routed by topic filter and runs on paho's thread; an exception in a handler is logged
+  and never stops the link;
+* nothing is dropped for a full queue: paho's queue is unbounded, and the bound is backpressure on queued
+  routes (``queued=True``: requests whose handling publishes) instead. Their messages are handled on paho's
+  thread too while the broker keeps up; once more than ``HIGH_WATER`` of our own publishes are
+  unacknowledged, they go in order to the link's inbox thread, which waits before each while that lasts:
+  the network thread itself never waits, as it is the one that writes (publishes made from it go out only
+  after its callback returns). Up to ``INBOX_ACK_AHEAD`` waiting messages are acknowledged (PUBACK) on
+  arrival; beyond that a message is acknowledged only once handled, so a broker with an in-flight window
+  (Mosquitto's ``max_inflight_messages``) sends no more until the hub catches up: reading slows, and the
+  backlog waits in the broker's queue for this client (Mosquitto's ``max_queued_messages``);
+* every publish result is checked; a message paho could not take is logged at ERROR with topic and code;
+* with ``probe_topic`` the link proves its session alive through the broker (:mod:`protocol.liveness`):
+  silence for ``PROBE_TIMEOUT_S`` while connected means the session was taken over or is dead, so it is
+  logged at ERROR naming the client id and the connection is reset; repeated losses are reported as a
+  fight over the client id (log, and ``duplicate_client_id`` in the retained status);
 * TCP_NODELAY is set on the socket: without it some brokers (amqtt) add ~40 ms per message;
 * every read turns TCP_QUICKACK on again (Linux): the broker's small packets (PUBACKs, forwarded messages)
   are acknowledged at once, so a broker with Nagle's algorithm on its sockets (Mosquitto's default
@@ -20,68 +34,47 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import socket
 import ssl
 import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 
-from protocol.payloads import Payload
+from protocol.liveness import PROBE_INTERVAL_S, PROBE_TIMEOUT_S, Liveness
+from protocol.payloads import NodeStatus, Payload
 from protocol.topics import QOS
+from protocol.transport import QuickAckClient, parse_mqtt_url
+
+__all__ = ["HIGH_WATER", "INBOX_ACK_AHEAD", "INFLIGHT", "Handler", "MqttLink", "parse_mqtt_url"]
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[str, bytes], None]
+# Our own publishes not yet acknowledged by the broker above which queued routes wait (backpressure), and
+# paho's in-flight window (above HIGH_WATER, so queued routes never wait for the window itself).
+HIGH_WATER = 200
+INFLIGHT = 400
+# Queued messages acknowledged on arrival (read at once: ~1 KiB each in memory, ~10 MB at most); beyond,
+# one is acknowledged once handled. amqtt gives up waiting for a PUBACK after 5 s (with an error in its log),
+# and Debian's default Mosquitto drops what is beyond 1,000 messages waiting for a client: the sooner the hub
+# takes a burst in, the less of it waits there.
+INBOX_ACK_AHEAD = 10_000
 
 
 @dataclass(frozen=True)
-class BrokerAddress:
-    host: str
-    port: int
-    username: str | None
-    password: str | None
-    tls: bool
-
-
-def parse_mqtt_url(url: str) -> BrokerAddress:
-    """``mqtt://[user:pass@]host[:port]`` or ``mqtts://`` for TLS."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "mqtts", "tcp"):
-        raise ValueError(f"MQTT URL must start with mqtt:// or mqtts://, got {url!r}")
-    if not parts.hostname:
-        raise ValueError(f"MQTT URL has no host: {url!r}")
-    tls = parts.scheme == "mqtts"
-    return BrokerAddress(
-        host=parts.hostname,
-        port=parts.port or (8883 if tls else 1883),
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-        tls=tls,
-    )
-
-
-TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux only
-
-
-class QuickAckClient(mqtt.Client):
-    """paho's client, acknowledging every TCP read at once (Linux leaves quick-ACK mode by itself, so it
-    is set again after each read; paho reads through ``_sock_recv`` — tests check that it still does)."""
-
-    def _sock_recv(self, bufsize: int) -> bytes:
-        data = super()._sock_recv(bufsize)
-        sock = self._sock
-        if TCP_QUICKACK is not None and isinstance(sock, socket.socket):
-            with contextlib.suppress(OSError):  # a socket closing under us: the read above told paho
-                sock.setsockopt(socket.IPPROTO_TCP, TCP_QUICKACK, 1)
-        return data
+class _Route:
+    topic_filter: str
+    handler: Handler
+    queued: bool
 
 
 class MqttLink:
-    """One MQTT client: availability status, routing table, automatic reconnects."""
+    """One MQTT client: availability status, routing table, automatic reconnects, liveness probe."""
 
     def __init__(
         self,
@@ -93,10 +86,14 @@ class MqttLink:
         offline: Payload | None = None,
         keepalive: int = 10,
         resend_after_reconnect: bool = True,
+        probe_topic: str | None = None,
+        probe_interval: float = PROBE_INTERVAL_S,
+        probe_timeout: float = PROBE_TIMEOUT_S,
     ) -> None:
         """``resend_after_reconnect=False``: what was published but not acknowledged when the connection
         broke is dropped at the next connect instead of re-sent (for commands whose sender gives up after
-        a deadline and tells its user so: a late delivery would act on a press the user saw fail)."""
+        a deadline and tells its user so: a late delivery would act on a press the user saw fail).
+        ``probe_topic``: this process's own ``node/{node}/probe`` (see :mod:`protocol.liveness`)."""
         address = parse_mqtt_url(url)
         self.host, self.port = address.host, address.port
         self.client_id = client_id
@@ -105,13 +102,22 @@ class MqttLink:
         self._offline = offline
         self._keepalive = keepalive
         self._resend_after_reconnect = resend_after_reconnect
-        self._routes: list[tuple[str, Handler]] = []
+        self._routes: list[_Route] = []
         self._session_up = False  # connected, the routes subscribed (their SUBACKs may still be coming)
         self._unacknowledged: set[int] = set()  # SUBSCRIBEs of this connection not yet acknowledged
         self._listeners: list[Callable[[bool], None]] = []
         self._lock = threading.Lock()
         self.connected = threading.Event()
         self._stopping = False
+        self._halt = threading.Event()
+        self._generation = 0  # connections so far: an acknowledgement is only sent on its own connection
+        self._inbox: queue.SimpleQueue[tuple[int | None, mqtt.MQTTMessage, list[Handler]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._inbox_thread: threading.Thread | None = None
+        self._pending = 0  # queued messages in the inbox or being handled there
+        self.heard_at = 0.0  # monotonic time the broker last delivered anything to this connection
+        self._liveness = Liveness(self, probe_topic, interval=probe_interval, timeout=probe_timeout)
         self._client = QuickAckClient(
             mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True, protocol=mqtt.MQTTv311
         )
@@ -122,28 +128,25 @@ class MqttLink:
         if status_topic and offline is not None:
             self._client.will_set(status_topic, offline.encode(), qos=QOS, retain=True)
         self._client.reconnect_delay_set(min_delay=1, max_delay=5)
-        self._client.max_queued_messages_set(1000)
+        self._client.max_queued_messages_set(0)  # unbounded: see HIGH_WATER for the bound
+        self._client.max_inflight_messages_set(INFLIGHT)
+        self._client.manual_ack_set(True)  # a queued message is acknowledged once handled
         self._client.on_connect = self._on_connect
         self._client.on_subscribe = self._on_subscribe
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        if probe_topic:
+            self.route(probe_topic, self._liveness.on_probe)
 
     # -- wiring ---------------------------------------------------------------------------------
 
-    def route(self, topic_filter: str, handler: Handler) -> None:
-        """Subscribe ``topic_filter`` (now and on every reconnect) and send its messages to ``handler``."""
-
-        def callback(_client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage) -> None:
-            try:
-                handler(message.topic, bytes(message.payload))
-            except Exception:
-                logger.exception(
-                    "handler for %s failed on a message of %d bytes", message.topic, len(message.payload)
-                )
-
+    def route(self, topic_filter: str, handler: Handler, *, queued: bool = False) -> None:
+        """Subscribe ``topic_filter`` (now and on every reconnect) and send its messages to ``handler`` on
+        paho's thread; with ``queued=True`` (requests whose handling publishes replies) in arrival order on
+        paho's thread or, while the broker falls behind, on the inbox thread, with backpressure."""
         with self._lock:
-            self._routes.append((topic_filter, handler))
+            self._routes.append(_Route(topic_filter, handler, queued))
             session_up = self._session_up
-        self._client.message_callback_add(topic_filter, callback)
         if session_up:  # otherwise the next connect subscribes it with the others
             self._client.subscribe(topic_filter, qos=QOS)
 
@@ -155,6 +158,9 @@ class MqttLink:
 
     def start(self, wait: float | None = None) -> bool:
         """Connect in the background (retrying forever); optionally wait up to ``wait`` seconds."""
+        self._inbox_thread = threading.Thread(target=self._run_inbox, name="mqtt-inbox", daemon=True)
+        self._inbox_thread.start()
+        self._liveness.start()
         self._client.connect_async(self.host, self.port, keepalive=self._keepalive)
         self._client.loop_start()
         if wait is not None:
@@ -162,8 +168,14 @@ class MqttLink:
         return True
 
     def stop(self, timeout: float = 2.0) -> None:
-        """Publish ``offline`` (a clean stop does not fire the last will) and disconnect."""
+        """Publish ``offline`` (a clean stop does not fire the last will) and disconnect. Queued messages
+        not handled yet are left unacknowledged: their senders ask again."""
         self._stopping = True
+        self._halt.set()
+        self._inbox.put(None)
+        self._liveness.stop()
+        if self._inbox_thread is not None and self._inbox_thread is not threading.current_thread():
+            self._inbox_thread.join(5)
         if self.connected.is_set() and self.status_topic and self._offline is not None:
             info = self._client.publish(self.status_topic, self._offline.encode(), qos=QOS, retain=True)
             try:
@@ -177,8 +189,29 @@ class MqttLink:
     # -- publishing -----------------------------------------------------------------------------
 
     def publish(self, topic: str, payload: Payload | bytes, *, retain: bool = False) -> mqtt.MQTTMessageInfo:
+        """Publish at QoS 1. Never dropped for a full queue; while disconnected it waits in paho's queue
+        for the reconnect. Any other failure is logged at ERROR with the topic and the code."""
         data = payload.encode() if isinstance(payload, Payload) else payload
-        return self._client.publish(topic, data, qos=QOS, retain=retain)
+        info = self._client.publish(topic, data, qos=QOS, retain=retain)
+        if info.rc == mqtt.MQTT_ERR_NO_CONN:
+            logger.debug("publish to %s queued until the broker is back", topic)
+        elif info.rc != mqtt.MQTT_ERR_SUCCESS:
+            logger.error(
+                "MQTT publish to %s failed (rc %d: %s): message not sent",
+                topic,
+                info.rc,
+                mqtt.error_string(info.rc),
+            )
+        return info
+
+    def backlog(self) -> int:
+        """Our publishes the broker has not acknowledged yet."""
+        return self._client.backlog()
+
+    def alive(self, max_age: float) -> bool:
+        """Connected, and the broker delivered something (a probe back at least) within ``max_age`` s: the
+        session works end to end, not just the TCP connection (for the systemd watchdog)."""
+        return self.connected.is_set() and time.monotonic() - self.heard_at <= max_age
 
     def abandon(self, sent: mqtt.MQTTMessageInfo) -> bool:
         """Make sure a publish the sender gave up on is not delivered late. Acknowledged by the broker
@@ -187,20 +220,92 @@ class MqttLink:
         the message is dropped at the reconnect (True)."""
         if sent.is_published():
             return False
+        self.reset_connection()
+        logger.warning("publish %d not acknowledged by the broker and given up: connection reset", sent.mid)
+        return True
+
+    def reset_connection(self) -> None:
+        """Reset the TCP connection at once; paho's loop notices and reconnects."""
         sock = self._client.socket()
         if isinstance(sock, socket.socket):
             with contextlib.suppress(OSError):  # already closed: paho is reconnecting anyway
                 # linger 0: the close paho makes next sends a reset, not the queued bytes
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 sock.shutdown(socket.SHUT_RDWR)
-        logger.warning("publish %d not acknowledged by the broker and given up: connection reset", sent.mid)
-        return True
 
     def set_status(self, online: Payload) -> None:
         """Replace the ``online`` status (e.g. new printer details) and publish it now if connected."""
         self._online = online
-        if self.connected.is_set() and self.status_topic:
-            self.publish(self.status_topic, online, retain=True)
+        self.publish_status()
+
+    def _status(self) -> Payload | None:
+        """The ``online`` status with what the link knows added (a suspected fight over the client id)."""
+        status = self._online
+        if isinstance(status, NodeStatus) and self._liveness.suspected():
+            return status.model_copy(update={"details": {**status.details, "duplicate_client_id": True}})
+        return status
+
+    def publish_status(self) -> None:
+        """Publish the current ``online`` status if connected."""
+        status = self._status()
+        if self.connected.is_set() and self.status_topic and status is not None:
+            self.publish(self.status_topic, status, retain=True)
+
+    # -- receiving ------------------------------------------------------------------------------
+
+    def _on_message(self, client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage) -> None:
+        self.heard_at = time.monotonic()
+        with self._lock:
+            routes = [r for r in self._routes if mqtt.topic_matches_sub(r.topic_filter, message.topic)]
+            generation = self._generation
+        handlers = [r.handler for r in routes]
+        if any(r.queued for r in routes):
+            with self._lock:  # inline while nothing waits and the broker keeps up: no thread hop, in order
+                inline = self._pending == 0 and self._client.backlog() <= HIGH_WATER
+                if not inline:
+                    self._pending += 1
+                    ahead = self._pending <= INBOX_ACK_AHEAD
+            if not inline:
+                if ahead:
+                    client.ack(message.mid, message.qos)
+                self._inbox.put((None if ahead else generation, message, handlers))
+                return
+        self._handle(message, handlers)
+        client.ack(message.mid, message.qos)
+
+    def _handle(self, message: mqtt.MQTTMessage, handlers: list[Handler]) -> None:
+        for handler in handlers:
+            try:
+                handler(message.topic, bytes(message.payload))
+            except Exception:
+                logger.exception(
+                    "handler for %s failed on a message of %d bytes", message.topic, len(message.payload)
+                )
+
+    def _run_inbox(self) -> None:
+        """Queued messages in arrival order; before each, wait while too much of ours is unacknowledged."""
+        waited_since: float | None = None
+        while True:
+            item = self._inbox.get()
+            if item is None or self._stopping:
+                return
+            while self._client.backlog() > HIGH_WATER and not self._halt.is_set():
+                waited_since = waited_since or time.monotonic()
+                self._halt.wait(0.002)
+            if self._stopping:
+                return
+            if waited_since is not None:
+                waited = time.monotonic() - waited_since
+                if waited >= 1.0:  # short waits are the backpressure doing its job in a burst
+                    logger.info("requests waited %.1f s for the broker to acknowledge our publishes", waited)
+                waited_since = None
+            generation, message, handlers = item
+            self._handle(message, handlers)
+            with self._lock:
+                self._pending -= 1
+                current = generation == self._generation and self._session_up
+            if current:  # None: acknowledged on arrival; an older connection's broker forgot the message
+                self._client.ack(message.mid, message.qos)
 
     # -- paho callbacks -------------------------------------------------------------------------
 
@@ -223,7 +328,8 @@ class MqttLink:
                     ", ".join(sorted({m.topic for m in stale})),
                 )
         with self._lock:
-            filters = [topic_filter for topic_filter, _ in self._routes]
+            filters = [r.topic_filter for r in self._routes]
+            self._generation += 1
             self._session_up = True
             self._unacknowledged.clear()
             for topic_filter in filters:
@@ -250,9 +356,11 @@ class MqttLink:
 
     def _go_online(self, client: mqtt.Client) -> None:
         """Every subscription is in place: only now say ``online`` (nothing sent to us from here is lost)."""
-        if self.status_topic and self._online is not None:
-            client.publish(self.status_topic, self._online.encode(), qos=QOS, retain=True)
+        status = self._status()
+        if self.status_topic and status is not None:
+            self.publish(self.status_topic, status, retain=True)
         logger.info("MQTT connected to %s:%s as %s", self.host, self.port, self.client_id)
+        self.heard_at = time.monotonic()
         self.connected.set()
         self._notify(True)
 
@@ -264,7 +372,14 @@ class MqttLink:
         was_connected = self.connected.is_set()
         self.connected.clear()
         if was_connected and not self._stopping:
-            logger.warning("MQTT connection to %s:%s lost (%s); reconnecting", self.host, self.port, reason)
+            logger.warning(
+                "MQTT connection of client id %s to %s:%s lost (%s); reconnecting",
+                self.client_id,
+                self.host,
+                self.port,
+                reason,
+            )
+            self._liveness.session_lost()
             self._notify(False)
 
     def _notify(self, up: bool) -> None:

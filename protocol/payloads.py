@@ -302,3 +302,11 @@ class NodeStatus(Payload):
     state: NodeState
     version: str
     details: dict[str, Any] = Field(default_factory=dict)
+
+
+class Probe(Payload):
+    """A process's liveness probe through the broker: published to its own ``node/{node}/probe`` and
+    expected back (its session still gets messages). ``sender`` tells this process's probes from a clone's."""
+
+    sender: str = Field(min_length=1, max_length=64, description="random token of the sending process")
+    seq: int = Field(ge=0, description="counts up from 0 in each process")

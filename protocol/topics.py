@@ -155,6 +155,16 @@ _SPECS = [
         p.NodeStatus,
         "hub availability; also the hub's last will",
     ),
+    TopicSpec(
+        "node_probe",
+        "node/{node}/probe",
+        "every process",
+        "itself",
+        False,
+        p.Probe,
+        "liveness probe: each process expects its own probes back within 10 s, else its session was "
+        "taken over (another client with its client id) or is dead, and it reconnects",
+    ),
 ]
 TOPICS: dict[str, TopicSpec] = {spec.name: spec for spec in _SPECS}
 
@@ -238,3 +248,6 @@ class Topics:
 
     def hub_status(self) -> str:
         return self.build(TOPICS["hub_status"])
+
+    def node_probe(self, node: str) -> str:
+        return self.build(TOPICS["node_probe"], node=node)

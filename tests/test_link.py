@@ -7,8 +7,8 @@ import socket
 import paho.mqtt.client as mqtt
 import pytest
 
-from protocol import MqttLink, NodeStatus, Topics
-from protocol.link import TCP_QUICKACK, QuickAckClient, parse_mqtt_url
+from protocol import MqttLink, NodeStatus, Probe, Topics
+from protocol.transport import TCP_QUICKACK, QuickAckClient, parse_mqtt_url
 from tests.netproxy import CuttableLink
 from tests.support import Recorder, wait_until
 
@@ -147,3 +147,82 @@ def test_connected_only_once_the_broker_has_every_subscription(mqtt_url: str, si
         link.stop()
         sender.stop()
         slow.cut()
+
+
+def test_a_publish_paho_refuses_is_logged_with_topic_and_code(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    link = MqttLink("mqtt://127.0.0.1:1", client_id="refused")
+    refused = mqtt.MQTTMessageInfo(1)
+    refused.rc = mqtt.MQTT_ERR_QUEUE_SIZE
+    monkeypatch.setattr(link._client, "publish", lambda *_args, **_kwargs: refused)
+    with caplog.at_level("ERROR", logger="protocol.link"):
+        assert link.publish("antrean/pkm/x", b"payload") is refused
+    assert any(
+        r.levelname == "ERROR"
+        and "antrean/pkm/x" in r.getMessage()
+        and f"rc {mqtt.MQTT_ERR_QUEUE_SIZE}" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_nothing_is_dropped_for_a_full_queue() -> None:
+    """paho's queue is unbounded (the bound is backpressure on requests): a publish while the broker is
+    unreachable waits for the reconnect instead of failing once 1,000 are queued."""
+    link = MqttLink("mqtt://127.0.0.1:1", client_id="unbounded")
+    results = {link.publish("antrean/pkm/x", b"payload").rc for _ in range(1_500)}
+    assert results == {mqtt.MQTT_ERR_NO_CONN}
+    assert link.backlog() == 1_500
+
+
+def test_queued_requests_are_all_handled_in_order_under_backpressure(
+    mqtt_url: str, site: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the messages acknowledged on arrival, each is acknowledged once handled (the broker holds the
+    rest back), and handling waits while too many replies are unacknowledged: every reply still goes out."""
+    monkeypatch.setattr("protocol.link.INBOX_ACK_AHEAD", 5)
+    monkeypatch.setattr("protocol.link.HIGH_WATER", 3)
+    requests, replies = f"antrean/{site}/test/request", f"antrean/{site}/test/reply"
+    handled: list[bytes] = []
+    answered: list[bytes] = []
+    server = MqttLink(mqtt_url, client_id=f"{site}-server")
+
+    def handle(_topic: str, payload: bytes) -> None:
+        handled.append(payload)
+        for part in range(3):
+            server.publish(replies, payload + b"/%d" % part)
+
+    server.route(requests, handle, queued=True)
+    client = MqttLink(mqtt_url, client_id=f"{site}-client")
+    client.route(replies, lambda _t, payload: answered.append(payload))
+    try:
+        assert server.start(wait=10) and client.start(wait=10)
+        sent = [b"%03d" % i for i in range(200)]
+        for payload in sent:
+            client.publish(requests, payload)
+        wait_until(lambda: len(answered) == 3 * len(sent), timeout=60, interval=0.1)
+        assert handled == sent
+        assert answered == [p + b"/%d" % part for p in sent for part in range(3)]
+    finally:
+        client.stop()
+        server.stop()
+
+
+def test_a_clones_probe_on_our_own_probe_topic_is_reported(caplog: pytest.LogCaptureFixture) -> None:
+    """Two nodes with one node_id (a cloned SD card) each probe the same topic: each sees the other's."""
+    topics = Topics("pkm")
+    link = MqttLink(
+        "mqtt://127.0.0.1:1",
+        client_id="antrean-pkm-k1",
+        status_topic=topics.node_status("k1"),
+        online=_status("online"),
+        probe_topic=topics.node_probe("k1"),
+    )
+    own = Probe(sender=link._liveness.sender, seq=1).encode()
+    link._liveness.on_probe(topics.node_probe("k1"), own)
+    assert not caplog.records and not link._liveness.suspected()
+    with caplog.at_level("ERROR", logger="protocol.liveness"):
+        link._liveness.on_probe(topics.node_probe("k1"), Probe(sender="someone-else", seq=7).encode())
+    assert any("two nodes share one node_id" in r.getMessage() for r in caplog.records)
+    status = link._status()
+    assert isinstance(status, NodeStatus) and status.details["duplicate_client_id"] is True

@@ -86,6 +86,7 @@ class CounterNode:
             online=self._status("online"),
             offline=self._status("offline"),
             resend_after_reconnect=False,  # a press whose reply never came showed red: never act on it later
+            probe_topic=self.topics.node_probe(config.node_id),
         )
         for n in self.machines:
             self.link.route(self.topics.counter_reply(n), self._on_reply(n))

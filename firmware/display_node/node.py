@@ -105,6 +105,7 @@ class DisplayNode:
             status_topic=status_topic,
             online=self._status("online"),
             offline=self._status("offline"),
+            probe_topic=self.topics.node_probe(config.node_id),
         )
         # announce first: once the retained state has arrived, no call can be missed
         self.link.route(self.topics.display_announce(), self._on_announce)

@@ -79,6 +79,7 @@ class KioskApp:
             status_topic=self.topics.node_status(config.node_id),
             online=self._status("online"),
             offline=self._status("offline"),
+            probe_topic=self.topics.node_probe(config.node_id),
         )
         self._inbox: queue.SimpleQueue[Callable[[], list[Effect]]] = queue.SimpleQueue()
         self._wake = threading.Event()
