@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, update
 
 from hub.bench import tuned_mosquitto
-from hub.broker import BrokerProcess, free_port
+from hub.broker import BrokerProcess, BrokerSettings, free_port
 from hub.db.models import Polyclinic
 from hub.harness import BurstKiosk
 from protocol import DisplayState, Topics
@@ -30,13 +30,13 @@ def mqtt_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     Mosquitto with provisioning/mosquitto.conf's limits (Debian's default queues only 1,000 messages per
     client and drops a larger backlog for a hub that falls behind; docs/benchmarks.md)."""
     if request.param == "embedded amqtt":
-        broker = BrokerProcess("127.0.0.1", free_port())
+        broker = BrokerProcess(BrokerSettings.anonymous("127.0.0.1", free_port()))
         broker.start()
         yield broker.url
         broker.stop()
         return
     if not shutil.which("mosquitto"):
-        pytest.skip("mosquitto is not installed")
+        pytest.fail("mosquitto is needed (apt-get install mosquitto)")
     with tuned_mosquitto(Path(tmp_path_factory.mktemp("mosquitto"))) as url:
         yield url
 
