@@ -21,6 +21,8 @@ from protocol import DisplayState, Topics
 from tests.conftest import HubHandle
 from tests.support import Recorder, wait_until
 
+pytestmark = pytest.mark.slow  # real hub processes and brokers
+
 BURST = 1_500  # more than the 1,000 messages the hub's client used to queue
 
 

@@ -12,11 +12,14 @@ import time
 from collections.abc import Callable
 
 import paho.mqtt.client as mqtt
+import pytest
 
 from hub.harness import ScriptedKiosk
 from protocol import NodeStatus, Topics, parse_mqtt_url
 from tests.conftest import HubHandle
 from tests.support import Recorder, wait_until
+
+pytestmark = pytest.mark.slow  # real hub processes and brokers
 
 
 def impostor(url: str, client_id: str) -> mqtt.Client:
