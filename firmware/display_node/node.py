@@ -94,7 +94,6 @@ class DisplayNode:
         )
         self._warmed: set[str] = set()
         self._warm_lock = threading.Lock()
-        self.audio_state = audio_state
         details: dict[str, object] = {"audio": audio_state, "tts": self.cache is not None}
         if self.cache is not None:
             details["engine"] = self.cache.engine.name
