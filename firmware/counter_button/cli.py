@@ -25,7 +25,6 @@ from gpiozero.pins.mock import MockFactory
 from antrean.config import ConfigError, load_config
 from antrean.logs import setup_logging
 from antrean.node import add_common_arguments, common_overrides
-from antrean.watchdog import ServiceWatchdog
 from firmware.counter_button.config import CounterConfig, quick_lokets
 from firmware.counter_button.machine import Event
 from firmware.counter_button.node import CounterNode
@@ -108,14 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         config.mqtt.url,
     )
     node.start()
-    watchdog = ServiceWatchdog(node.link)  # systemd: READY once connected, fed while MQTT is proven alive
-    watchdog.start()
     if args.simulate:
         threading.Thread(target=_read_stdin, args=(Simulator(node), stop), daemon=True).start()
     try:
         stop.wait()
     finally:
-        watchdog.stop()
         node.stop()
     return 0
 

@@ -24,13 +24,12 @@ from collections.abc import Callable
 from gpiozero.pins import Factory
 from paho.mqtt.client import MQTTMessageInfo
 
-import antrean
+from antrean.runtime import NodeRuntime
 from firmware.counter_button.config import CounterConfig
 from firmware.counter_button.feedback import Color
 from firmware.counter_button.hardware import LoketButtons, LoketLight
 from firmware.counter_button.machine import Action, Event, LoketMachine, Step
-from protocol import CounterReply, CounterState, MqttLink, NodeStatus, ProtocolError, Topics
-from protocol.payloads import NodeState
+from protocol import CounterReply, CounterState, NodeStatus, Topics
 
 logger = logging.getLogger(__name__)
 
@@ -78,20 +77,22 @@ class CounterNode:
             )
         self._shown: dict[int, object] = {n: _UNSET for n in self.machines}
         self._sent: dict[int, MQTTMessageInfo] = {}
-        status_topic = self.topics.node_status(config.node_id)
-        self.link = MqttLink(
-            config.mqtt.url,
-            client_id=f"antrean-{config.site}-{config.node_id}",
-            status_topic=status_topic,
-            online=self._status("online"),
-            offline=self._status("offline"),
+        self.runtime = NodeRuntime(
+            config,
+            "counter",
+            details={"lokets": sorted(self.machines)},
             resend_after_reconnect=False,  # a press whose reply never came showed red: never act on it later
-            probe_topic=self.topics.node_probe(config.node_id),
         )
+        self.link = self.runtime.link
         for n in self.machines:
-            self.link.route(self.topics.counter_reply(n), self._on_reply(n))
-            self.link.route(self.topics.counter_state(n), self._on_state(n))
-        self.link.route(self.topics.hub_status(), self._on_hub_status)
+            self.runtime.route(self.topics.counter_reply(n), CounterReply, self._on_reply(n))
+            self.runtime.route(self.topics.counter_state(n), CounterState, self._on_state(n))
+        self.runtime.route(
+            self.topics.hub_status(),
+            NodeStatus,
+            lambda _topic, status: self._on_hub(status.state == "online"),
+            cleared=lambda _topic: self._on_hub(False),
+        )
         self.link.on_connection_change(self._on_connection)
         self._light_thread = threading.Thread(target=self._run_lights, name="counter-lights", daemon=True)
 
@@ -104,7 +105,7 @@ class CounterNode:
     def start(self, wait: float | None = None) -> bool:
         """Start the lights and connect (retrying forever); optionally wait for the broker."""
         self._light_thread.start()
-        return self.link.start(wait=wait)
+        return self.runtime.start(wait=wait)
 
     def stop(self) -> None:
         """Publish ``offline``, disconnect, darken the lights and release the pins (once)."""
@@ -114,7 +115,7 @@ class CounterNode:
         self._wake.set()
         if self._light_thread.is_alive():
             self._light_thread.join(timeout=2)
-        self.link.stop()
+        self.runtime.stop()
         self.close_hardware()
 
     def close_hardware(self) -> None:
@@ -123,15 +124,6 @@ class CounterNode:
             light.close()
         for buttons in self.buttons.values():
             buttons.close()
-
-    def _status(self, state: NodeState) -> NodeStatus:
-        return NodeStatus(
-            node=self.config.node_id,
-            role="counter",
-            state=state,
-            version=antrean.__version__,
-            details={"lokets": sorted(self.machines)},
-        )
 
     def _request_id_factory(self, n: int) -> Callable[[], str]:
         prefix = f"{self.config.node_id[:40]}-{n}"
@@ -163,39 +155,14 @@ class CounterNode:
 
         return on_edge
 
-    def _on_reply(self, n: int) -> Callable[[str, bytes], None]:
-        def handle(topic: str, payload: bytes) -> None:
-            try:
-                reply = CounterReply.decode(payload)
-            except ProtocolError as exc:
-                logger.warning("ignoring a malformed reply on %s: %s", topic, exc.detail)
-                return
-            self._apply(n, lambda machine, now: machine.reply(reply, now))
+    def _on_reply(self, n: int) -> Callable[[str, CounterReply], None]:
+        return lambda _topic, reply: self._apply(n, lambda machine, now: machine.reply(reply, now))
 
-        return handle
+    def _on_state(self, n: int) -> Callable[[str, CounterState], None]:
+        return lambda _topic, state: self._apply(n, lambda machine, _now: machine.counter_state(state))
 
-    def _on_state(self, n: int) -> Callable[[str, bytes], None]:
-        def handle(topic: str, payload: bytes) -> None:
-            if not payload:
-                return  # a retained message being cleared
-            try:
-                state = CounterState.decode(payload)
-            except ProtocolError as exc:
-                logger.warning("ignoring a malformed counter state on %s: %s", topic, exc.detail)
-                return
-            self._apply(n, lambda machine, _now: machine.counter_state(state))
-
-        return handle
-
-    def _on_hub_status(self, topic: str, payload: bytes) -> None:
-        if not payload:
-            online = False
-        else:
-            try:
-                online = NodeStatus.decode(payload).state == "online"
-            except ProtocolError as exc:
-                logger.warning("ignoring a malformed hub status on %s: %s", topic, exc.detail)
-                return
+    def _on_hub(self, online: bool) -> None:
+        """The hub's status; cleared (an empty retained message) counts as offline."""
         self._apply_all(lambda machine, now: machine.hub(online, now))
 
     def _on_connection(self, up: bool) -> None:

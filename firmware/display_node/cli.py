@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 from antrean.config import ConfigError, load_config
 from antrean.logs import setup_logging
 from antrean.node import add_common_arguments, common_overrides
-from antrean.watchdog import ServiceWatchdog
 from firmware.display_node.config import DEFAULT_TEMPLATE, DisplayConfig
 
 logger = logging.getLogger(__name__)
@@ -223,8 +222,6 @@ def run_main(argv: Sequence[str]) -> int:
         signal.signal(signum, lambda *_: stop.set())
     node.start()
     logger.info("display node %s started for site %s", config.node_id, config.site)
-    watchdog = ServiceWatchdog(node.link)  # systemd: READY once connected, fed while MQTT is proven alive
-    watchdog.start()
     try:
         if headless:  # nobody watches: a few frames a second keep the snapshot and the model going
             screen = pygame.Surface((config.screen.width, config.screen.height))
@@ -232,7 +229,6 @@ def run_main(argv: Sequence[str]) -> int:
         else:
             node.run(stop, screen=open_screen(config), snapshot=args.snapshot)
     finally:
-        watchdog.stop()
         node.stop()
         close = getattr(sink, "close", None)
         if close is not None:

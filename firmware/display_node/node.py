@@ -16,14 +16,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pygame
 
-from antrean import __version__
+from antrean.runtime import NodeRuntime
 from firmware.display_node.announcer import Announcer, Call
 from firmware.display_node.audio import AudioSink
 from firmware.display_node.cache import ClipCache
@@ -33,9 +32,7 @@ from firmware.display_node.model import ScreenModel
 from firmware.display_node.render import Renderer
 from firmware.display_node.speech import warm_texts
 from firmware.display_node.tts import Engine, build_engine
-from protocol import MqttLink
-from protocol.errors import ProtocolError
-from protocol.payloads import Announcement, DisplayState, NodeState, NodeStatus, Services
+from protocol.payloads import Announcement, DisplayState, NodeStatus, Services
 from protocol.topics import Topics
 
 logger = logging.getLogger(__name__)
@@ -97,68 +94,36 @@ class DisplayNode:
         )
         self._warmed: set[str] = set()
         self._warm_lock = threading.Lock()
-        self.audio_state = audio_state
-        status_topic = self.topics.node_status(config.node_id)
-        self.link = MqttLink(
-            config.mqtt.url,
-            client_id=f"antrean-{config.site}-{config.node_id}",
-            status_topic=status_topic,
-            online=self._status("online"),
-            offline=self._status("offline"),
-            probe_topic=self.topics.node_probe(config.node_id),
-        )
-        # announce first: once the retained state has arrived, no call can be missed
-        self.link.route(self.topics.display_announce(), self._on_announce)
-        self.link.route(self.topics.hub_status(), self._on_hub_status)
-        self.link.route(self.topics.services(), self._on_services)
-        self.link.route(self.topics.display_state(), self._on_state)
-        self.link.on_connection_change(self.model.set_broker)
-
-    def _status(self, state: NodeState) -> NodeStatus:
-        details: dict[str, object] = {"audio": self.audio_state, "tts": self.cache is not None}
+        details: dict[str, object] = {"audio": audio_state, "tts": self.cache is not None}
         if self.cache is not None:
             details["engine"] = self.cache.engine.name
-        return NodeStatus(
-            node=self.config.node_id,
-            role="display",
-            state=state,
-            version=__version__,
-            details=details,
-        )
+        self.runtime = NodeRuntime(config, "display", details=details)
+        self.link = self.runtime.link
+        # announce first: once the retained state has arrived, no call can be missed
+        self.runtime.route(self.topics.display_announce(), Announcement, self._on_announce)
+        self.runtime.route(self.topics.hub_status(), NodeStatus, self._on_hub_status)
+        self.runtime.route(self.topics.services(), Services, self._on_services)
+        self.runtime.route(self.topics.display_state(), DisplayState, self._on_state)
+        self.link.on_connection_change(self.model.set_broker)
 
     # -- MQTT handlers (paho's thread) ----------------------------------------------------------
 
-    def _decode(self, kind: str, payload: bytes, decode: Callable[[bytes], object]) -> object | None:
-        try:
-            return decode(payload)
-        except ProtocolError as exc:
-            logger.warning("ignored malformed %s message: %s", kind, exc)
-            return None
+    def _on_state(self, _topic: str, state: DisplayState) -> None:
+        self.model.set_state(state, time.monotonic())
+        self._warm([c.name for c in state.counters], [])
 
-    def _on_state(self, _topic: str, payload: bytes) -> None:
-        state = self._decode("display/state", payload, DisplayState.decode)
-        if isinstance(state, DisplayState):
-            self.model.set_state(state, time.monotonic())
-            self._warm([c.name for c in state.counters], [])
+    def _on_services(self, _topic: str, services: Services) -> None:
+        self.model.set_services(services)
+        self._warm([], sorted({p.prefix for p in services.polys} | {"P"}))
 
-    def _on_services(self, _topic: str, payload: bytes) -> None:
-        services = self._decode("services", payload, Services.decode)
-        if isinstance(services, Services):
-            self.model.set_services(services)
-            self._warm([], sorted({p.prefix for p in services.polys} | {"P"}))
+    def _on_hub_status(self, _topic: str, status: NodeStatus) -> None:
+        if status.state == "offline":
+            logger.warning("hub reports offline")
+        self.model.set_hub_status(status)
 
-    def _on_hub_status(self, _topic: str, payload: bytes) -> None:
-        status = self._decode("hub/status", payload, NodeStatus.decode)
-        if isinstance(status, NodeStatus):
-            if status.state == "offline":
-                logger.warning("hub reports offline")
-            self.model.set_hub_status(status)
-
-    def _on_announce(self, _topic: str, payload: bytes) -> None:
-        message = self._decode("display/announce", payload, Announcement.decode)
-        if isinstance(message, Announcement):
-            self.model.highlight(message.counter, time.monotonic())
-            self.announcer.submit(Call.of(message))
+    def _on_announce(self, _topic: str, message: Announcement) -> None:
+        self.model.highlight(message.counter, time.monotonic())
+        self.announcer.submit(Call.of(message))
 
     # -- clip cache -----------------------------------------------------------------------------
 
@@ -178,10 +143,10 @@ class DisplayNode:
         """Start the announcer, warm the clip cache, connect (optionally wait for the broker)."""
         self.announcer.start()
         self._warm(DEFAULT_LOKETS, DEFAULT_PREFIXES, self.config.voice.warm_numbers)
-        return self.link.start(wait=wait)
+        return self.runtime.start(wait=wait)
 
     def stop(self) -> None:
-        self.link.stop()
+        self.runtime.stop()
         self.announcer.stop(timeout=1.0)  # a call still playing is cut short: the process is ending
         if self.cache is not None:
             self.cache.close()

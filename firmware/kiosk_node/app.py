@@ -22,15 +22,13 @@ from pathlib import Path
 
 import pygame
 
-from antrean import __version__
+from antrean.runtime import NodeRuntime
 from firmware.kiosk_node.config import KioskConfig
 from firmware.kiosk_node.draw import draw_scene
 from firmware.kiosk_node.flow import Effect, Flow, Print, Screen, Send
 from firmware.kiosk_node.layout import Scene, build_scene
 from firmware.kiosk_node.printer import PrinterError, PrinterState, TicketPrinter, Transport, open_transport
 from firmware.kiosk_node.ticket import TicketSettings, render_ticket
-from protocol import MqttLink
-from protocol.errors import ProtocolError
 from protocol.payloads import BookingRequest, NodeStatus, Services, Ticket, TicketCancel, TicketReply
 from protocol.topics import Topics
 
@@ -73,14 +71,8 @@ class KioskApp:
             status_timeout=config.printer.status_timeout_s,
             on_state=self._printer_state_changed,
         )
-        self.link = MqttLink(
-            config.mqtt.url,
-            client_id=f"antrean-{config.site}-{config.node_id}",
-            status_topic=self.topics.node_status(config.node_id),
-            online=self._status("online"),
-            offline=self._status("offline"),
-            probe_topic=self.topics.node_probe(config.node_id),
-        )
+        self.runtime = NodeRuntime(config, "kiosk", details={"printer": self.printer.state})
+        self.link = self.runtime.link
         self._inbox: queue.SimpleQueue[Callable[[], list[Effect]]] = queue.SimpleQueue()
         self._wake = threading.Event()
         self._print_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")
@@ -94,21 +86,12 @@ class KioskApp:
 
     # -- wiring ---------------------------------------------------------------------------------
 
-    def _status(self, state: str) -> NodeStatus:
-        return NodeStatus(
-            node=self.config.node_id,
-            role="kiosk",
-            state=state,
-            version=__version__,
-            details={"printer": self.printer.state},
-        )
-
     def _route(self) -> None:
         node = self.config.node_id
-        self.link.route(self.topics.services(), self._on_services)
-        self.link.route(self.topics.ticket_reply(node), self._on_reply)
-        self.link.route(self.topics.booking_reply(node), self._on_reply)
-        self.link.route(self.topics.hub_status(), self._on_hub_status)
+        self.runtime.route(self.topics.services(), Services, self._on_services)
+        self.runtime.route(self.topics.ticket_reply(node), TicketReply, self._on_reply)
+        self.runtime.route(self.topics.booking_reply(node), TicketReply, self._on_reply)
+        self.runtime.route(self.topics.hub_status(), NodeStatus, self._on_hub_status)
         self.link.on_connection_change(lambda up: self._post(lambda: self.flow.connection(up, self.clock())))
 
     def _post(self, job: Callable[[], list[Effect]]) -> None:
@@ -116,33 +99,18 @@ class KioskApp:
         self._inbox.put(job)
         self._wake.set()
 
-    def _on_services(self, _topic: str, payload: bytes) -> None:
-        try:
-            services = Services.decode(payload)
-        except ProtocolError as exc:
-            logger.warning("ignoring invalid services message: %s", exc.detail)
-            return
+    def _on_services(self, _topic: str, services: Services) -> None:
         self._post(lambda: self.flow.update_services(services, self.clock()))
 
-    def _on_reply(self, topic: str, payload: bytes) -> None:
-        try:
-            reply = TicketReply.decode(payload)
-        except ProtocolError as exc:
-            logger.warning("ignoring invalid reply on %s: %s", topic, exc.detail)
-            return
+    def _on_reply(self, _topic: str, reply: TicketReply) -> None:
         logger.info("reply %s ok=%s", reply.request_id, reply.ok)
         self._post(lambda: self.flow.reply(reply, self.clock()))
 
-    def _on_hub_status(self, _topic: str, payload: bytes) -> None:
-        try:
-            status = NodeStatus.decode(payload)
-        except ProtocolError as exc:
-            logger.warning("ignoring invalid hub status: %s", exc.detail)
-            return
+    def _on_hub_status(self, _topic: str, status: NodeStatus) -> None:
         self._post(lambda: self.flow.hub_status(status.state == "online", self.clock()))
 
     def _printer_state_changed(self, _state: PrinterState) -> None:
-        self.link.set_status(self._status("online"))
+        self.runtime.set_details(printer=self.printer.state)
 
     # -- effects --------------------------------------------------------------------------------
 
@@ -220,7 +188,7 @@ class KioskApp:
             pygame.mouse.set_visible(False)
         pygame.event.set_blocked(None)
         pygame.event.set_allowed([pygame.QUIT, pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN])
-        self.link.start()
+        self.runtime.start()
         self._poller = threading.Thread(target=self._poll_printer, name="kiosk-printer-poll", daemon=True)
         self._poller.start()
         self.redraw(force=True)
@@ -229,7 +197,7 @@ class KioskApp:
     def stop(self) -> None:
         self.stop_event.set()
         self._poll_stop.set()
-        self.link.stop()
+        self.runtime.stop()
         self._print_pool.shutdown(wait=True)
         self.printer.close()
         pygame.display.quit()

@@ -20,7 +20,6 @@ from typing import Any
 from antrean.config import ConfigError, load_config
 from antrean.logs import setup_logging
 from antrean.node import add_common_arguments, common_overrides
-from antrean.watchdog import ServiceWatchdog
 from firmware.kiosk_node.config import KioskConfig
 from firmware.kiosk_node.ticket import TicketSettings, render_ticket
 from protocol.errors import ProtocolError
@@ -141,12 +140,9 @@ def run_main(argv: Sequence[str]) -> int:
     tick: Callable[[], None] | None = (
         SimulatedPatient(app) if headless or (args.demo and args.patient) else None
     )
-    watchdog = ServiceWatchdog(app.link)  # systemd: READY once connected, fed while MQTT is proven alive
-    watchdog.start()
     try:
         app.run(tick=tick)
     finally:
-        watchdog.stop()
         app.stop()
     logger.info("kiosk %s stopped", config.node_id)
     return 0

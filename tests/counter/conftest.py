@@ -15,7 +15,8 @@ from antrean.config import load_config
 from firmware.counter_button.config import CounterConfig, quick_lokets
 from firmware.counter_button.machine import Event
 from firmware.counter_button.node import CounterNode
-from tests.counter.fakes import FakeHub, press
+from tests.counter.fakes import press
+from tests.fakehub import FakeHub
 from tests.support import wait_until
 
 SKIP_HOLD = 0.25

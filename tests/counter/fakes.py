@@ -1,30 +1,14 @@
-"""A stand-in for the hub's side of the counter contract, through the real broker, and pin helpers."""
+"""Counter test helpers: a sample ticket and gpiozero mock-pin helpers (the fake hub is tests/fakehub.py)."""
 
 from __future__ import annotations
 
-import threading
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Literal
 
 from gpiozero.pins.mock import MockPin
 
-from protocol import (
-    TOPICS,
-    CounterCommand,
-    CounterReply,
-    CounterState,
-    ErrorInfo,
-    MqttLink,
-    NodeStatus,
-    Ticket,
-    Topics,
-    WaitingCounts,
-)
-
-Mode = Literal["ok", "no_waiting", "closed", "silent"]
+from protocol import Ticket
 
 
 def ticket(number: str = "A-001") -> Ticket:
@@ -45,78 +29,6 @@ def ticket(number: str = "A-001") -> Ticket:
         estimated_wait_min=(0, 5),
         status_url="http://hub.local/t/x",
     )
-
-
-class FakeHub:
-    """Answers ``counter/{n}/command`` as told by ``mode``; retained ``hub/status`` with a last will."""
-
-    def __init__(self, url: str, site: str, mode: Mode = "ok", delay_s: float = 0.0) -> None:
-        self.topics = Topics(site)
-        self.mode: Mode = mode
-        self.delay_s = delay_s
-        self.commands: list[tuple[int, CounterCommand]] = []
-        self._seq = 0
-        self._lock = threading.Lock()
-        self.link = self._new_link(url)
-        self.url = url
-
-    def _new_link(self, url: str) -> MqttLink:
-        status = self.topics.hub_status()
-        link = MqttLink(
-            url,
-            client_id=f"fake-hub-{uuid.uuid4().hex[:8]}",
-            status_topic=status,
-            online=NodeStatus(node="hub", role="hub", state="online", version="test"),
-            offline=NodeStatus(node="hub", role="hub", state="offline", version="test"),
-        )
-        link.route(self.topics.filter(TOPICS["counter_command"]), self._on_command)
-        return link
-
-    def start(self) -> FakeHub:
-        assert self.link.start(wait=10)
-        return self
-
-    def stop(self) -> None:
-        self.link.stop()
-
-    def restart(self) -> None:
-        self.link = self._new_link(self.url)
-        self.start()
-
-    def numbers(self, n: int) -> list[str]:
-        with self._lock:
-            return [c.request_id for counter, c in self.commands if counter == n]
-
-    def _on_command(self, topic: str, payload: bytes) -> None:
-        params = self.topics.match(TOPICS["counter_command"], topic)
-        assert params is not None
-        n = int(params["n"])
-        command = CounterCommand.decode(payload)
-        with self._lock:
-            self.commands.append((n, command))
-            self._seq += 1
-            seq = self._seq
-        if self.mode == "silent":
-            return
-        if self.delay_s:
-            time.sleep(self.delay_s)
-        self.reply(n, command.request_id, seq)
-
-    def reply(self, n: int, request_id: str, seq: int = 1) -> None:
-        if self.mode in ("ok", "silent"):
-            current = ticket(f"A-{seq:03d}")
-            reply = CounterReply(request_id=request_id, ok=True, ticket=current)
-            state = CounterState(
-                counter=n,
-                name=f"Loket {n}",
-                current=current,
-                waiting=WaitingCounts(prioritas=0, umum=3),
-                open=True,
-            )
-            self.link.publish(self.topics.counter_state(n), state, retain=True)
-        else:
-            reply = CounterReply(request_id=request_id, ok=False, error=ErrorInfo.of(self.mode))
-        self.link.publish(self.topics.counter_reply(n), reply)
 
 
 def press(

@@ -15,7 +15,8 @@ from firmware.counter_button.node import CounterNode
 from protocol import CounterCommand, NodeStatus
 from protocol.link import parse_mqtt_url
 from tests.counter.conftest import RunningNode
-from tests.counter.fakes import FakeHub, lit_count, lit_durations
+from tests.counter.fakes import lit_count, lit_durations
+from tests.fakehub import FakeHub
 from tests.netproxy import CuttableLink
 from tests.support import Recorder, wait_until
 
@@ -82,7 +83,7 @@ def test_a_press_in_flight_is_ignored(fake_hub: FakeHub, start_node: StartNode) 
     wait_until(lambda: fake_hub.numbers(1))
     fake_hub.reply(1, fake_hub.numbers(1)[0])
     running.wait_for("ack")
-    fake_hub.mode = "ok"
+    fake_hub.mode = "answer"
     running.press(1, "recall")  # acts again once the reply is in
     running.wait_for("ack", count=2)
     # the ignored presses would have reached the hub before this one
@@ -100,7 +101,7 @@ def test_no_reply_shows_the_error_and_the_press_is_dropped(fake_hub: FakeHub, st
     # the hub answers far too late; the reply to the next press comes after it on the same topic
     abandoned = fake_hub.numbers(1)[0]
     fake_hub.reply(1, abandoned)
-    fake_hub.mode = "ok"
+    fake_hub.mode = "answer"
     running.press(1, "call")
     running.wait_for("ack")
     assert running.kinds(1).count("ack") == 1  # the late reply acknowledged nothing
@@ -248,7 +249,7 @@ def test_rgb_led_and_buzzer(fake_hub: FakeHub, start_node: StartNode) -> None:
     wait_until(lambda: light.rgb.value == (1, 0, 0) and light.buzzer.value, timeout=2)
     wait_until(lambda: running.pattern(3) == "idle" and light.rgb.value == (0, 0, 0), timeout=3)
     assert lit_count(light.buzzer.pin) == 2  # the buzzer sounds with each red
-    fake_hub.mode = "ok"
+    fake_hub.mode = "answer"
     running.press(3, "call")
     running.wait_for("ack", counter=3)
     wait_until(lambda: light.rgb.value == (0, 1, 0), timeout=2)
@@ -275,7 +276,14 @@ def test_malformed_messages_do_not_disturb_the_node(
     fake_hub.link.publish(
         fake_hub.topics.counter_command(1), CounterCommand(request_id="x", action="call", source="web")
     )
-    wait_until(lambda: "malformed reply" in caplog.text and "malformed counter state" in caplog.text)
+    malformed = "ignoring a malformed message on {}"
+    topics = fake_hub.topics
+    wait_until(
+        lambda: (
+            malformed.format(topics.counter_reply(1)) in caplog.text
+            and malformed.format(topics.counter_state(1)) in caplog.text
+        )
+    )
     running.wait_for("state")  # the state that came with the web call's reply
     running.press(1, "call")
     running.wait_for("ack")

@@ -170,7 +170,7 @@ def test_no_audio_device_means_silent_calls_not_a_crash() -> None:
     sink, state = open_audio(config)
     assert isinstance(sink, SilentSink) and state == "error"
     node = DisplayNode(config, sink=sink, audio_state=state)
-    assert node._status("online").details["audio"] == "error"
+    assert node.runtime.status("online").details["audio"] == "error"
     node.announcer.start()
     node.announcer.submit(Call("s1", "A-001", 1, "Loket 1"))
     assert node.announcer.wait_idle(5)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,52 +17,16 @@ from firmware.display_node import render, samples, texts
 from firmware.display_node.audio import FakeSink
 from firmware.display_node.config import DisplayConfig
 from firmware.display_node.node import DisplayNode
-from protocol import MqttLink
-from protocol.payloads import Announcement, NodeStatus
+from protocol.payloads import NodeStatus
 from protocol.topics import Topics
 from tests.display.test_announcer import ToneEngine
 from tests.display.test_render import count_color
+from tests.fakehub import FakeHub
 from tests.netproxy import CuttableLink
 from tests.support import Recorder, wait_until
 
 WALL = datetime(2026, 2, 26, 9, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
 SIZE = (1366, 768)
-
-
-class FakeHub:
-    """Publishes what the hub would, through the real broker."""
-
-    def __init__(self, url: str, site: str) -> None:
-        self.topics = Topics(site)
-        self.link = MqttLink(url, client_id=f"fake-hub-{uuid.uuid4().hex[:6]}")
-        assert self.link.start(wait=10)
-
-    def status(self, state: str) -> None:
-        status = NodeStatus(node="hub", role="hub", state=state, version="test")  # type: ignore[arg-type]
-        self.link.publish(self.topics.hub_status(), status, retain=True).wait_for_publish(5)
-
-    def publish_state(self, state_name: str = "busy") -> None:
-        self.link.publish(self.topics.services(), samples.services(), retain=True).wait_for_publish(5)
-        state = samples.STATES[state_name]()
-        self.link.publish(self.topics.display_state(), state, retain=True).wait_for_publish(5)
-
-    def announce(self, message_id: str, number: str, counter: int, repeat: bool = False) -> None:
-        message = Announcement(
-            id=message_id,
-            ticket_number=number,
-            category="prioritas" if number.startswith("P") else "umum",
-            counter=counter,
-            counter_name=f"Loket {counter}",
-            text=f"Nomor {number} silakan menuju loket {counter}",
-            repeat=repeat,
-        )
-        self.link.publish(self.topics.display_announce(), message).wait_for_publish(5)
-
-    def raw(self, topic: str, payload: bytes) -> None:
-        self.link.publish(topic, payload).wait_for_publish(5)
-
-    def close(self) -> None:
-        self.link.stop()
 
 
 def make_node(url: str, site: str, tmp_path: Path, sink: FakeSink) -> DisplayNode:
@@ -78,9 +41,9 @@ def make_node(url: str, site: str, tmp_path: Path, sink: FakeSink) -> DisplayNod
 
 @pytest.fixture
 def hub(mqtt_url: str, site: str) -> Iterator[FakeHub]:
-    fake = FakeHub(mqtt_url, site)
+    fake = FakeHub(mqtt_url, site).start()
     yield fake
-    fake.close()
+    fake.stop()
 
 
 def draw(node: DisplayNode) -> pygame.Surface:
@@ -92,7 +55,7 @@ def draw(node: DisplayNode) -> pygame.Surface:
 def test_retained_state_is_shown_and_calls_are_spoken(
     mqtt_url: str, site: str, hub: FakeHub, tmp_path: Path, artifacts: Path
 ) -> None:
-    hub.status("online")
+    hub.set_online(True)
     hub.publish_state("busy")
     recorder = Recorder(mqtt_url, Topics(site).node_status("display-1"))
     sink = FakeSink(speed=40.0)
@@ -127,7 +90,7 @@ def test_retained_state_is_shown_and_calls_are_spoken(
 
 
 def test_malformed_messages_are_ignored(mqtt_url: str, site: str, hub: FakeHub, tmp_path: Path) -> None:
-    hub.status("online")
+    hub.set_online(True)
     hub.publish_state("busy")
     sink = FakeSink(speed=40.0)
     node = make_node(mqtt_url, site, tmp_path, sink)
@@ -148,20 +111,20 @@ def test_malformed_messages_are_ignored(mqtt_url: str, site: str, hub: FakeHub, 
 def test_offline_banner_when_the_hub_goes_away(
     mqtt_url: str, site: str, hub: FakeHub, tmp_path: Path
 ) -> None:
-    hub.status("online")
+    hub.set_online(True)
     hub.publish_state("busy")
     node = make_node(mqtt_url, site, tmp_path, FakeSink(speed=40.0))
     try:
         assert node.start(wait=10)
         wait_until(lambda: node.model.view(0.0).message == "")
-        hub.status("offline")  # what the broker publishes as the hub's last will
+        hub.set_online(False)  # what the broker publishes as the hub's last will
         wait_until(lambda: node.model.view(0.0).message == texts.OFFLINE_HUB)
         surface = draw(node)
         title = node.renderer.layout_for(node.model.view(0.0), SIZE).title
         assert count_color(surface, title, render.ALERT) > 0.5 * title.w * title.h
         # the last state stays on screen under the banner
         assert node.model.view(0.0).state == samples.busy_day()
-        hub.status("online")
+        hub.set_online(True)
         wait_until(lambda: node.model.view(0.0).message == "")
     finally:
         node.stop()
@@ -170,7 +133,7 @@ def test_offline_banner_when_the_hub_goes_away(
 def test_after_a_restart_the_screen_is_whole_again(
     mqtt_url: str, site: str, hub: FakeHub, tmp_path: Path
 ) -> None:
-    hub.status("online")
+    hub.set_online(True)
     hub.publish_state("big")
     first = make_node(mqtt_url, site, tmp_path, FakeSink(speed=40.0))
     assert first.start(wait=10)
@@ -195,7 +158,7 @@ def test_after_a_restart_the_screen_is_whole_again(
 def test_network_loss_shows_the_banner_and_recovers(
     mqtt_url: str, site: str, hub: FakeHub, tmp_path: Path
 ) -> None:
-    hub.status("online")
+    hub.set_online(True)
     hub.publish_state("busy")
     address = urlsplit(mqtt_url)
     cable = CuttableLink(address.hostname or "127.0.0.1", address.port or 1883)

@@ -16,7 +16,8 @@ import pytest
 from firmware.kiosk_node.app import KioskApp
 from firmware.kiosk_node.config import KioskConfig
 from firmware.kiosk_node.printer import DummyTransport, Transport
-from tests.kiosk.fakehub import FakeHub
+from tests.fakehub import FakeHub
+from tests.kiosk import samples
 from tests.support import artifacts_dir
 
 # The embedded amqtt broker (session-wide, in this process) sometimes lets asyncio collect a StreamWriter of a
@@ -53,9 +54,9 @@ def artifacts() -> Path:
 
 @pytest.fixture
 def fake_hub(mqtt_url: str, site: str) -> Iterator[FakeHub]:
-    hub = FakeHub(mqtt_url, site)
+    hub = FakeHub(mqtt_url, site, samples.services()).start()
     yield hub
-    hub.close()
+    hub.stop()
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from firmware.kiosk_node.layout import Scene
 from firmware.kiosk_node.printer import DummyTransport, PrinterState
 from hub.broker import BrokerProcess, BrokerSettings, free_port
 from protocol.payloads import NodeStatus, ServicePoly
+from tests.fakehub import FakeHub
 from tests.kiosk import samples
 from tests.kiosk.driver import center, pump, tap, walk_to_confirm
-from tests.kiosk.fakehub import FakeHub
 from tests.support import Recorder, wait_until
 
 SIZES = [(800, 480), (1080, 1920)]
@@ -148,7 +148,7 @@ def test_every_screen_by_touch(
     assert len(printed.jobs) == 2
     tap(app, "done")
 
-    fake_hub.mode = "refuse"
+    fake_hub.mode = "quota_full"
     walk_to_confirm(app, "umum", "A")
     tap(app, "take")
     pump(app, lambda: app.flow.screen == Screen.REFUSED)
@@ -277,7 +277,7 @@ def test_broker_lost_shows_out_of_service_until_it_is_back(
     port = free_port()
     broker = BrokerProcess(BrokerSettings.anonymous("127.0.0.1", port))
     broker.start()
-    hub = FakeHub(broker.url, site)
+    hub = FakeHub(broker.url, site, samples.services()).start()
     try:
         app = make_kiosk((800, 480), url=broker.url)
         walk_to_confirm(app)
@@ -294,5 +294,5 @@ def test_broker_lost_shows_out_of_service_until_it_is_back(
         tap(app, "take")
         pump(app, lambda: app.flow.screen == Screen.RESULT)
     finally:
-        hub.close()
+        hub.stop()
         broker.stop()
