@@ -6,8 +6,9 @@ the liveness probe), routes each topic to a handler that gets the decoded payloa
 systemd watchdog while the session is proven alive (:mod:`antrean.watchdog`; nothing outside systemd).
 
 A message that does not follow the contract never reaches a handler: it is logged once, in English, and
-ignored. Payloads are decoded as the contract says (``v`` 1, unknown fields refused); an empty payload is a
-retained message being cleared, not a malformed one.
+ignored. Payloads are decoded as a tolerant reader (``v`` 1; fields a newer hub added are dropped, what the
+node knows is validated: :meth:`protocol.payloads.Payload.decode`); an empty payload is a retained message
+being cleared, not a malformed one.
 
 >>> from antrean.node import NodeConfig
 >>> runtime = NodeRuntime(NodeConfig(node_id="kiosk-1"), "kiosk", details={"printer": "ok"})
@@ -67,7 +68,7 @@ def typed_handler(
                 logger.debug("retained message on %s cleared", topic)
             return
         try:
-            message = payload_type.decode(payload)
+            message = payload_type.decode(payload, tolerant=True)
         except ProtocolError as error:
             logger.warning("ignoring a malformed message on %s: %s", topic, error.detail)
             return

@@ -17,7 +17,9 @@ HEADER = """# MQTT contract v1
 Generated from `protocol/` by `python -m protocol.docs`; a test fails when this file is out of date.
 
 Root `antrean/{site}` (`site` from the config, default `pkm`). JSON in UTF-8, QoS 1 everywhere, every payload
-carries `"v": 1`, unknown fields are refused, times are ISO 8601 with offset. Requests are idempotent per
+carries `"v": 1`, times are ISO 8601 with offset. The hub refuses fields it does not know; nodes ignore the
+fields a newer hub added (at any depth), so nodes and hub of two releases work together during an update.
+Requests are idempotent per
 `request_id` for the whole service day. A malformed payload gets an `invalid_request` reply where a reply
 topic exists. Payloads larger than 64 KiB are refused.
 

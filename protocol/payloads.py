@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -62,6 +62,36 @@ def parse_json(data: bytes | str) -> Any:
         raise ProtocolError("JSON nested too deeply") from exc
 
 
+def known_fields(model: type[BaseModel], value: Any) -> Any:
+    """``value`` without the keys ``model`` (and the models nested in it) does not declare."""
+    if not isinstance(value, dict):
+        return value
+    kept: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key in value:
+            kept[key] = _known_in(field.annotation, value[key])
+    return kept
+
+
+def _known_in(annotation: Any, value: Any) -> Any:
+    """Strip unknown keys inside ``value`` wherever ``annotation`` names a model (also in lists, dicts of
+    models and optional or union types)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return known_fields(annotation, value)
+    args = get_args(annotation)
+    if not args:
+        return value
+    if isinstance(value, list) and get_origin(annotation) in (list, tuple):
+        return [_known_in(args[0], item) for item in value]
+    if isinstance(value, dict) and get_origin(annotation) is dict:
+        return {key: _known_in(args[-1], item) for key, item in value.items()}
+    models = [arg for arg in args if isinstance(arg, type) and issubclass(arg, BaseModel)]
+    if isinstance(value, dict) and len(models) == 1:
+        return known_fields(models[0], value)
+    return value
+
+
 class Payload(BaseModel):
     """Base of every payload: frozen, unknown fields refused, ``v`` must be 1."""
 
@@ -73,10 +103,20 @@ class Payload(BaseModel):
         return self.model_dump_json().encode("utf-8")
 
     @classmethod
-    def decode(cls, data: bytes | str) -> Self:
-        """Parse and validate; raises :class:`ProtocolError` with an English detail."""
+    def decode(cls, data: bytes | str, *, tolerant: bool = False) -> Self:
+        """Parse and validate; raises :class:`ProtocolError` with an English detail.
+
+        The hub decodes strictly: a field it does not know is an error. Nodes decode ``tolerant``: fields
+        a newer hub added (at any depth) are dropped before validation, so a node of the previous release
+        keeps working during a rolling update; everything the node knows is still validated.
+
+        >>> Probe.decode(b'{"v": 1, "sender": "kiosk-1", "seq": 3, "sent_by": "hub 2.0"}', tolerant=True).seq
+        3
+        """
         raw = parse_json(data)
         request_id = raw.get("request_id") if isinstance(raw, dict) else None
+        if tolerant:
+            raw = known_fields(cls, raw)
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:

@@ -13,7 +13,7 @@ import antrean
 from antrean.node import NodeConfig
 from antrean.runtime import NodeRuntime, typed_handler
 from antrean.watchdog import Notifier
-from protocol import NodeStatus, Services, Topics
+from protocol import NodeStatus, ProtocolError, Services, TicketReply, TicketRequest, Topics
 from tests.kiosk import samples
 from tests.support import Recorder, wait_until
 
@@ -65,20 +65,40 @@ def test_a_malformed_payload_is_logged_once_and_ignored(
     assert len(warnings_on(caplog, TOPIC)) == 1
 
 
-def test_a_field_this_node_does_not_know_is_refused_as_the_contract_says(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A newer hub adding a field: the node keeps what it has and goes on (it never crashes); the v1 contract
-    refuses unknown fields, so the message is ignored with one line naming the field."""
+def test_fields_a_newer_hub_added_are_ignored_at_any_depth(caplog: pytest.LogCaptureFixture) -> None:
+    """A rolling update: the hub of the next release adds fields (top level and inside nested objects); a
+    node of this release keeps what it knows and goes on, without a warning."""
     newer = samples.services().model_dump(mode="json") | {"queue_policy": "2:1"}
+    newer["polys"][0]["color"] = "#ff0000"
     got: list[Services] = []
     handle = typed_handler(Services, lambda _topic, services: got.append(services))
     handle(TOPIC, json.dumps(newer).encode())
-    assert got == []
-    lines = warnings_on(caplog, TOPIC)
-    assert len(lines) == 1 and "queue_policy" in lines[0]
-    handle(TOPIC, samples.services().encode())
     assert got == [samples.services()]
+    assert warnings_on(caplog, TOPIC) == []
+
+
+def test_a_reply_with_new_fields_in_its_ticket_still_reaches_the_kiosk() -> None:
+    reply = TicketReply(request_id="r-1", ok=True, ticket=samples.ticket())
+    newer = reply.model_dump(mode="json")
+    newer["ticket"] |= {"room": "Ruang 3", "doctor": {"name": "dr. Ani"}}
+    got: list[TicketReply] = []
+    typed_handler(TicketReply, lambda _topic, r: got.append(r))(TOPIC, json.dumps(newer).encode())
+    assert got == [reply]
+
+
+def test_what_the_node_knows_is_still_validated(caplog: pytest.LogCaptureFixture) -> None:
+    wrong = samples.services().model_dump(mode="json") | {"open": "maybe", "extra": 1}
+    got: list[Services] = []
+    typed_handler(Services, lambda _topic, services: got.append(services))(TOPIC, json.dumps(wrong).encode())
+    assert got == []
+    assert len(warnings_on(caplog, TOPIC)) == 1
+
+
+def test_the_hub_stays_strict_about_unknown_fields() -> None:
+    request = TicketRequest(request_id="r-1", category="umum", payment_type="bpjs", poly_code="A")
+    sent = request.model_dump(mode="json") | {"kiosk_build": "2.0"}
+    with pytest.raises(ProtocolError, match="kiosk_build"):
+        TicketRequest.decode(json.dumps(sent).encode())
 
 
 def test_an_empty_payload_is_a_retained_message_cleared(caplog: pytest.LogCaptureFixture) -> None:
