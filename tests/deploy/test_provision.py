@@ -136,6 +136,9 @@ def test_every_config_passes_check_config_installed_at_the_prefix(bundle: tuple[
         install(out / node, prefix)
         result = antrean(role, "--config", prefix / f"{role}.toml", "--check-config")
         assert result.returncode == 0 and "configuration OK" in result.stdout, (node, result.stderr)
+    (prefix / "broker.key").write_bytes((out / "ca" / "ca.key").read_bytes())  # not the certificate's key
+    result = antrean("hub", "--config", prefix / "hub.toml", "--check-config")
+    assert result.returncode != 0 and "certfile" in result.stderr, result.stderr
     (prefix / "ca.crt").write_text("not a certificate\n")
     result = antrean("kiosk", "--config", prefix / "kiosk.toml", "--check-config")
     assert result.returncode != 0 and "mqtt.ca_file" in result.stderr

@@ -21,6 +21,7 @@ import pytest
 from hub.broker import free_port
 from hub.harness import HubProcess, ScriptedKiosk
 from protocol import CounterCommand, CounterReply, DisplayState, MqttLink, Topics
+from protocol.transport import client_tls_context
 from tests.deploy.site import NODES, install, provision, write_site
 
 pytestmark = pytest.mark.slow  # real hub processes and brokers
@@ -54,6 +55,7 @@ def _site(tmp_path: Path) -> Site:
     install(out / "hub", prefix)
     hub_toml = (prefix / "hub.toml").read_text()
     hub_toml = hub_toml.replace("port = 1883\n", f"port = {plain_port}\n")
+    hub_toml = hub_toml.replace('tls_host = "0.0.0.0"', 'tls_host = "127.0.0.1"')  # tests stay on loopback
     hub_toml = hub_toml.replace('data_dir = "/var/lib/antrean"', f'data_dir = "{tmp_path / "data"}"')
     (prefix / "hub.toml").write_text(
         hub_toml + '\n[queue]\noperating_start = "00:00"\noperating_end = "00:00"\n'
@@ -132,12 +134,12 @@ def _refusals(site: Site, tmp_path: Path) -> None:
     assert _connect(site.tls_port, tls=trusting, user="kiosk-1", password=password) == 0  # the control
     other = tmp_path / "other-site"
     provision(write_site(tmp_path / "other.toml"), other)
-    stranger = ssl.create_default_context(cafile=str(other / "ca" / "ca.crt"))
-    for context in (ssl.create_default_context(), stranger):  # the system's CAs; another site's CA
+    stranger = client_tls_context(str(other / "ca" / "ca.crt"))  # what MqttLink uses for [mqtt] ca_file
+    for context in (client_tls_context(), stranger):  # the system's CAs; another site's CA
         with pytest.raises(ssl.SSLCertVerificationError):
             _handshake(site.tls_port, context)
     with pytest.raises(ssl.SSLCertVerificationError):  # the right CA, but a name not in the certificate
-        _handshake(site.tls_port, trusting, server_hostname="hub.elsewhere.lan")
+        _handshake(site.tls_port, client_tls_context(site.ca_file), server_hostname="hub.elsewhere.lan")
 
 
 def _handshake(port: int, context: ssl.SSLContext, server_hostname: str = "127.0.0.1") -> None:
@@ -154,7 +156,7 @@ def site(tmp_path: Path) -> Site:
 def test_hub_from_its_bundle_serves_the_nodes_over_tls(site: Site, tmp_path: Path) -> None:
     hub = HubProcess(site.prefix / "hub.toml", tmp_path / "hub.log").start()
     try:
-        assert f"TLS on 0.0.0.0:{site.tls_port}" in hub.log()
+        assert f"TLS on 127.0.0.1:{site.tls_port}" in hub.log()
         _loop(site)
         _refusals(site, tmp_path)
     finally:
