@@ -9,6 +9,7 @@ The hub (``DIR/hub/``) also: ``mqtt.passwd`` and ``mqtt.acl`` (one pair for both
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,22 @@ from firmware.counter_button.config import quick_lokets
 from hub.mqttauth import set_password
 from hub.mqttauth.template import site_acl
 
-REPO = Path(__file__).resolve().parents[2]  # systemd/ and provisioning/ of the source tree
-SYSTEMD = REPO / "systemd"
-MOSQUITTO_TEMPLATE = REPO / "provisioning" / "mosquitto.conf"
+# systemd/ and provisioning/ are not in the package: they are read from the source tree, which is this
+# checkout (editable install) or, installed from /opt/antrean into /opt/antrean/venv, the venv's parent
+SOURCE_TREES = (Path(__file__).resolve().parents[2], Path(sys.prefix).parent)
+
+
+def source_file(relative: str) -> str:
+    """The text of ``relative`` (e.g. ``systemd/antrean-hub.service``) in the Antrean source tree."""
+    for tree in SOURCE_TREES:
+        if (tree / relative).is_file():
+            return (tree / relative).read_text(encoding="utf-8")
+    raise FileNotFoundError(
+        f"{relative} not found in {' or '.join(map(str, SOURCE_TREES))}: run antrean provision where the "
+        "Antrean source tree is (e.g. /opt/antrean with its venv in /opt/antrean/venv)"
+    )
+
+
 DEFAULT_PREFIX = "/etc/antrean"
 PLAIN_PORT = 1883  # the broker's plain listener: 127.0.0.1 only, for the hub itself
 HUB_UNITS = ("antrean-hub.service", "antrean-backup.service", "antrean-backup.timer")
@@ -123,7 +137,7 @@ class Provisioner:
 
     def mosquitto_conf(self) -> str:
         """provisioning/mosquitto.conf with the plain listener on 127.0.0.1 and a TLS listener added."""
-        conf = MOSQUITTO_TEMPLATE.read_text(encoding="utf-8")
+        conf = source_file("provisioning/mosquitto.conf")
         conf = conf.replace(f"listener {PLAIN_PORT}\n", f"listener {PLAIN_PORT} 127.0.0.1\n")
         conf = "".join(line for line in conf.splitlines(keepends=True) if not line.startswith("# For TLS"))
         return conf + (
@@ -134,11 +148,7 @@ class Provisioner:
         )
 
     def unit(self, name: str) -> str:
-        return (
-            (SYSTEMD / name)
-            .read_text(encoding="utf-8")
-            .replace(f"{DEFAULT_PREFIX}/", f"{self.prefix.rstrip('/')}/")
-        )
+        return source_file(f"systemd/{name}").replace(f"{DEFAULT_PREFIX}/", f"{self.prefix.rstrip('/')}/")
 
     def write(self, rotate: tuple[str, ...] = ()) -> dict[str, list[str]]:
         """Write every bundle; returns ``{node id: [file names]}``. Secrets are 0600 and never returned."""
