@@ -13,6 +13,7 @@ from cryptography import x509
 
 from antrean.config import ConfigError, load_config
 from antrean.provision.site import SiteConfig
+from hub.config import HubConfig
 from hub.mqttauth import Access, Acl, read_password_file, verify_password
 from protocol import parse_mqtt_url
 from tests.deploy.site import NODES, antrean, install, provision, write_site
@@ -199,3 +200,15 @@ def test_every_key_of_the_site_file_must_be_there(tmp_path: Path) -> None:
         site.write_text("\n".join(lines))
         with pytest.raises(ConfigError, match=f"{key}: Field required"):
             load_config(SiteConfig, site, env={})
+
+
+def test_a_tls_listener_needs_its_certificate_and_key() -> None:
+    with pytest.raises(ConfigError, match="tls_port needs certfile and keyfile"):
+        load_config(HubConfig, None, env={}, overrides={"broker.tls_port": 8883, "broker.certfile": "x.crt"})
+    with pytest.raises(ConfigError, match="tls_port must differ from port"):
+        load_config(
+            HubConfig,
+            None,
+            env={},
+            overrides={"broker.tls_port": 1883, "broker.certfile": "a", "broker.keyfile": "b"},
+        )
