@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "broker": ("hub.cli_broker", "MQTT accounts: antrean broker passwd FILE USER"),
     "bpjs": ("hub.bpjs.cli", "BPJS PCare: peserta, poli, daftar, batal, sim"),
     "bench": ("antrean.bench", "benchmarks: antrean bench hub|kiosk|display|counter|web|bpjs"),
+    "provision": ("antrean.provision.cli", "site bundles: antrean provision SITE.toml --out DIR"),
     "demo": ("antrean.demo", "everything on one machine: broker, hub, simulated nodes"),
     "kiosk": ("firmware.kiosk_node.cli", "kiosk node: touch UI and ticket printer"),
     "display": ("firmware.display_node.cli", "display node: waiting-room screen and voice"),

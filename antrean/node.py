@@ -7,16 +7,37 @@ to its parser and passes :func:`common_overrides` to :func:`antrean.config.load_
 from __future__ import annotations
 
 import argparse
+import ssl
 from typing import Any
 
 from pydantic import Field, field_validator
 
 from antrean.config import ConfigModel
 from protocol.topics import check_segment
+from protocol.transport import client_tls_context
 
 
 class NodeMqttConfig(ConfigModel):
-    url: str = Field("mqtt://127.0.0.1:1883", description="Broker URL, e.g. mqtt://user:pass@hub.local:1883")
+    url: str = Field(
+        "mqtt://127.0.0.1:1883",
+        description="Broker URL, e.g. mqtt://user:pass@hub.local:1883, or mqtts://user:pass@10.0.0.2:8883 "
+        "for TLS (what antrean provision writes)",
+    )
+    ca_file: str = Field(
+        "",
+        description="For mqtts://: the CA certificate (PEM) the broker's certificate must chain to, e.g. "
+        "/etc/antrean/ca.crt (the site CA of antrean provision); empty: the system's CAs",
+    )
+
+    @field_validator("ca_file")
+    @classmethod
+    def _readable_ca(cls, value: str) -> str:
+        if value:
+            try:
+                client_tls_context(value)
+            except (OSError, ssl.SSLError) as exc:
+                raise ValueError(f"cannot use {value} as CA certificate: {exc}") from exc
+        return value
 
 
 class NodeConfig(ConfigModel):

@@ -20,6 +20,7 @@ import os
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -78,6 +79,10 @@ class BrokerSettings:
     acl_file: str = ""
     allow_anonymous: bool = False
     internal: InternalAccount | None = field(default=None, repr=False)
+    tls_host: str = "0.0.0.0"
+    tls_port: int = 0  # 0: no TLS listener
+    certfile: str = ""
+    keyfile: str = ""
 
     @classmethod
     def anonymous(cls, host: str, port: int) -> BrokerSettings:
@@ -93,8 +98,22 @@ class BrokerSettings:
         user, password = quote(self.internal.username, safe=""), quote(self.internal.password, safe="")
         return f"mqtt://{user}:{password}@{host}:{self.port}"
 
+    def listeners(self) -> list[tuple[str, int]]:
+        """(host, port) of the plain listener and, if any, of the TLS listener."""
+        return [(self.host, self.port), *([(self.tls_host, self.tls_port)] if self.tls_port else [])]
+
     def policy(self) -> BrokerPolicy:
-        """Load the password and ACL files; :class:`BrokerStartError` names a file that cannot be used."""
+        """Load the password and ACL files (and the TLS certificate and key, if any);
+        :class:`BrokerStartError` names a file that cannot be used."""
+        if self.tls_port:
+            from hub.brokerguard import server_tls_context
+
+            try:
+                server_tls_context(self.certfile, self.keyfile)
+            except (OSError, ssl.SSLError) as exc:
+                raise BrokerStartError(
+                    f"[broker] certfile {self.certfile} / keyfile {self.keyfile} cannot be used: {exc}"
+                ) from exc
         if not self.password_file and not self.allow_anonymous:
             raise BrokerStartError(
                 "[broker] password_file is empty, so the embedded broker would let anyone on the network "
@@ -153,8 +172,19 @@ def hub_broker_settings(config: HubConfig) -> BrokerSettings:
         password_file=broker.password_file,
         acl_file=broker.acl_file,
         allow_anonymous=broker.allow_anonymous,
+        tls_host=broker.tls_host,
+        tls_port=broker.tls_port,
+        certfile=broker.certfile,
+        keyfile=broker.keyfile,
     ).with_internal_account(config.node_id)
     settings.policy()
+    if broker.tls_port and broker.host not in ("127.0.0.1", "::1", "localhost"):
+        logger.warning(
+            "[broker] host %s: the plain listener (port %s) is reachable beside the TLS one; set host = "
+            '"127.0.0.1" so passwords only travel encrypted',
+            broker.host,
+            broker.port,
+        )
     if broker.allow_anonymous and broker.host not in ("127.0.0.1", "::1", "localhost"):
         logger.warning(
             "[broker] allow_anonymous = true on %s: anyone on the network can connect without an account",
@@ -179,7 +209,8 @@ class EmbeddedBroker:
         return self.settings.url
 
     def start(self, timeout: float = 10.0) -> None:
-        check_port_free(self.host, self.port)
+        for host, port in self.settings.listeners():
+            check_port_free(host, port)
         ready = threading.Event()
         failure: list[BaseException] = []
 
@@ -198,14 +229,18 @@ class EmbeddedBroker:
             raise BrokerStartError(f"embedded broker on {self.host}:{self.port} did not start in {timeout} s")
         if failure:
             raise BrokerStartError(f"embedded broker on {self.host}:{self.port} failed: {failure[0]}")
-        logger.info("embedded MQTT broker listening on %s:%s", self.host, self.port)
+        logger.info("embedded MQTT broker listening on %s", self.settings.listeners())
 
     async def _serve(self, ready: threading.Event, failure: list[BaseException]) -> None:
-        from hub.brokerguard import GuardedBroker, broker_config
+        from hub.brokerguard import GuardedBroker, TlsListener, broker_config
 
         self._stopped = asyncio.Event()
+        settings = self.settings
+        tls = None
+        if settings.tls_port:
+            tls = TlsListener(settings.tls_host, settings.tls_port, settings.certfile, settings.keyfile)
         try:
-            broker = GuardedBroker(broker_config(self.host, self.port, self._policy), self._policy)
+            broker = GuardedBroker(broker_config(self.host, self.port, self._policy, tls), self._policy)
             await broker.start()
         except Exception as exc:
             failure.append(exc)
@@ -247,9 +282,11 @@ class BrokerProcess:
 
     def start(self, timeout: float = 15.0) -> None:
         self.settings.policy()  # a bad file is reported here, in the hub's own words
-        check_port_free(self.host, self.port)
+        for host, port in self.settings.listeners():
+            check_port_free(host, port)
         self._spawn(timeout)
-        logger.info("embedded MQTT broker (pid %s) listening on %s:%s", self.pid, self.host, self.port)
+        tls = f", TLS on {self.settings.tls_host}:{self.settings.tls_port}" if self.settings.tls_port else ""
+        logger.info("embedded MQTT broker (pid %s) listening on %s:%s%s", self.pid, self.host, self.port, tls)
         self._watcher = threading.Thread(target=self._supervise, name="broker-supervisor", daemon=True)
         self._watcher.start()
 

@@ -9,13 +9,17 @@ The policy itself is pure (``hub.mqttauth``); this module only hooks it into amq
   before its payload is read (as Mosquitto's ``max_packet_size``);
 * a retained PUBLISH on a topic the protocol does not retain is dropped;
 * :class:`PolicyAuthPlugin` and :class:`PolicyTopicPlugin` are the amqtt plugins that authenticate and
-  authorise publish, subscribe and delivery.
+  authorise publish, subscribe and delivery;
+* the optional TLS listener (``[broker] tls_port``) is an asyncio server with an SSL context: the handshake
+  is done before :meth:`GuardedBroker.stream_connected` runs, so the guard reads the decrypted CONNECT of TLS
+  clients exactly as it reads plain ones.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,12 +81,26 @@ def connect_request(connect: ConnectPacket) -> ConnectRequest:
     )
 
 
+def server_tls_context(certfile: str, keyfile: str) -> ssl.SSLContext:
+    """The TLS listener's context: TLS 1.2 or newer, the broker's certificate, no client certificates (nodes
+    authenticate with their account). Raises OSError / ssl.SSLError for files that cannot be used."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(certfile, keyfile)
+    return context
+
+
 class GuardedBroker(Broker):
     """amqtt's broker with the policy applied before amqtt touches its session table."""
 
     def __init__(self, config: dict[str, Any], policy: BrokerPolicy) -> None:
         super().__init__(config)
         self.policy = policy
+
+    @staticmethod
+    def _create_ssl_context(listener: Any) -> ssl.SSLContext:
+        # amqtt's own asks for client certificates (CERT_OPTIONAL) against the system's CAs: not wanted
+        return server_tls_context(str(listener["certfile"]), str(listener["keyfile"]))
 
     async def stream_connected(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listener_name: str
@@ -173,10 +191,29 @@ class PolicyTopicPlugin(BaseTopicPlugin):
         return allowed
 
 
-def broker_config(host: str, port: int, policy: BrokerPolicy) -> dict[str, Any]:
-    """The amqtt configuration of the embedded broker."""
+@dataclass(frozen=True)
+class TlsListener:
+    host: str
+    port: int
+    certfile: str
+    keyfile: str
+
+
+def broker_config(
+    host: str, port: int, policy: BrokerPolicy, tls: TlsListener | None = None
+) -> dict[str, Any]:
+    """The amqtt configuration of the embedded broker: a plain listener and, with ``tls``, a TLS one."""
+    listeners: dict[str, Any] = {"default": {"type": "tcp", "bind": f"{host}:{port}"}}
+    if tls is not None:
+        listeners["tls"] = {
+            "type": "tcp",
+            "bind": f"{tls.host}:{tls.port}",
+            "ssl": True,
+            "certfile": tls.certfile,
+            "keyfile": tls.keyfile,
+        }
     return {
-        "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
+        "listeners": listeners,
         "plugins": {
             f"{__name__}.PolicyAuthPlugin": {"policy": policy},
             f"{__name__}.PolicyTopicPlugin": {"policy": policy},

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
+from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from antrean.config import ConfigModel
 from hub.db.base import sqlite_url
@@ -47,6 +48,26 @@ class BrokerConfig(ConfigModel):
         False,
         description="Let clients in without an account (tests only: without acl_file they may do anything)",
     )
+    tls_port: int = Field(
+        0,
+        ge=0,
+        le=65535,
+        description="Port of the TLS listener (mqtts://, nodes verify it with the site CA), e.g. 8883; "
+        "0: none. With TLS on, set host to 127.0.0.1: the plain listener then only serves the hub itself",
+    )
+    tls_host: str = Field("0.0.0.0", description="Address the TLS listener listens on")
+    certfile: str = Field(
+        "", description="The broker's certificate (PEM, signed by the site CA); required with tls_port"
+    )
+    keyfile: str = Field("", description="The private key of certfile (PEM, 0600); required with tls_port")
+
+    @model_validator(mode="after")
+    def _tls_files(self) -> Self:
+        if self.tls_port and not (self.certfile and self.keyfile):
+            raise ValueError("tls_port needs certfile and keyfile (antrean provision writes them)")
+        if self.tls_port and self.tls_port == self.port and self.tls_host == self.host:
+            raise ValueError("tls_port must differ from port")
+        return self
 
 
 class MqttConfig(ConfigModel):

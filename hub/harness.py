@@ -1,5 +1,5 @@
 """Running a real hub for tests, benchmarks and the demo: a generated config, the ``antrean hub`` process,
-a scripted kiosk that takes tickets over plain MQTT (re-sending the same request id on timeout), and a
+a scripted kiosk that takes tickets over MQTT or mqtts:// (re-sending the same request id on timeout), and a
 kiosk that sends a burst of requests as fast as one client can."""
 
 from __future__ import annotations
@@ -139,15 +139,25 @@ class ScriptedKiosk:
     """Takes tickets like a kiosk does: one request id per take, re-sent after each timeout."""
 
     def __init__(
-        self, url: str, site: str, node: str, *, client_id: str | None = None, wait: float = 10.0
+        self,
+        url: str,
+        site: str,
+        node: str,
+        *,
+        client_id: str | None = None,
+        wait: float = 10.0,
+        ca_file: str = "",
     ) -> None:
         """``client_id``: e.g. ``antrean-{site}-{node}`` for a broker with accounts (default: a unique one,
-        so several scripted kiosks can share a node id on an anonymous broker)."""
+        so several scripted kiosks can share a node id on an anonymous broker); ``ca_file``: the CA an
+        ``mqtts://`` broker's certificate must chain to (``[mqtt] ca_file``)."""
         self.topics = Topics(site)
         self.node = node
         self.replies: dict[str, list[TicketReply]] = {}
         self._cond = threading.Condition()
-        self.link = MqttLink(url, client_id=client_id or f"{site}-{node}-{uuid.uuid4().hex[:6]}")
+        self.link = MqttLink(
+            url, client_id=client_id or f"{site}-{node}-{uuid.uuid4().hex[:6]}", ca_file=ca_file
+        )
         self.link.route(self.topics.ticket_reply(node), self._on_reply)
         if not self.link.start(wait=wait):
             raise RuntimeError(f"kiosk {node} could not connect to {url}")

@@ -36,7 +36,6 @@ import contextlib
 import logging
 import queue
 import socket
-import ssl
 import struct
 import threading
 import time
@@ -48,7 +47,7 @@ import paho.mqtt.client as mqtt
 from protocol.liveness import PROBE_INTERVAL_S, PROBE_TIMEOUT_S, Liveness
 from protocol.payloads import NodeStatus, Payload
 from protocol.topics import QOS
-from protocol.transport import QuickAckClient, parse_mqtt_url
+from protocol.transport import QuickAckClient, client_tls_context, parse_mqtt_url
 
 __all__ = ["HIGH_WATER", "INBOX_ACK_AHEAD", "INFLIGHT", "Handler", "MqttLink", "parse_mqtt_url"]
 
@@ -89,11 +88,14 @@ class MqttLink:
         probe_topic: str | None = None,
         probe_interval: float = PROBE_INTERVAL_S,
         probe_timeout: float = PROBE_TIMEOUT_S,
+        ca_file: str = "",
     ) -> None:
         """``resend_after_reconnect=False``: what was published but not acknowledged when the connection
         broke is dropped at the next connect instead of re-sent (for commands whose sender gives up after
         a deadline and tells its user so: a late delivery would act on a press the user saw fail).
-        ``probe_topic``: this process's own ``node/{node}/probe`` (see :mod:`protocol.liveness`)."""
+        ``probe_topic``: this process's own ``node/{node}/probe`` (see :mod:`protocol.liveness`).
+        ``ca_file``: for ``mqtts://``, the CA (PEM) the broker's certificate must chain to (``[mqtt]
+        ca_file``, the site CA); empty: the system's CAs. The host name is checked against the certificate."""
         address = parse_mqtt_url(url)
         self.host, self.port = address.host, address.port
         self.client_id = client_id
@@ -124,7 +126,7 @@ class MqttLink:
         if address.username:
             self._client.username_pw_set(address.username, address.password)
         if address.tls:
-            self._client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
+            self._client.tls_set_context(client_tls_context(ca_file))
         if status_topic and offline is not None:
             self._client.will_set(status_topic, offline.encode(), qos=QOS, retain=True)
         self._client.reconnect_delay_set(min_delay=1, max_delay=5)

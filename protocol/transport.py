@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -38,6 +39,15 @@ def parse_mqtt_url(url: str) -> BrokerAddress:
         password=unquote(parts.password) if parts.password else None,
         tls=tls,
     )
+
+
+def client_tls_context(ca_file: str = "") -> ssl.SSLContext:
+    """TLS for an ``mqtts://`` connection: the broker's certificate must chain to ``ca_file`` (a PEM file,
+    e.g. the site CA ``/etc/antrean/ca.crt``; empty: the system's CAs) and name the host connected to.
+    Raises OSError / ssl.SSLError when ``ca_file`` cannot be read."""
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_file or None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context  # create_default_context: CERT_REQUIRED and check_hostname
 
 
 TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux only

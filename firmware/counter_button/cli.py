@@ -29,6 +29,7 @@ from firmware.counter_button.config import CounterConfig, quick_lokets
 from firmware.counter_button.machine import Event
 from firmware.counter_button.node import CounterNode
 from firmware.counter_button.simulate import Simulator
+from protocol import parse_mqtt_url
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,11 @@ def read_config(args: argparse.Namespace) -> CounterConfig:
 def _print_event(event: Event) -> None:
     sys.stdout.write(event.line() + "\n")
     sys.stdout.flush()
+
+
+def _broker(url: str) -> str:
+    address = parse_mqtt_url(url)
+    return f"{'mqtts' if address.tls else 'mqtt'}://{address.host}:{address.port}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config.node_id,
         config.site,
         sorted(node.machines),
-        config.mqtt.url,
+        _broker(config.mqtt.url),  # never the URL itself: it holds the node's password
     )
     node.start()
     if args.simulate:

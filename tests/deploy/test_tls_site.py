@@ -1,0 +1,208 @@
+"""Issue 13: the hub started from its provisioned bundle (TLS listener, one account per node) serves a
+kiosk, a counter and a display over mqtts:// trusting the site CA; Mosquitto started with the provisioned
+mosquitto.conf does the same; anonymous clients and clients not trusting the site CA are refused."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+import tomllib
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from hub.broker import free_port
+from hub.harness import HubProcess, ScriptedKiosk
+from protocol import CounterCommand, CounterReply, DisplayState, MqttLink, Topics
+from protocol.transport import client_tls_context
+from tests.deploy.site import NODES, install, provision, write_site
+
+pytestmark = pytest.mark.slow  # real hub processes and brokers
+
+SITE = "pkm"
+
+
+@dataclass
+class Site:
+    out: Path
+    prefix: Path
+    tls_port: int
+    plain_port: int
+    passwords: dict[str, str] = field(default_factory=dict)
+
+    def url(self, node: str) -> str:
+        """The node's own [mqtt] url, pointed at 127.0.0.1 (also in the certificate) instead of the LAN."""
+        url: str = tomllib.loads((self.out / node / f"{NODES[node]}.toml").read_text())["mqtt"]["url"]
+        return url.replace("@10.0.0.2:", "@127.0.0.1:")
+
+    @property
+    def ca_file(self) -> str:
+        return str(self.prefix / "ca.crt")
+
+
+def _site(tmp_path: Path) -> Site:
+    tls_port, plain_port = free_port(), free_port()
+    site = write_site(tmp_path / "site.toml", mqtt_port=tls_port, web_port=free_port())
+    out, prefix = tmp_path / "out", tmp_path / "installed"
+    provision(site, out, "--prefix", prefix)
+    install(out / "hub", prefix)
+    hub_toml = (prefix / "hub.toml").read_text()
+    hub_toml = hub_toml.replace("port = 1883\n", f"port = {plain_port}\n")
+    hub_toml = hub_toml.replace('tls_host = "0.0.0.0"', 'tls_host = "127.0.0.1"')  # tests stay on loopback
+    hub_toml = hub_toml.replace('data_dir = "/var/lib/antrean"', f'data_dir = "{tmp_path / "data"}"')
+    (prefix / "hub.toml").write_text(
+        hub_toml + '\n[queue]\noperating_start = "00:00"\noperating_end = "00:00"\n'
+    )
+    return Site(out, prefix, tls_port, plain_port)
+
+
+def _loop(site: Site) -> None:
+    """Ticket at kiosk-1, CALL at loket 1 from counter-1, the call on display-1's screen: all over TLS."""
+    topics = Topics(SITE)
+    screens: list[DisplayState] = []
+    display = MqttLink(site.url("display-1"), client_id=f"antrean-{SITE}-display-1", ca_file=site.ca_file)
+    display.route(topics.display_state(), lambda _t, payload: screens.append(DisplayState.decode(payload)))
+    replies: list[CounterReply] = []
+    counter = MqttLink(site.url("counter-1"), client_id=f"antrean-{SITE}-counter-1", ca_file=site.ca_file)
+    counter.route(topics.counter_reply(1), lambda _t, payload: replies.append(CounterReply.decode(payload)))
+    kiosk = ScriptedKiosk(
+        site.url("kiosk-1"), SITE, "kiosk-1", client_id=f"antrean-{SITE}-kiosk-1", ca_file=site.ca_file
+    )
+    try:
+        assert display.start(wait=10) and counter.start(wait=10)
+        reply = kiosk.take(f"tls-{uuid.uuid4().hex[:8]}", deadline=20)
+        assert reply.ok and reply.ticket is not None
+        number = reply.ticket.number
+        counter.publish(
+            topics.counter_command(1), CounterCommand(request_id="call-1", action="call", source="button")
+        )
+        deadline = time.monotonic() + 15
+        while not (
+            replies and any(c.ticket and c.ticket.number == number for s in screens for c in s.counters)
+        ):
+            assert time.monotonic() < deadline, f"no call of {number} seen: replies {replies}"
+            time.sleep(0.05)
+        assert replies[0].ok and replies[0].ticket is not None and replies[0].ticket.number == number
+    finally:
+        kiosk.close()
+        counter.stop()
+        display.stop()
+
+
+def _connect(
+    port: int, *, tls: ssl.SSLContext | None, user: str | None = None, password: str = ""
+) -> int | str:
+    """CONNACK code of one paho client, or the name of the error that stopped it before."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"antrean-{SITE}-{user or 'x'}")
+    if tls is not None:
+        client.tls_set_context(tls)
+    if user is not None:
+        client.username_pw_set(user, password)
+    answered, codes = threading.Event(), []
+
+    def on_connect(_c: mqtt.Client, _u: object, _f: object, reason: mqtt.ReasonCode, _p: object) -> None:
+        codes.append(reason.value)
+        answered.set()
+
+    client.on_connect = on_connect
+    client.on_disconnect = lambda *_args: answered.set()
+    client.reconnect_delay_set(60, 60)  # no quiet reconnects: a refused client stays refused
+    try:
+        client.connect("127.0.0.1", port)
+    except OSError as error:
+        return type(error).__name__
+    client.loop_start()
+    answered.wait(10)
+    client.disconnect()
+    client.loop_stop()
+    return codes[0] if codes else "no CONNACK"
+
+
+def _refusals(site: Site, tmp_path: Path) -> None:
+    trusting = ssl.create_default_context(cafile=site.ca_file)
+    assert _connect(site.tls_port, tls=trusting) != 0  # anonymous, over TLS
+    assert _connect(site.plain_port, tls=None) != 0  # anonymous, on the hub's own plain listener
+    assert _connect(site.tls_port, tls=trusting, user="kiosk-1", password="Wrong-Password-123") != 0
+    password = site.url("kiosk-1").split(":")[2].split("@")[0]
+    assert _connect(site.tls_port, tls=trusting, user="kiosk-1", password=password) == 0  # the control
+    other = tmp_path / "other-site"
+    provision(write_site(tmp_path / "other.toml"), other)
+    stranger = client_tls_context(str(other / "ca" / "ca.crt"))  # what MqttLink uses for [mqtt] ca_file
+    for context in (client_tls_context(), stranger):  # the system's CAs; another site's CA
+        with pytest.raises(ssl.SSLCertVerificationError):
+            _handshake(site.tls_port, context)
+    with pytest.raises(ssl.SSLCertVerificationError):  # the right CA, but a name not in the certificate
+        _handshake(site.tls_port, client_tls_context(site.ca_file), server_hostname="hub.elsewhere.lan")
+
+
+def _handshake(port: int, context: ssl.SSLContext, server_hostname: str = "127.0.0.1") -> None:
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    with context.wrap_socket(raw, server_hostname=server_hostname, do_handshake_on_connect=False) as tls:
+        tls.do_handshake()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return _site(tmp_path)
+
+
+def test_hub_from_its_bundle_serves_the_nodes_over_tls(site: Site, tmp_path: Path) -> None:
+    hub = HubProcess(site.prefix / "hub.toml", tmp_path / "hub.log").start()
+    try:
+        assert f"TLS on 127.0.0.1:{site.tls_port}" in hub.log()
+        _loop(site)
+        _refusals(site, tmp_path)
+    finally:
+        hub.stop()
+
+
+def test_mosquitto_with_the_provisioned_conf_serves_the_same_loop(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not shutil.which("mosquitto"):
+        pytest.fail("mosquitto is needed (apt-get install mosquitto)")
+    conf = (site.prefix / "mosquitto.conf").read_text()
+    conf = conf.replace("listener 1883 127.0.0.1\n", f"listener {site.plain_port} 127.0.0.1\n")
+    conf = conf.replace(f"listener {site.tls_port}\n", f"listener {site.tls_port} 127.0.0.1\n")
+    for name, installed in (
+        ("mqtt.passwd", "/etc/mosquitto/antrean.passwd"),
+        ("mqtt.acl", "/etc/mosquitto/antrean.acl"),
+        ("broker.crt", "/etc/mosquitto/antrean-broker.crt"),
+        ("broker.key", "/etc/mosquitto/antrean-broker.key"),
+    ):
+        assert installed in conf
+        conf = conf.replace(installed, str(site.prefix / name))
+    conf = conf.replace("persistence true", "persistence false") + "\nuser root\n"
+    (tmp_path / "mosquitto.conf").write_text(conf)
+    with (tmp_path / "mosquitto.log").open("wb") as log:
+        mosquitto = subprocess.Popen(
+            ["mosquitto", "-c", str(tmp_path / "mosquitto.conf")], stdout=log, stderr=subprocess.STDOUT
+        )
+    env_line = (site.prefix / "hub-mosquitto.env").read_text().strip()
+    name, _, url = env_line.partition("=")
+    monkeypatch.setenv(
+        name, url.replace(":1883", f":{site.plain_port}")
+    )  # as antrean-hub.service reads hub.env
+    hub = HubProcess(site.prefix / "hub.toml", tmp_path / "hub.log")
+    try:
+        deadline = time.monotonic() + 10
+        while _connect(site.plain_port, tls=None) == "ConnectionRefusedError":
+            assert mosquitto.poll() is None and time.monotonic() < deadline, (
+                tmp_path / "mosquitto.log"
+            ).read_text()
+            time.sleep(0.1)
+        hub.start()
+        assert "embedded MQTT broker" not in hub.log()
+        _loop(site)
+        _refusals(site, tmp_path)
+    finally:
+        hub.stop()
+        mosquitto.terminate()
+        mosquitto.wait(10)
