@@ -105,6 +105,7 @@ class NodeRuntime:
             offline=self.status("offline"),
             resend_after_reconnect=resend_after_reconnect,
             probe_topic=self.topics.node_probe(config.node_id),
+            ca_file=config.mqtt.ca_file,
         )
         # systemd: READY once connected, fed while the MQTT session is proven alive
         self.watchdog = ServiceWatchdog(self.link, notifier)

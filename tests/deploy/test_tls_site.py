@@ -18,6 +18,9 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
+from antrean.config import load_config
+from antrean.runtime import NodeRuntime
+from firmware.display_node.config import DisplayConfig
 from hub.broker import free_port
 from hub.harness import HubProcess, ScriptedKiosk
 from protocol import CounterCommand, CounterReply, DisplayState, MqttLink, Topics
@@ -67,8 +70,17 @@ def _loop(site: Site) -> None:
     """Ticket at kiosk-1, CALL at loket 1 from counter-1, the call on display-1's screen: all over TLS."""
     topics = Topics(SITE)
     screens: list[DisplayState] = []
-    display = MqttLink(site.url("display-1"), client_id=f"antrean-{SITE}-display-1", ca_file=site.ca_file)
-    display.route(topics.display_state(), lambda _t, payload: screens.append(DisplayState.decode(payload)))
+    # display-1 connects as the display program does: its bundle's config, through the node runtime
+    config = load_config(
+        DisplayConfig,
+        site.out / "display-1" / "display.toml",
+        env={},
+        overrides={"mqtt.url": site.url("display-1")},
+    )
+    assert config.mqtt.ca_file == site.ca_file
+    runtime = NodeRuntime(config, "display")
+    runtime.route(topics.display_state(), DisplayState, lambda _t, state: screens.append(state))
+    display = runtime.link
     replies: list[CounterReply] = []
     counter = MqttLink(site.url("counter-1"), client_id=f"antrean-{SITE}-counter-1", ca_file=site.ca_file)
     counter.route(topics.counter_reply(1), lambda _t, payload: replies.append(CounterReply.decode(payload)))
