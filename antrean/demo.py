@@ -23,8 +23,8 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from benchmarks.harness import HubProcess
 from hub.broker import free_port
-from hub.harness import HubProcess
 from protocol import DisplayState, MqttLink, Topics
 
 SITE = "demo"

@@ -23,9 +23,9 @@ import requests
 from sqlalchemy import create_engine, insert, update
 
 from antrean.bench import percentile, record_section
+from benchmarks.harness import HubProcess, ScriptedKiosk, write_hub_config
 from hub.broker import BrokerSettings, EmbeddedBroker, free_port
 from hub.db.models import Patient, Polyclinic
-from hub.harness import HubProcess, ScriptedKiosk, write_hub_config
 from hub.web.cli_user import main as user_main
 from hub.web.nik import nik_for
 from protocol import DisplayState, MqttLink, Topics

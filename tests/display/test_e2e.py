@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 import pygame
 import pytest
 
+from benchmarks.harness import ScriptedKiosk
 from firmware.display_node import render, texts
 from firmware.display_node.audio import FakeSink
 from firmware.display_node.config import DisplayConfig
 from firmware.display_node.node import DisplayNode
 from firmware.display_node.tts import EspeakEngine
-from hub.harness import ScriptedKiosk
 from protocol import MqttLink
 from protocol.payloads import CounterCommand
 from protocol.topics import Topics

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from hub.harness import ScriptedKiosk
+from benchmarks.harness import ScriptedKiosk
 from hub.web.auth import REFUSED
 from protocol import NodeStatus, Topics
 from tests.support import artifacts_dir

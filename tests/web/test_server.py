@@ -9,7 +9,7 @@ import threading
 import pytest
 import requests
 
-from hub.harness import ScriptedKiosk
+from benchmarks.harness import ScriptedKiosk
 from protocol import DisplayState, Topics
 from tests.support import Recorder, wait_until
 from tests.web.live import LiveHub
