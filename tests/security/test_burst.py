@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, update
 
 from benchmarks.harness import BurstKiosk
 from benchmarks.hub import tuned_mosquitto
-from hub.broker import BrokerProcess, free_port
+from hub.broker import BrokerProcess, BrokerSettings, free_port
 from hub.db.models import Polyclinic
 from protocol import DisplayState, Topics
 from tests.conftest import HubHandle
@@ -30,7 +30,7 @@ def mqtt_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     Mosquitto with provisioning/mosquitto.conf's limits (Debian's default queues only 1,000 messages per
     client and drops a larger backlog for a hub that falls behind; docs/benchmarks.md)."""
     if request.param == "embedded amqtt":
-        broker = BrokerProcess("127.0.0.1", free_port())
+        broker = BrokerProcess(BrokerSettings.anonymous("127.0.0.1", free_port()))
         broker.start()
         yield broker.url
         broker.stop()
