@@ -27,6 +27,7 @@ from gpiozero.pins.mock import MockFactory, MockPin
 
 from antrean.bench import percentile, record_section
 from antrean.config import load_config
+from benchmarks.harness import mqtt_broker
 from firmware.counter_button.config import CounterConfig, quick_lokets
 from firmware.counter_button.machine import Event
 from firmware.counter_button.node import CounterNode
@@ -194,14 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 1 <= args.samples <= 190:
         parser.error("--samples must be 1..190 (the default daily quotas of polys A and E)")
 
-    broker = None
-    url = args.mqtt_url
-    if url is None:
-        from hub.broker import BrokerSettings, EmbeddedBroker, free_port
-
-        broker = EmbeddedBroker(BrokerSettings.anonymous("127.0.0.1", free_port()))
-        broker.start()
-        url = broker.url
+    url, broker = mqtt_broker(args.mqtt_url)
     site = f"bench{uuid.uuid4().hex[:8]}"
     topics = Topics(site)
     watcher = Watcher(url, topics)

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from antrean.bench import percentile, record_section
+from benchmarks.harness import mqtt_broker, stop_process
 from firmware.kiosk_node.config import KioskConfig
 from firmware.kiosk_node.printsim import NetworkPrinterSimulator
 from protocol import MqttLink
@@ -98,24 +99,16 @@ def running_hub(url: str, work: Path) -> Iterator[subprocess.Popen[bytes]]:
             raise RuntimeError(f"hub exited with {process.returncode}; see {work / 'hub.log'}")
         return process
 
-    def stop(process: subprocess.Popen[bytes]) -> None:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
     try:
         hub = start()
-        stop(hub)  # the database is seeded now: the admin raises the daily quotas (master data)
+        stop_process(hub)  # the database is seeded now: the admin raises the daily quotas (master data)
         with sqlite3.connect(db) as conn:
             conn.execute("UPDATE polyclinics SET quota_per_day = 100000")
         hub = start()
         yield hub
     finally:
         if hub is not None:
-            stop(hub)
+            stop_process(hub)
         link.stop()
         log.close()
 
@@ -229,12 +222,7 @@ def measure_idle(url: str, printer: NetworkPrinterSimulator, work: Path, seconds
             "peak_rss_mib": _proc_kib(process.pid, "VmHWM") / 1024,
         }
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         link.stop()
 
 
@@ -277,14 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
-    from hub.broker import BrokerSettings, EmbeddedBroker, free_port
-
-    broker = None
-    url = args.mqtt_url
-    if url is None:
-        broker = EmbeddedBroker(BrokerSettings.anonymous("127.0.0.1", free_port()))
-        broker.start()
-        url = broker.url
+    url, broker = mqtt_broker(args.mqtt_url)
     printer = NetworkPrinterSimulator("ok")
     try:
         with tempfile.TemporaryDirectory(prefix="antrean-bench-kiosk-") as tmp, running_hub(url, Path(tmp)):
