@@ -72,6 +72,23 @@ def write_hub_config(
     return path
 
 
+def user_add_args(config: Path | str, username: str, role: str, password: str, *more: str) -> list[str]:
+    """The arguments of ``antrean user add`` for a web account (``more``: further options, e.g.
+    ``"--counter", "1"``)."""
+    return [
+        "add",
+        "--config",
+        str(config),
+        "--username",
+        username,
+        "--role",
+        role,
+        "--password",
+        password,
+        *more,
+    ]
+
+
 def mqtt_broker(url: str | None) -> tuple[str, EmbeddedBroker | None]:
     """``url``, or else an anonymous embedded broker on a free port of 127.0.0.1, started: its URL, and the
     broker to stop when done (None for ``url``)."""
