@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 BENCHES: dict[str, str] = {
-    "hub": "hub.bench",
+    "hub": "benchmarks.hub",
     "kiosk": "benchmarks.kiosk",
     "display": "benchmarks.display",
     "counter": "benchmarks.counter",

@@ -23,8 +23,8 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from benchmarks.harness import HubProcess, user_add_args
 from hub.broker import free_port
-from hub.harness import HubProcess
 from protocol import DisplayState, MqttLink, Topics
 
 SITE = "demo"
@@ -223,21 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ):
             extra = ["--counter", str(loket)] if loket else []
             subprocess.run(
-                [
-                    *antrean,
-                    "user",
-                    "add",
-                    "--config",
-                    str(config),
-                    "--username",
-                    username,
-                    "--role",
-                    role,
-                    "--password",
-                    password,
-                    "--update",
-                    *extra,
-                ],
+                [*antrean, "user", *user_add_args(config, username, role, password, "--update", *extra)],
                 env=env,
                 check=True,
                 stdout=subprocess.DEVNULL,

@@ -27,25 +27,13 @@ from gpiozero.pins.mock import MockFactory, MockPin
 
 from antrean.bench import percentile, record_section
 from antrean.config import load_config
+from benchmarks.harness import mqtt_broker, write_hub_config
 from firmware.counter_button.config import CounterConfig, quick_lokets
 from firmware.counter_button.machine import Event
 from firmware.counter_button.node import CounterNode
 from protocol import TOPICS, DisplayState, MqttLink, NodeStatus, TicketReply, TicketRequest, Topics
 
 RSS_TARGET_MB = 60.0
-HUB_TOML = """\
-site = "{site}"
-data_dir = "{data_dir}"
-log_level = "WARNING"
-[mqtt]
-url = "{mqtt_url}"
-[web]
-port = 0
-[queue]
-operating_start = "00:00"
-operating_end = "00:00"
-reset_time = "00:00"
-"""
 
 
 class Watcher:
@@ -110,8 +98,14 @@ class Watcher:
 
 
 def start_hub(url: str, site: str, workdir: Path, log: IO[bytes]) -> subprocess.Popen[bytes]:
-    config = workdir / "hub.toml"
-    config.write_text(HUB_TOML.format(site=site, data_dir=workdir / "data", mqtt_url=url), encoding="utf-8")
+    config = write_hub_config(
+        workdir / "hub.toml",
+        site=site,
+        mqtt_url=url,
+        database_url="",  # SQLite in data_dir
+        data_dir=workdir / "data",
+        log_level="WARNING",
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "hub", "--config", str(config)], stdout=subprocess.DEVNULL, stderr=log
     )
@@ -194,14 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 1 <= args.samples <= 190:
         parser.error("--samples must be 1..190 (the default daily quotas of polys A and E)")
 
-    broker = None
-    url = args.mqtt_url
-    if url is None:
-        from hub.broker import BrokerSettings, EmbeddedBroker, free_port
-
-        broker = EmbeddedBroker(BrokerSettings.anonymous("127.0.0.1", free_port()))
-        broker.start()
-        url = broker.url
+    url, broker = mqtt_broker(args.mqtt_url)
     site = f"bench{uuid.uuid4().hex[:8]}"
     topics = Topics(site)
     watcher = Watcher(url, topics)

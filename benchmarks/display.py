@@ -33,6 +33,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame
 
 from antrean.bench import percentile, record_section
+from benchmarks.harness import mqtt_broker
 from firmware.display_node import samples
 from firmware.display_node.clip import Clip
 from firmware.display_node.config import DisplayConfig
@@ -251,14 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line, flush=True)
         out.append(line)
 
-    broker = None
-    url = args.mqtt_url
-    if url is None:
-        from hub.broker import BrokerSettings, EmbeddedBroker, free_port
-
-        broker = EmbeddedBroker(BrokerSettings.anonymous("127.0.0.1", free_port()))
-        broker.start()
-        url = broker.url
+    url, broker = mqtt_broker(args.mqtt_url)
 
     load = os.getloadavg()[0]
     say(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from antrean.bench import percentile, record_section
+from benchmarks.harness import mqtt_broker, stop_process, write_hub_config
 from firmware.kiosk_node.config import KioskConfig
 from firmware.kiosk_node.printsim import NetworkPrinterSimulator
 from protocol import MqttLink
@@ -36,22 +37,6 @@ logger = logging.getLogger(__name__)
 TARGET_P99_MS = 300.0
 TARGET_IDLE_CPU = 5.0
 SITE = "bench"
-HUB_TOML = """\
-site = "{site}"
-node_id = "hub"
-data_dir = "{data_dir}"
-log_level = "WARNING"
-[mqtt]
-url = "{mqtt_url}"
-[database]
-url = "sqlite:///{db}"
-[web]
-port = 0
-[queue]
-operating_start = "00:00"
-operating_end = "00:00"
-reset_time = "00:00"
-"""
 # The take a patient makes, by category: button ids of the real UI up to the AMBIL button.
 PATHS = [
     ("umum", "pay:bpjs", "poly:{poly}"),
@@ -80,9 +65,13 @@ def _watch(url: str, topic: str) -> tuple[MqttLink, list[bytes]]:
 def running_hub(url: str, work: Path) -> Iterator[subprocess.Popen[bytes]]:
     """The real hub on ``url`` with a fresh database; quotas raised so 200 takes fit in one day."""
     db = work / "hub.db"
-    config = work / "hub.toml"
-    config.write_text(
-        HUB_TOML.format(site=SITE, data_dir=work / "data", mqtt_url=url, db=db), encoding="utf-8"
+    config = write_hub_config(
+        work / "hub.toml",
+        site=SITE,
+        mqtt_url=url,
+        database_url=f"sqlite:///{db}",
+        data_dir=work / "data",
+        log_level="WARNING",
     )
     link, services = _watch(url, Topics(SITE).services())
     log = open(work / "hub.log", "ab")  # noqa: SIM115  (kept open for the child's lifetime)
@@ -98,24 +87,16 @@ def running_hub(url: str, work: Path) -> Iterator[subprocess.Popen[bytes]]:
             raise RuntimeError(f"hub exited with {process.returncode}; see {work / 'hub.log'}")
         return process
 
-    def stop(process: subprocess.Popen[bytes]) -> None:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
     try:
         hub = start()
-        stop(hub)  # the database is seeded now: the admin raises the daily quotas (master data)
+        stop_process(hub)  # the database is seeded now: the admin raises the daily quotas (master data)
         with sqlite3.connect(db) as conn:
             conn.execute("UPDATE polyclinics SET quota_per_day = 100000")
         hub = start()
         yield hub
     finally:
         if hub is not None:
-            stop(hub)
+            stop_process(hub)
         link.stop()
         log.close()
 
@@ -229,12 +210,7 @@ def measure_idle(url: str, printer: NetworkPrinterSimulator, work: Path, seconds
             "peak_rss_mib": _proc_kib(process.pid, "VmHWM") / 1024,
         }
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         link.stop()
 
 
@@ -277,14 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
-    from hub.broker import BrokerSettings, EmbeddedBroker, free_port
-
-    broker = None
-    url = args.mqtt_url
-    if url is None:
-        broker = EmbeddedBroker(BrokerSettings.anonymous("127.0.0.1", free_port()))
-        broker.start()
-        url = broker.url
+    url, broker = mqtt_broker(args.mqtt_url)
     printer = NetworkPrinterSimulator("ok")
     try:
         with tempfile.TemporaryDirectory(prefix="antrean-bench-kiosk-") as tmp, running_hub(url, Path(tmp)):

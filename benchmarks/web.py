@@ -23,9 +23,9 @@ import requests
 from sqlalchemy import create_engine, insert, update
 
 from antrean.bench import percentile, record_section
+from benchmarks.harness import HubProcess, ScriptedKiosk, user_add_args, write_hub_config
 from hub.broker import BrokerSettings, EmbeddedBroker, free_port
 from hub.db.models import Patient, Polyclinic
-from hub.harness import HubProcess, ScriptedKiosk, write_hub_config
 from hub.web.cli_user import main as user_main
 from hub.web.nik import nik_for
 from protocol import DisplayState, MqttLink, Topics
@@ -239,22 +239,7 @@ def run(count: int, workdir: Path) -> Figures:
         data_dir=workdir / "data",
         web_port=port,
     )
-    for username, role in (("bench", "receptionist"),):
-        user_main(
-            [
-                "add",
-                "--config",
-                str(config),
-                "--username",
-                username,
-                "--role",
-                role,
-                "--password",
-                PASSWORD,
-                "--counter",
-                "1",
-            ]
-        )
+    user_main(user_add_args(config, "bench", "receptionist", PASSWORD, "--counter", "1"))
     seed_s, niks = seed_patients(database_url, count, rng)
     engine = create_engine(database_url)
     with engine.begin() as connection:  # enough quota for every ticket the benchmark takes

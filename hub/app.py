@@ -151,7 +151,7 @@ def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading
 
 def start_bpjs(hub: Hub) -> BpjsBridge:
     """Start the BPJS PCare bridge (its outbox worker); it stays idle until BPJS is configured."""
-    return start_bridge(hub)
+    return start_bridge(hub.config, hub.sessions)
 
 
 def start_web(hub: Hub) -> WebHandle:

@@ -176,13 +176,6 @@ class TicketSummary(Part):
     poly_name: str
 
 
-def _check_reply(ok: bool, ticket: object, error: object) -> None:
-    if ok and error is not None:
-        raise ValueError("ok reply must not carry an error")
-    if not ok and error is None:
-        raise ValueError("failed reply needs an error")
-
-
 class TicketRequest(Payload):
     """A patient takes a number at a kiosk."""
 
@@ -207,8 +200,8 @@ class TicketCancel(Payload):
     request_id: str = RequestId
 
 
-class TicketReply(Payload):
-    """Reply to a ticket or booking request."""
+class Reply(Payload):
+    """What every reply carries: the request it answers, and either ``ok`` or an error."""
 
     request_id: str
     ok: bool
@@ -217,7 +210,18 @@ class TicketReply(Payload):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        _check_reply(self.ok, self.ticket, self.error)
+        if self.ok and self.error is not None:
+            raise ValueError("ok reply must not carry an error")
+        if not self.ok and self.error is None:
+            raise ValueError("failed reply needs an error")
+        return self
+
+
+class TicketReply(Reply):
+    """Reply to a ticket or booking request."""
+
+    @model_validator(mode="after")
+    def _ticket_when_ok(self) -> Self:
         if self.ok and self.ticket is None:
             raise ValueError("ok ticket reply needs a ticket")
         return self
@@ -261,18 +265,8 @@ class CounterCommand(Payload):
     source: CommandSource
 
 
-class CounterReply(Payload):
+class CounterReply(Reply):
     """Result of a counter command."""
-
-    request_id: str
-    ok: bool
-    ticket: Ticket | None = None
-    error: ErrorInfo | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        _check_reply(self.ok, self.ticket, self.error)
-        return self
 
 
 class WaitingCounts(Part):

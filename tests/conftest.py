@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.harness import HubProcess, write_hub_config
 from hub.broker import BrokerProcess, BrokerSettings, free_port
-from hub.harness import HubProcess, write_hub_config
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,14 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from protocol import MqttLink, NodeStatus, Probe, Topics
+from protocol.payloads import NodeState
 from protocol.transport import TCP_QUICKACK, QuickAckClient, parse_mqtt_url
 from tests.netproxy import CuttableLink
 from tests.support import Recorder, wait_until
 
 
-def _status(state: str) -> NodeStatus:
-    return NodeStatus(node="k1", role="kiosk", state=state, version="test")  # type: ignore[arg-type]
+def _status(state: NodeState) -> NodeStatus:
+    return NodeStatus(node="k1", role="kiosk", state=state, version="test")
 
 
 def test_status_online_then_offline_on_clean_stop(mqtt_url: str, site: str) -> None:

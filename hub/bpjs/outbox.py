@@ -32,26 +32,14 @@ def backoff_s(attempts: int, base_s: float = BACKOFF_BASE_S, max_s: float = BACK
     return float(min(max_s, base_s * 2 ** max(0, attempts - 1)))
 
 
-def find_pending(session: Session, registration_id: int, kind: str) -> BpjsOutbox | None:
+def latest(session: Session, registration_id: int, kind: str, status: OutboxStatus) -> BpjsOutbox | None:
+    """The newest item of ``kind`` (``pendaftaran`` or ``batal``) for the registration in ``status``."""
     return session.scalar(
         select(BpjsOutbox)
         .where(
             BpjsOutbox.registration_id == registration_id,
             BpjsOutbox.kind == kind,
-            BpjsOutbox.status == OutboxStatus.PENDING,
-        )
-        .order_by(BpjsOutbox.id.desc())
-        .limit(1)
-    )
-
-
-def last_sent(session: Session, registration_id: int, kind: str) -> BpjsOutbox | None:
-    return session.scalar(
-        select(BpjsOutbox)
-        .where(
-            BpjsOutbox.registration_id == registration_id,
-            BpjsOutbox.kind == kind,
-            BpjsOutbox.status == OutboxStatus.SENT,
+            BpjsOutbox.status == status,
         )
         .order_by(BpjsOutbox.id.desc())
         .limit(1)

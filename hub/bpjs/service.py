@@ -6,7 +6,7 @@ send, and any re-send first looks the day's registrations up in PCare and adopts
 there. When BPJS is slow or down the loket gets an answer within the timeouts (then at once, while the
 circuit is open) and the registration is queued.
 
->>> bridge = start_bridge(hub)                                  # doctest: +SKIP
+>>> bridge = start_bridge(hub.config, hub.sessions)            # doctest: +SKIP
 >>> bridge.check_participant(card="0001234567890").participant.nama   # doctest: +SKIP
 'BUDI SANTOSO'
 >>> bridge.register_visit(registration_id, kd_poli="001").status     # doctest: +SKIP
@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,9 +51,6 @@ from hub.config import BpjsSettings, HubConfig
 from hub.db.base import utcnow
 from hub.db.models import BpjsOutbox
 from hub.db.statuses import OutboxStatus
-
-if TYPE_CHECKING:
-    from hub.app import Hub
 
 logger = logging.getLogger(__name__)
 
@@ -291,12 +288,11 @@ def secret_box(config: HubConfig) -> SecretBox:
     return SecretBox.from_sources(key_file_path(config))
 
 
-def start_bridge(hub: Hub) -> BpjsBridge:
-    """Called by the hub at start: build the bridge from ``hub.config`` / ``hub.sessions`` and start
-    its outbox worker. The web reaches it as ``hub.bpjs``."""
-    config = hub.config
+def start_bridge(config: HubConfig, sessions: sessionmaker[Session]) -> BpjsBridge:
+    """Called by the hub at start: build the bridge from the hub's config and sessions and start its
+    outbox worker. The web reaches it as ``hub.bpjs``."""
     box = secret_box(config)
     set_default_box(box)
-    bridge = BpjsBridge(hub.sessions, config.bpjs, tz=config.tz, box=box).start()
+    bridge = BpjsBridge(sessions, config.bpjs, tz=config.tz, box=box).start()
     logger.info("BPJS bridge started (%s)", "configured" if bridge.configured() else "not configured")
     return bridge

@@ -131,7 +131,7 @@ class Visits:
                 return BridgeResult("failed", reg.id, None, "invalid", "Kode poli BPJS harus diisi.")
             if client is None:
                 return BridgeResult("failed", reg.id, None, "not_configured", MESSAGES["not_configured"])
-            item = outbox.find_pending(session, reg.id, "pendaftaran")
+            item = outbox.latest(session, reg.id, "pendaftaran", OutboxStatus.PENDING)
             if item is None:
                 visit = VisitRequest(
                     kd_provider_peserta=self.provider_of(card),
@@ -289,10 +289,10 @@ class Visits:
             reg = session.get(Registration, registration_id, with_for_update=True)
             if reg is None:
                 return _unknown(registration_id)
-            pending_cancel = outbox.find_pending(session, reg.id, "batal")
+            pending_cancel = outbox.latest(session, reg.id, "batal", OutboxStatus.PENDING)
             if pending_cancel is not None:
                 return BridgeResult("queued", reg.id, None, None, QUEUED_MESSAGE, pending_cancel.id)
-            waiting = outbox.find_pending(session, reg.id, "pendaftaran")
+            waiting = outbox.latest(session, reg.id, "pendaftaran", OutboxStatus.PENDING)
             if waiting is not None and not (reg.bpjs_bridged and reg.bpjs_visit_id):
                 visit = waiting.payload.get("visit", {})
                 uncertain = waiting.last_error is not None or waiting.next_attempt_at > now
@@ -309,7 +309,7 @@ class Visits:
                 return BridgeResult(
                     "failed", reg.id, None, "invalid", "Pendaftaran ini belum terdaftar di BPJS."
                 )
-            sent = outbox.last_sent(session, reg.id, "pendaftaran")
+            sent = outbox.latest(session, reg.id, "pendaftaran", OutboxStatus.SENT)
             visit_payload = sent.payload.get("visit", {}) if sent is not None else {}
             patient = session.get(Patient, reg.patient_id)
             kd_poli = visit_payload.get("kd_poli")

@@ -6,7 +6,6 @@ import base64
 import os
 import stat
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -145,7 +144,7 @@ def test_start_bridge_creates_the_key_file_and_starts_the_worker(
             password=CREDS.password,
         ),
     )
-    bridge = start_bridge(SimpleNamespace(config=config, sessions=sessions))
+    bridge = start_bridge(config, sessions)
     try:
         assert stat.S_IMODE(os.stat(tmp_path / "data" / "bpjs.key").st_mode) == 0o600
         assert bridge.configured() and bridge.check_participant(card=ACTIVE).ok

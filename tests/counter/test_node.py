@@ -242,18 +242,19 @@ def test_rgb_led_and_buzzer(fake_hub: FakeHub, start_node: StartNode) -> None:
     }
     running = start_node(lokets=[loket])
     light = running.node.lights[3]
-    assert light.rgb is not None and light.buzzer is not None
+    rgb, buzzer = light.rgb, light.buzzer
+    assert rgb is not None and buzzer is not None
     fake_hub.mode = "no_waiting"
     running.press(3, "call")
     running.wait_for("no_waiting", counter=3)
-    wait_until(lambda: light.rgb.value == (1, 0, 0) and light.buzzer.value, timeout=2)
-    wait_until(lambda: running.pattern(3) == "idle" and light.rgb.value == (0, 0, 0), timeout=3)
-    assert lit_count(light.buzzer.pin) == 2  # the buzzer sounds with each red
+    wait_until(lambda: rgb.value == (1, 0, 0) and buzzer.value, timeout=2)
+    wait_until(lambda: running.pattern(3) == "idle" and rgb.value == (0, 0, 0), timeout=3)
+    assert lit_count(buzzer.pin) == 2  # the buzzer sounds with each red
     fake_hub.mode = "answer"
     running.press(3, "call")
     running.wait_for("ack", counter=3)
-    wait_until(lambda: light.rgb.value == (0, 1, 0), timeout=2)
-    assert not light.buzzer.value
+    wait_until(lambda: rgb.value == (0, 1, 0), timeout=2)
+    assert not buzzer.value
 
 
 def test_active_low_leds_and_pull_down_buttons(fake_hub: FakeHub, start_node: StartNode) -> None:

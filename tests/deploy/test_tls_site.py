@@ -20,9 +20,9 @@ import pytest
 
 from antrean.config import load_config
 from antrean.runtime import NodeRuntime
+from benchmarks.harness import HubProcess, ScriptedKiosk
 from firmware.display_node.config import DisplayConfig
 from hub.broker import free_port
-from hub.harness import HubProcess, ScriptedKiosk
 from protocol import CounterCommand, CounterReply, DisplayState, MqttLink, Topics
 from protocol.transport import client_tls_context
 from tests.deploy.site import NODES, install, provision, write_site

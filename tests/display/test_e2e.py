@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 import pygame
 import pytest
 
+from benchmarks.harness import ScriptedKiosk
 from firmware.display_node import render, texts
 from firmware.display_node.audio import FakeSink
 from firmware.display_node.config import DisplayConfig
 from firmware.display_node.node import DisplayNode
 from firmware.display_node.tts import EspeakEngine
-from hub.harness import ScriptedKiosk
 from protocol import MqttLink
-from protocol.payloads import CounterCommand
+from protocol.payloads import CounterAction, CounterCommand, DisplayState
 from protocol.topics import Topics
 from tests.display.test_render import count_color
 from tests.support import wait_until
@@ -30,9 +30,15 @@ SIZE = (1920, 1080)
 WALL = datetime(2026, 2, 26, 8, 15, tzinfo=ZoneInfo("Asia/Jakarta"))
 
 
-def command(link: MqttLink, site: str, counter: int, action: str) -> None:
-    message = CounterCommand(request_id=f"web-{uuid.uuid4().hex[:8]}", action=action, source="web")  # type: ignore[arg-type]
+def command(link: MqttLink, site: str, counter: int, action: CounterAction) -> None:
+    message = CounterCommand(request_id=f"web-{uuid.uuid4().hex[:8]}", action=action, source="web")
     link.publish(Topics(site).counter_command(counter), message).wait_for_publish(5)
+
+
+def shown(node: DisplayNode) -> DisplayState:
+    state = node.model.view(0.0).state
+    assert state is not None
+    return state
 
 
 def current(node: DisplayNode, counter: int) -> str | None:
@@ -64,7 +70,7 @@ def test_a_call_at_the_loket_is_shown_and_spoken(
         priority = kiosk.take("k1-0001", "prioritas", "A").ticket
         general = kiosk.take("k1-0002", "umum", "B").ticket
         assert priority is not None and general is not None
-        wait_until(lambda: len(node.model.view(0.0).state.next_priority) == 1, 10)
+        wait_until(lambda: len(shown(node).next_priority) == 1, 10)
 
         command(loket, site, 1, "call")
         wait_until(lambda: current(node, 1) == priority.number, 10)
@@ -83,7 +89,7 @@ def test_a_call_at_the_loket_is_shown_and_spoken(
         card = lay.cards[0]
         lit = count_color(surface, card, render.HIGHLIGHT) + count_color(surface, card, render.HIGHLIGHT_ALT)
         assert lit > 0.3 * card.w * card.h
-        assert node.model.view(0.0).state.next_general[0].number == general.number
+        assert shown(node).next_general[0].number == general.number
 
         command(loket, site, 2, "call")
         command(loket, site, 1, "recall")

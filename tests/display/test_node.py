@@ -16,6 +16,8 @@ import pytest
 from firmware.display_node import render, samples, texts
 from firmware.display_node.audio import FakeSink
 from firmware.display_node.config import DisplayConfig
+from firmware.display_node.layout import Box
+from firmware.display_node.model import ScreenView
 from firmware.display_node.node import DisplayNode
 from protocol.payloads import NodeStatus
 from protocol.topics import Topics
@@ -66,6 +68,7 @@ def test_retained_state_is_shown_and_calls_are_spoken(
         wait_until(lambda: node.model.view(0.0).site_name != texts.DEFAULT_SITE)
         view = node.model.view(0.0)
         assert view.site_name == "Puskesmas Gladak Pakem"
+        assert view.state is not None
         assert [c.ticket.number for c in view.state.counters if c.ticket] == ["P-003", "A-010"]
         status = NodeStatus.decode(recorder.last(Topics(site).node_status("display-1")))
         assert (status.role, status.state, status.details["tts"]) == ("display", "online", True)
@@ -193,13 +196,15 @@ def test_a_frame_that_fails_does_not_stop_the_screen(
     calls: list[int] = []
     real = node.renderer.render
 
-    def flaky(*args: object, **kwargs: object) -> object:
+    def flaky(
+        surface: pygame.Surface, view: ScreenView, wall: datetime | None, t: float, full: bool = False
+    ) -> list[tuple[str, Box]]:
         calls.append(1)
         if len(calls) <= 3:
             raise ValueError("a glyph pygame cannot draw")
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(surface, view, wall, t, full)
 
-    node.renderer.render = flaky  # type: ignore[method-assign]
+    node.renderer.render = flaky  # type: ignore[method-assign]  # a renderer whose first frames fail
     stop = threading.Event()
     threading.Timer(0.5, stop.set).start()
     surface = pygame.Surface((800, 600))

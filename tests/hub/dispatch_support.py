@@ -68,17 +68,20 @@ class Desk:
             reason = "lansia"
         request = TicketRequest(
             request_id=request_id or f"r{self._n}",
-            category=category,  # type: ignore[arg-type]
+            category=category,
             priority_reason=reason,
             payment_type=payment,
             poly_code=poly,
-        )  # type: ignore[arg-type]
+        )
         reply = self.dispatcher.issue_ticket(request, node=node).reply
         assert isinstance(reply, TicketReply)
         return reply
 
-    def ticket(self, *args: object, **kwargs: object) -> Ticket:
-        reply = self.take(*args, **kwargs)  # type: ignore[arg-type]
+    def ticket(
+        self, category: str = "umum", poly: str = "A", reason: str | None = None, **options: str
+    ) -> Ticket:
+        """:meth:`take` (``options``: its keyword arguments), which must issue a ticket."""
+        reply = self.take(category, poly, reason, **options)
         assert reply.ok and reply.ticket is not None, reply.error
         return reply.ticket
 
@@ -86,7 +89,7 @@ class Desk:
         self._n += 1
         command = CounterCommand(
             request_id=request_id or f"c{self._n}",
-            action=action,  # type: ignore[arg-type]
+            action=action,
             source="button",
         )
         return self.dispatcher.command(counter, command)

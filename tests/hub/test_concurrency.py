@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import create_engine, select, update
 
+from benchmarks.harness import ScriptedKiosk
 from hub.db.models import Polyclinic, Queue
-from hub.harness import ScriptedKiosk
 from protocol import DisplayState, TicketReply, Topics
 from tests.conftest import HubHandle
 from tests.support import Recorder, wait_until

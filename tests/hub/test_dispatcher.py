@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.db.models import Counter, Polyclinic, Queue, TicketEvent
+from hub.db.statuses import TicketStatus
 from hub.dispatch.service import DispatchError
 from protocol import BookingRequest, TicketReply
 from tests.hub.dispatch_support import Desk
@@ -248,11 +249,11 @@ def test_status_transitions_are_validated(desk: Desk) -> None:
     desk.call()
     with desk.sessions.begin() as session:
         queue_id = session.scalars(select(Queue.id)).one()
-    desk.dispatcher.set_status(queue_id, "serving", actor="web:siti")
-    desk.dispatcher.set_status(queue_id, "registered", actor="web:siti")
-    desk.dispatcher.set_status(queue_id, "directed_to_poly", actor="web:siti")
+    desk.dispatcher.set_status(queue_id, TicketStatus.SERVING, actor="web:siti")
+    desk.dispatcher.set_status(queue_id, TicketStatus.REGISTERED, actor="web:siti")
+    desk.dispatcher.set_status(queue_id, TicketStatus.DIRECTED_TO_POLY, actor="web:siti")
     with pytest.raises(DispatchError) as caught:
-        desk.dispatcher.set_status(queue_id, "waiting", actor="web:siti")
+        desk.dispatcher.set_status(queue_id, TicketStatus.WAITING, actor="web:siti")
     assert caught.value.info.code == "conflict"
 
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow  # real hub processes
 
 
 def _take(recorder: Recorder, topics: Topics, node: str, request_id: str, **fields: object) -> TicketReply:
-    request = TicketRequest(request_id=request_id, **fields)  # type: ignore[arg-type]
+    request = TicketRequest(request_id=request_id, **fields)
     recorder.link.publish(topics.ticket_request(node), request)
 
     def replied() -> TicketReply | None:

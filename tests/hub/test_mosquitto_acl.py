@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.harness import ScriptedKiosk
+from benchmarks.harness import ScriptedKiosk
 from protocol import Topics
 from tests.conftest import HubHandle
 from tests.security.brokers import ACCOUNTS, ACL, start_mosquitto, write_passwords

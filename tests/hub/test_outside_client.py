@@ -9,7 +9,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -35,7 +37,7 @@ def test_plain_paho_client_against_the_hub_binary(tmp_path: Path) -> None:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    received: list[tuple[str, dict[str, object]]] = []
+    received: list[tuple[str, dict[str, Any]]] = []  # JSON as parsed
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="outside-check")
 
     def on_message(_client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage) -> None:
@@ -56,17 +58,19 @@ def test_plain_paho_client_against_the_hub_binary(tmp_path: Path) -> None:
         client.loop_start()
         client.subscribe("antrean/pkm/#", qos=1)
 
-        def wait_for(topic: str, check: object = None, timeout: float = 10) -> dict[str, object]:
+        def wait_for(
+            topic: str, check: Callable[[dict[str, Any]], bool] | None = None, timeout: float = 10
+        ) -> dict[str, Any]:
             end = time.monotonic() + timeout
             while time.monotonic() < end:
                 for got_topic, payload in list(received):
-                    if got_topic == topic and (check is None or check(payload)):  # type: ignore[operator]
+                    if got_topic == topic and (check is None or check(payload)):
                         return payload
                 time.sleep(0.05)
             raise AssertionError(f"nothing on {topic}")
 
         services = wait_for("antrean/pkm/services")
-        assert services["v"] == 1 and {"A", "E"} <= {p["code"] for p in services["polys"]}  # type: ignore[union-attr,index]
+        assert services["v"] == 1 and {"A", "E"} <= {p["code"] for p in services["polys"]}
         ids = []
         for i, (category, reason) in enumerate([("umum", None), ("prioritas", "bumil"), ("umum", None)]):
             request = {
@@ -79,11 +83,13 @@ def test_plain_paho_client_against_the_hub_binary(tmp_path: Path) -> None:
             }
             client.publish("antrean/pkm/kiosk/outside/ticket/request", json.dumps(request), qos=1)
             client.publish("antrean/pkm/kiosk/outside/ticket/request", json.dumps(request), qos=1)  # a replay
-            reply = wait_for(
-                "antrean/pkm/kiosk/outside/ticket/reply", lambda p, i=i: p["request_id"] == f"out-{i}"
-            )
+
+            def answers(payload: dict[str, Any], request_id: str = f"out-{i}") -> bool:
+                return payload["request_id"] == request_id
+
+            reply = wait_for("antrean/pkm/kiosk/outside/ticket/reply", answers)
             assert reply["ok"] is True
-            ids.append(reply["ticket"]["number"])  # type: ignore[index]
+            ids.append(reply["ticket"]["number"])
         assert ids == ["A-001", "P-001", "A-002"]
         client.publish(
             "antrean/pkm/counter/1/command",
@@ -91,14 +97,14 @@ def test_plain_paho_client_against_the_hub_binary(tmp_path: Path) -> None:
             qos=1,
         )
         reply = wait_for("antrean/pkm/counter/1/reply")
-        assert reply["ticket"]["number"] == "P-001"  # type: ignore[index]
+        assert reply["ticket"]["number"] == "P-001"
         announce = wait_for("antrean/pkm/display/announce")
         assert announce["text"] == "Nomor antrean, P, satu. Silakan menuju loket satu."
         state = wait_for("antrean/pkm/display/state", lambda p: p["counters"][0]["ticket"] is not None)
-        assert [t["number"] for t in state["next_general"]] == ["A-001", "A-002"]  # type: ignore[union-attr,index]
+        assert [t["number"] for t in state["next_general"]] == ["A-001", "A-002"]
         client.publish("antrean/pkm/counter/1/command", b"{not json", qos=1)
         bad = wait_for("antrean/pkm/counter/1/reply", lambda p: p["ok"] is False)
-        assert bad["error"]["code"] == "invalid_request"  # type: ignore[index]
+        assert bad["error"]["code"] == "invalid_request"
     finally:
         client.loop_stop()
         client.disconnect()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.harness import HubProcess, ScriptedKiosk, write_hub_config
 from hub.broker import BrokerProcess, BrokerSettings, free_port
-from hub.harness import HubProcess, ScriptedKiosk, write_hub_config
 from protocol import DisplayState, NodeStatus, Services, Topics
 from tests.support import Recorder, wait_until
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, update
 
-from hub.bench import tuned_mosquitto
+from benchmarks.harness import BurstKiosk
+from benchmarks.hub import tuned_mosquitto
 from hub.broker import BrokerProcess, BrokerSettings, free_port
 from hub.db.models import Polyclinic
-from hub.harness import BurstKiosk
 from protocol import DisplayState, Topics
 from tests.conftest import HubHandle
 from tests.support import Recorder, wait_until

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.harness import HubProcess, write_hub_config
 from hub.broker import free_port
-from hub.harness import HubProcess, write_hub_config
 from tests.support import wait_until
 
 PASSWORD = "Puskesmas#Aman2026"

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete
 
+from benchmarks.harness import HubProcess, ScriptedKiosk, write_hub_config
 from hub.db.database import open_database
 from hub.db.identity import IdentityError, identity_path, read_file
 from hub.db.models import SiteIdentity
 from hub.db.reset import DatabaseHoldsData, init_database
 from hub.db.watch import DatabaseWatch
-from hub.harness import HubProcess, ScriptedKiosk, write_hub_config
 from tests.hub.backup_support import fill, hub_config, other_database, snapshot
 from tests.support import wait_until
 

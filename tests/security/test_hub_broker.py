@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.harness import HubProcess, ScriptedKiosk, write_hub_config
 from hub.broker import free_port
-from hub.harness import HubProcess, ScriptedKiosk, write_hub_config
 from tests.security.brokers import ACCOUNTS, ACL, ROOT, SITE, Client, write_passwords
 from tests.support import wait_until
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import paho.mqtt.client as mqtt
 import pytest
 
-from hub.harness import ScriptedKiosk
+from benchmarks.harness import ScriptedKiosk
 from protocol import NodeStatus, Topics, parse_mqtt_url
 from tests.conftest import HubHandle
 from tests.support import Recorder, wait_until

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from antrean.watchdog import Notifier
-from hub.harness import HubProcess, write_hub_config
+from benchmarks.harness import HubProcess, write_hub_config
 from protocol import parse_mqtt_url
 from tests.netproxy import CuttableLink
 from tests.support import wait_until

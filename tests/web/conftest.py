@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +24,10 @@ from hub.web import create_app
 from hub.web.context import WebServices
 from hub.web.passwords import hash_password, set_cost
 from tests.database import upgrade
+
+if TYPE_CHECKING:
+    from hub.bpjs.simulator import SimulatorServer
+    from tests.web.live import LiveHub
 
 # The embedded amqtt broker (session-wide, in this process) sometimes leaves asyncio to collect the transport
 # of a client that went away (a stopped hub process); pytest reports it in whichever test runs at that moment.
@@ -181,7 +185,7 @@ def patient_form(**overrides: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def pcare_sim() -> Iterator[Any]:
+def pcare_sim() -> Iterator[SimulatorServer]:
     """The PCare simulator on a socket."""
     from hub.bpjs.simulator import SimState, SimulatorServer
     from tests.web.live import CREDS
@@ -192,7 +196,7 @@ def pcare_sim() -> Iterator[Any]:
 
 
 @pytest.fixture
-def live_hub(hub_runner: Any, pcare_sim: Any) -> Any:
+def live_hub(hub_runner: Callable[..., Any], pcare_sim: SimulatorServer) -> LiveHub:
     """A real hub process with the web on a free port and the BPJS bridge on the simulator."""
     from tests.web.live import start_live_hub
 

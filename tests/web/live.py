@@ -11,6 +11,7 @@ from typing import Any
 import requests
 
 from antrean.cli import main as antrean
+from benchmarks.harness import user_add_args
 from hub.bpjs.simulator import SimCredentials, SimulatorServer
 from hub.broker import free_port
 from tests.support import wait_until
@@ -58,23 +59,8 @@ def start_live_hub(hub_runner: Callable[..., Any], sim: SimulatorServer) -> Live
     handle = hub_runner(start=False, web_port=port, extra_toml=bpjs_toml(sim.url))
     config = str(handle.config_path)
     for username, role, extra in (("admin", "admin", []), ("siti", "receptionist", ["--counter", "1"])):
-        code = antrean(
-            [
-                "user",
-                "add",
-                "--config",
-                config,
-                "--username",
-                username,
-                "--role",
-                role,
-                "--password",
-                PASSWORD,
-                "--name",
-                username.title(),
-                *extra,
-            ]
-        )
+        account = user_add_args(config, username, role, PASSWORD, "--name", username.title(), *extra)
+        code = antrean(["user", *account])
         assert code == 0
     handle.start()
     url = f"http://127.0.0.1:{port}"

@@ -3,6 +3,7 @@ log viewer, node health and the dashboard."""
 
 from __future__ import annotations
 
+from flask import Flask
 from sqlalchemy import select
 
 from hub.db.models import Counter, Doctor, DoctorSchedule, NodeHealth, Polyclinic, User
@@ -122,7 +123,7 @@ def test_queue_configuration_is_applied_live(admin: Web, services: WebServices) 
     ).get_data(as_text=True)
 
 
-def test_users_are_created_with_strong_passwords(admin: Web, services: WebServices, app) -> None:  # type: ignore[no-untyped-def]
+def test_users_are_created_with_strong_passwords(admin: Web, services: WebServices, app: Flask) -> None:
     weak = admin.post(
         "/admin/pengguna",
         {

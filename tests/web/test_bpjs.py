@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from hub.bpjs.secretbox import SecretBox
 from hub.bpjs.service import BpjsBridge
+from hub.bpjs.simulator import SimulatorServer
 from hub.config import BpjsSettings
 from hub.db.models import BpjsConfig, Registration
 from hub.web.context import WebServices
 from hub.web.nik import nik_for
-from tests.web.conftest import Web, last_audit, patient_form
+from tests.web.conftest import Clock, Web, last_audit, patient_form
 from tests.web.live import CREDS
 from tests.web.test_registration import ALL_CONSENT
 
@@ -24,7 +25,7 @@ ACTIVE, INACTIVE = "0001234567890", "0002345678901"
 
 
 @pytest.fixture
-def bridge(services: WebServices, pcare_sim, clock) -> Iterator[BpjsBridge]:  # type: ignore[no-untyped-def]
+def bridge(services: WebServices, pcare_sim: SimulatorServer, clock: Clock) -> Iterator[BpjsBridge]:
     config = BpjsSettings(
         **CREDS.settings(pcare_sim.url),
         provider_code="0901R001",
@@ -79,7 +80,9 @@ def test_check_inactive_participant(staff: Web, services: WebServices, bridge: B
     assert refused.status_code == 400 and "peserta harus aktif" in refused.get_data(as_text=True)
 
 
-def test_bridge_then_cancel(staff: Web, services: WebServices, bridge: BpjsBridge, pcare_sim) -> None:  # type: ignore[no-untyped-def]
+def test_bridge_then_cancel(
+    staff: Web, services: WebServices, bridge: BpjsBridge, pcare_sim: SimulatorServer
+) -> None:
     registration_id = registration_for(staff, ACTIVE)
     staff.post(f"/registrasi/{registration_id}/cek-bpjs", {"card": ACTIVE})
     staff.post(f"/registrasi/{registration_id}/informasi", ALL_CONSENT)
@@ -101,8 +104,8 @@ def test_bridge_then_cancel(staff: Web, services: WebServices, bridge: BpjsBridg
 
 
 def test_pcare_down_goes_to_the_outbox(
-    staff: Web, services: WebServices, bridge: BpjsBridge, pcare_sim
-) -> None:  # type: ignore[no-untyped-def]
+    staff: Web, services: WebServices, bridge: BpjsBridge, pcare_sim: SimulatorServer
+) -> None:
     registration_id = registration_for(staff, ACTIVE)
     staff.post(f"/registrasi/{registration_id}/cek-bpjs", {"card": ACTIVE})
     pcare_sim.state.set_fault("error500", times=100)
@@ -119,8 +122,8 @@ def test_pcare_down_goes_to_the_outbox(
 
 
 def test_admin_retries_the_outbox(
-    admin: Web, staff: Web, services: WebServices, bridge: BpjsBridge, pcare_sim
-) -> None:  # type: ignore[no-untyped-def]
+    admin: Web, staff: Web, services: WebServices, bridge: BpjsBridge, pcare_sim: SimulatorServer
+) -> None:
     registration_id = registration_for(staff, ACTIVE)
     staff.post(f"/registrasi/{registration_id}/cek-bpjs", {"card": ACTIVE})
     pcare_sim.state.set_fault("error500", times=100)

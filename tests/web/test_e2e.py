@@ -12,9 +12,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
 
-from hub.harness import ScriptedKiosk
+from benchmarks.harness import ScriptedKiosk
 from hub.web.auth import REFUSED
 from protocol import NodeStatus, Topics
 from tests.support import artifacts_dir
@@ -194,7 +194,8 @@ def run_day(browser: Browser, live: LiveHub, kiosk: ScriptedKiosk) -> None:
     loket.select_option("#f-blood_type", "O")
     loket.select_option("#f-marital_status", "kawin")
     loket.select_option("#f-patient_type", "bpjs")
-    loket.set_input_files("#f-doc_ktp", files=[{"name": "ktp.png", "mimeType": "image/png", "buffer": PNG}])
+    ktp: FilePayload = {"name": "ktp.png", "mimeType": "image/png", "buffer": PNG}
+    loket.set_input_files("#f-doc_ktp", files=[ktp])
     shot(loket, "pasien_baru", full=True)
     loket.click("#btn-save-patient")
     loket.wait_for_url("**/registrasi/*")

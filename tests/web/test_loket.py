@@ -158,8 +158,6 @@ def test_events_route_streams(web: Web, services: WebServices) -> None:
     services.notifier.notify()
     response = web.client.get("/events", buffered=False)
     assert response.mimetype == "text/event-stream"
-    first = next(response.response)
-    assert (first.decode() if isinstance(first, bytes) else first).startswith(
-        "retry: 2000\nevent: change\ndata: 1"
-    )
+    first = next(response.iter_encoded())
+    assert first.decode().startswith("retry: 2000\nevent: change\ndata: 1")
     response.close()

@@ -3,13 +3,15 @@ audit and nodes; anonymous visitors get the login page; public pages stay public
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask import Flask
 
 from tests.web.conftest import Web
 
 PUBLIC = {"auth.login", "main.home", "main.events", "public.ticket", "public.card", "static"}
-SAMPLE = {
+SAMPLE: dict[str, Any] = {  # url_for's values
     "number": 1,
     "counter_id": 1,
     "poly_id": 1,
@@ -35,7 +37,8 @@ def routes(app: Flask) -> list[tuple[str, str, str]]:
 
         for rule in app.url_map.iter_rules():
             url = url_for(rule.endpoint, **{arg: SAMPLE[arg] for arg in rule.arguments})
-            found += [(rule.endpoint, method, url) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+            methods = (rule.methods or set()) - {"HEAD", "OPTIONS"}
+            found += [(rule.endpoint, method, url) for method in sorted(methods)]
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -91,7 +92,7 @@ def test_sniffing_by_content() -> None:
     assert sniff(b"GIF89a") is None
 
 
-def test_store_refuses_and_confines(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_store_refuses_and_confines(tmp_path: Path) -> None:
     with pytest.raises(UploadError):
         store(tmp_path, 1, b"MZ\x90\x00 not an image")
     with pytest.raises(UploadError):

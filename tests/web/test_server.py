@@ -9,7 +9,7 @@ import threading
 import pytest
 import requests
 
-from hub.harness import ScriptedKiosk
+from benchmarks.harness import ScriptedKiosk
 from protocol import DisplayState, Topics
 from tests.support import Recorder, wait_until
 from tests.web.live import LiveHub
@@ -32,7 +32,7 @@ def test_loket_call_reaches_the_display_state_and_live_pages(
         lines = events.iter_lines(decode_unicode=True)
         first = [next(lines) for _ in range(3)]
         assert first[1] == "event: change"
-        seen: list[str] = []
+        seen: list[str | bytes] = []  # str: decode_unicode
         reader = threading.Thread(target=lambda: seen.extend(next(lines) for _ in range(3)), daemon=True)
         reader.start()
         response = staff.post(

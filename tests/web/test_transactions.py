@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from hub.db.models import AuditLog, Queue, Registration
 from hub.dispatch.service import Outcome
@@ -63,7 +63,7 @@ def test_an_event_stream_holds_no_snapshot(staff: Web, services: WebServices, da
         pytest.skip("WAL checkpoints are SQLite's")
     stream = staff.client.get("/events", buffered=False)
     try:
-        assert next(stream.response)
+        assert next(stream.iter_encoded())
         issue(services)  # a commit after the stream began
         probe = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0.2)
         try:
@@ -84,7 +84,7 @@ def test_a_write_outside_a_write_unit_raises(services: WebServices) -> None:
         return "tersimpan"
 
     def forgot_statement() -> str:
-        db().execute(Queue.__table__.update().values(status_reason="lupa"))
+        db().execute(update(Queue).values(status_reason="lupa"))
         return "tersimpan"
 
     def remembered() -> str:
@@ -155,9 +155,7 @@ def test_delivery_whose_ticket_cannot_change_leaves_nothing(
 ) -> None:
     registration_id, number = registered_ticket(staff, services)
     with services.sessions.begin() as session:  # the ticket was cancelled meanwhile (e.g. expired)
-        session.execute(
-            Queue.__table__.update().where(Queue.queue_number == number).values(status="cancelled")
-        )
+        session.execute(update(Queue).where(Queue.queue_number == number).values(status="cancelled"))
     published = len(services.published)  # type: ignore[attr-defined]
     response = staff.post(f"/registrasi/{registration_id}/antar")
     assert response.status_code == 409

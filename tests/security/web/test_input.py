@@ -31,10 +31,11 @@ def int_routes(app: Flask) -> list[tuple[str, str, str]]:
             ints = set(re.findall(r"<int:(\w+)>", rule.rule))
             if not ints:
                 continue
+            methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
             for huge in HUGE:
-                args = {arg: (huge if arg in ints else "call") for arg in rule.arguments}
+                args: dict[str, Any] = {arg: (huge if arg in ints else "call") for arg in rule.arguments}
                 url = url_for(rule.endpoint, **args)
-                found += [(rule.endpoint, m, url) for m in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+                found += [(rule.endpoint, m, url) for m in methods]
     return found
 
 
@@ -86,7 +87,8 @@ def test_garbage_in_every_query_string_never_gives_500(app: Flask, admin: Web, w
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if "GET" in (rule.methods or set()) and rule.endpoint not in ("main.events", "static"):
-                pages.append(url_for(rule.endpoint, **{a: world.get(a, "x" * 32) for a in rule.arguments}))
+                values: dict[str, Any] = {a: world.get(a, "x" * 32) for a in rule.arguments}
+                pages.append(url_for(rule.endpoint, **values))
     failures = []
     for value in GARBAGE:
         for page in pages:
@@ -179,7 +181,8 @@ def post_routes(app: Flask, ids: dict[str, int]) -> list[tuple[str, str]]:
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if "POST" in (rule.methods or set()) and rule.endpoint not in skip:
-                found.append((rule.endpoint, url_for(rule.endpoint, **{a: ids[a] for a in rule.arguments})))
+                values: dict[str, Any] = {a: ids[a] for a in rule.arguments}
+                found.append((rule.endpoint, url_for(rule.endpoint, **values)))
     return found
 
 

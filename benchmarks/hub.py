@@ -25,9 +25,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, update
 
 from antrean.bench import percentile, record_section
+from benchmarks.harness import BurstKiosk, HubProcess, ScriptedKiosk, write_hub_config
 from hub.broker import free_port
 from hub.db.models import Polyclinic
-from hub.harness import BurstKiosk, HubProcess, ScriptedKiosk, write_hub_config
 from protocol import CounterCommand, DisplayState, MqttLink, Topics
 
 KIOSKS = 10

@@ -5,18 +5,20 @@ kiosk that sends a burst of requests as fast as one client can."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
 import uuid
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
 
 from protocol import MqttLink, TicketReply, TicketRequest, Topics, parse_mqtt_url
+
+if TYPE_CHECKING:
+    from hub.broker import EmbeddedBroker
 
 HUB_TOML = """\
 site = "{site}"
@@ -70,6 +72,45 @@ def write_hub_config(
     return path
 
 
+def user_add_args(config: Path | str, username: str, role: str, password: str, *more: str) -> list[str]:
+    """The arguments of ``antrean user add`` for a web account (``more``: further options, e.g.
+    ``"--counter", "1"``)."""
+    return [
+        "add",
+        "--config",
+        str(config),
+        "--username",
+        username,
+        "--role",
+        role,
+        "--password",
+        password,
+        *more,
+    ]
+
+
+def mqtt_broker(url: str | None) -> tuple[str, EmbeddedBroker | None]:
+    """``url``, or else an anonymous embedded broker on a free port of 127.0.0.1, started: its URL, and the
+    broker to stop when done (None for ``url``)."""
+    if url is not None:
+        return url, None
+    from hub.broker import BrokerSettings, EmbeddedBroker, free_port  # the hub's extra, only when needed
+
+    broker = EmbeddedBroker(BrokerSettings.anonymous("127.0.0.1", free_port()))
+    broker.start()
+    return broker.url, broker
+
+
+def stop_process(process: subprocess.Popen[Any], timeout: float = 15.0) -> int:
+    """SIGTERM, then SIGKILL if it has not exited within ``timeout`` seconds; its exit code."""
+    process.terminate()
+    try:
+        return process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
 class HubProcess:
     """A real ``antrean hub`` process (``python -m hub --config ...``) with its log in a file."""
 
@@ -118,12 +159,7 @@ class HubProcess:
         if self.process is None or self.process.poll() is not None:
             self._close_log()
             return None if self.process is None else self.process.returncode
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            code = self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = self.process.wait()
+        code = stop_process(self.process, timeout)
         self._close_log()
         return code
 
