@@ -6,9 +6,11 @@ converted to a single self-contained file) or ``.pgdump`` (``pg_dump`` custom fo
 with a manifest beside it (``.json``: SHA-256, site identity, row counts). Creating one deletes the oldest
 beyond ``[backup] keep``.
 
->>> info = create_backup(config)  # doctest: +SKIP
->>> verify_backup(info.path)  # doctest: +SKIP
-[]
+Usage (needs a running hub; not run as a doctest)::
+
+    info = create_backup(config)
+    verify_backup(info.path)
+    # → []
 """
 
 from __future__ import annotations

@@ -6,11 +6,13 @@ send, and any re-send first looks the day's registrations up in PCare and adopts
 there. When BPJS is slow or down the loket gets an answer within the timeouts (then at once, while the
 circuit is open) and the registration is queued.
 
->>> bridge = start_bridge(hub.config, hub.sessions)            # doctest: +SKIP
->>> bridge.check_participant(card="0001234567890").participant.nama   # doctest: +SKIP
-'BUDI SANTOSO'
->>> bridge.register_visit(registration_id, kd_poli="001").status     # doctest: +SKIP
-'registered'
+Usage (needs a running hub; not run as a doctest)::
+
+    bridge = start_bridge(hub.config, hub.sessions)
+    bridge.check_participant(card="0001234567890").participant.nama
+    # → 'BUDI SANTOSO'
+    bridge.register_visit(registration_id, kd_poli="001").status
+    # → 'registered'
 """
 
 from __future__ import annotations

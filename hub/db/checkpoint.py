@@ -7,9 +7,11 @@ blocks a reader or a writer) from this thread every ``interval_s``. A process wi
 (``antrean db upgrade``, ``antrean user add``) keeps SQLite's automatic one, and SQLite checkpoints when the
 last connection closes, so the WAL stays bounded either way.
 
->>> checkpointer = WalCheckpointer(engine)  # doctest: +SKIP
->>> checkpointer.start()  # doctest: +SKIP
->>> checkpointer.stop()  # doctest: +SKIP
+Usage (needs a running hub; not run as a doctest)::
+
+    checkpointer = WalCheckpointer(engine)
+    checkpointer.start()
+    checkpointer.stop()
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ backup``) calls :func:`prepare_data_dir` first. It sets the process umask to 077
 creates afterwards (the SQLite file and its -wal/-shm, key files, uploads, backups) is 0600 and each new
 folder 0700, creates ``data_dir`` 0700, and tightens what an older version left readable.
 
->>> prepare_data_dir(Path("/var/lib/antrean"))  # doctest: +SKIP
+Usage (needs a running hub; not run as a doctest)::
+
+    prepare_data_dir(Path("/var/lib/antrean"))
 """
 
 from __future__ import annotations

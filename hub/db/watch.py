@@ -6,7 +6,9 @@ and inode with those seen at start every few seconds; on a change it calls ``on_
 stops with a non-zero exit code, systemd restarts it, and the start-up identity check refuses the
 missing or foreign database with a message saying what to do).
 
->>> DatabaseWatch(Path("/var/lib/antrean/antrean.db"), on_lost=hub.fail).start()  # doctest: +SKIP
+Usage (needs a running hub; not run as a doctest)::
+
+    DatabaseWatch(Path("/var/lib/antrean/antrean.db"), on_lost=hub.fail).start()
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """Online bookings (web / mobile / JKN): a code for a day, and a ticket when the patient arrives and
 confirms it at a kiosk (status ``confirmed``, queued at that moment).
 
->>> booking = create_booking(  # doctest: +SKIP
-...     sessions, day=tomorrow, category="umum", reason=None, payment="bpjs", poly_code="A", source="mobile"
-... )
->>> len(booking.booking_code)  # doctest: +SKIP
-8
+Usage (needs a running hub; not run as a doctest)::
+
+    booking = create_booking(
+        sessions, day=tomorrow, category="umum", reason=None, payment="bpjs", poly_code="A", source="mobile"
+    )
+    len(booking.booking_code)
+    # → 8
 """
 
 from __future__ import annotations

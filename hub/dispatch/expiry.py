@@ -1,7 +1,9 @@
 """The service day starts at ``reset_time``: what earlier days left unfinished is closed, never deleted.
 
->>> expire_previous_days(op)  # at 06:00 with three tickets of yesterday still waiting  # doctest: +SKIP
-True
+Usage (needs a running hub; not run as a doctest)::
+
+    expire_previous_days(op)  # at 06:00 with three tickets of yesterday still waiting
+    # → True
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Requests are idempotent: the same request id from the same node gets the same reply for the whole
 service day, never a second ticket or a second call (the ``request_log`` table).
 
->>> log = RequestLog(sessions, ServiceDay(ZoneInfo("Asia/Jakarta"), utcnow))  # doctest: +SKIP
->>> log.once("counter:1", "c-17", CounterReply, call_next).reply == log.once(...).reply  # doctest: +SKIP
-True
+Usage (needs a running hub; not run as a doctest)::
+
+    log = RequestLog(sessions, ServiceDay(ZoneInfo("Asia/Jakarta"), utcnow))
+    log.once("counter:1", "c-17", CounterReply, call_next).reply == log.once(...).reply
+    # → True
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """Taking a number: a new ticket, ``waiting`` in the shared queue, numbered from its prefix's counter row.
 
->>> new_ticket(  # doctest: +SKIP
-...     op, category="umum", reason=None, payment="bpjs", poly_code="A", source="kiosk",
-...     node="kiosk-1", request_id="r1", actor="kiosk:kiosk-1",
-... ).queue_number
-'A-001'
+Usage (needs a running hub; not run as a doctest)::
+
+    new_ticket(
+        op, category="umum", reason=None, payment="bpjs", poly_code="A", source="kiosk",
+        node="kiosk-1", request_id="r1", actor="kiosk:kiosk-1",
+    ).queue_number
+    # → 'A-001'
 """
 
 from __future__ import annotations

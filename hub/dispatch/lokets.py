@@ -1,10 +1,12 @@
 """What happens at a loket: CALL the next ticket in call order, SKIP a no-show, RECALL, or call one ticket
 again from the web. A call ends the loket's current service and goes out at once with its live state.
 
->>> calls = LoketCalls(projection, mapper)  # doctest: +SKIP
->>> loket = find_loket(op.session, 1)  # doctest: +SKIP
->>> calls.call_next(op, base, loket, "button", "c-1").reply.ticket.number  # doctest: +SKIP
-'P-001'
+Usage (needs a running hub; not run as a doctest)::
+
+    calls = LoketCalls(projection, mapper)
+    loket = find_loket(op.session, 1)
+    calls.call_next(op, base, loket, "button", "c-1").reply.ticket.number
+    # → 'P-001'
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Database rows to protocol objects: tickets, announcements, the waiting room's and the lokets' states, and
 the ``services`` the kiosks offer.
 
->>> mapper = ProtocolMapper(ZoneInfo("Asia/Jakarta"), "http://hub:8080", "Puskesmas", "")  # doctest: +SKIP
->>> mapper.ticket(queue, view).status_url  # doctest: +SKIP
-'http://hub:8080/t/4bq...'
+Usage (needs a running hub; not run as a doctest)::
+
+    mapper = ProtocolMapper(ZoneInfo("Asia/Jakarta"), "http://hub:8080", "Puskesmas", "")
+    mapper.ticket(queue, view).status_url
+    # → 'http://hub:8080/t/4bq...'
 """
 
 from __future__ import annotations

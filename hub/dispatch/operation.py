@@ -1,11 +1,13 @@
 """One queue operation's transaction: the service day it runs in, the lock that serializes queue changes,
 and what it reads once or writes, kept in ``session.info`` until the transaction ends.
 
->>> with sessions.begin() as session:  # doctest: +SKIP
-...     lock_queue(session)
-...     op = ServiceDay(ZoneInfo("Asia/Jakarta"), utcnow).begin(session)
-...     op.today
-datetime.date(2026, 2, 26)
+Usage (needs a running hub; not run as a doctest)::
+
+    with sessions.begin() as session:
+        lock_queue(session)
+        op = ServiceDay(ZoneInfo("Asia/Jakarta"), utcnow).begin(session)
+        op.today
+    # → datetime.date(2026, 2, 26)
 """
 
 from __future__ import annotations

@@ -2,10 +2,12 @@
 version (:class:`~hub.dispatch.dayview.DayViewCache`) and derived from the previous one by a write that
 knows its effect.
 
->>> projection = Projection(sessions)  # doctest: +SKIP
->>> view = projection.view(op, projection.snapshot(op.session, op.today))  # doctest: +SKIP
->>> view.first(("prioritas",), 1)  # doctest: +SKIP
-[42]
+Usage (needs a running hub; not run as a doctest)::
+
+    projection = Projection(sessions)
+    view = projection.view(op, projection.snapshot(op.session, op.today))
+    view.first(("prioritas",), 1)
+    # → [42]
 """
 
 from __future__ import annotations

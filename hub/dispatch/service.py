@@ -9,12 +9,14 @@ announcements. The rules live in the modules beside this one: ``idempotency`` (o
 ``issuing``, ``lokets``, ``bookings``, ``expiry``, ``projection`` (the call order) and ``mapping`` (to the
 protocol's objects).
 
->>> jakarta = ZoneInfo("Asia/Jakarta")  # doctest: +SKIP
->>> dispatcher = Dispatcher(sessions, tz=jakarta, public_url="http://hub:8080")  # doctest: +SKIP
->>> outcome = dispatcher.issue_ticket(TicketRequest(request_id="r1", category="umum",  # doctest: +SKIP
-...                                   payment_type="bpjs", poly_code="A"), node="kiosk-1")
->>> outcome.reply.ticket.number  # doctest: +SKIP
-'A-001'
+Usage (needs a running hub; not run as a doctest)::
+
+    jakarta = ZoneInfo("Asia/Jakarta")
+    dispatcher = Dispatcher(sessions, tz=jakarta, public_url="http://hub:8080")
+    outcome = dispatcher.issue_ticket(TicketRequest(request_id="r1", category="umum",
+                                      payment_type="bpjs", poly_code="A"), node="kiosk-1")
+    outcome.reply.ticket.number
+    # → 'A-001'
 """
 
 from __future__ import annotations

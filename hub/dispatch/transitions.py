@@ -1,9 +1,11 @@
 """The ticket status machine (:data:`hub.db.statuses.TICKET_TRANSITIONS`): every change is validated,
 timestamped and kept as a ``ticket_events`` row.
 
->>> change_status(session, queue, TicketStatus.CALLED, now, actor="button", counter=1)  # doctest: +SKIP
->>> queue.status  # doctest: +SKIP
-<TicketStatus.CALLED: 'called'>
+Usage (needs a running hub; not run as a doctest)::
+
+    change_status(session, queue, TicketStatus.CALLED, now, actor="button", counter=1)
+    queue.status
+    # → <TicketStatus.CALLED: 'called'>
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The loket and admin web (Flask): registration workflow, master data, dashboard, public ticket page.
 
->>> app = create_app(hub)            # a running hub.app.Hub, or WebServices  # doctest: +SKIP
->>> app.test_client().get("/login").status_code  # doctest: +SKIP
-200
+Usage (needs a running hub; not run as a doctest)::
+
+    app = create_app(hub)            # a running hub.app.Hub, or WebServices
+    app.test_client().get("/login").status_code
+    # → 200
 """
 
 from __future__ import annotations

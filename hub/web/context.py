@@ -35,10 +35,12 @@ def _nothing() -> None:
 class WebServices:
     """The web's view of the hub.
 
-    >>> services = WebServices(  # doctest: +SKIP
-    ...     sessions, dispatcher, data_dir=Path("/var/lib/antrean"), tz=ZoneInfo("Asia/Jakarta")
-    ... )
-    >>> app = create_app(services)  # doctest: +SKIP
+    Usage (needs a running hub; not run as a doctest)::
+
+        services = WebServices(
+            sessions, dispatcher, data_dir=Path("/var/lib/antrean"), tz=ZoneInfo("Asia/Jakarta")
+        )
+        app = create_app(services)
     """
 
     sessions: sessionmaker[Session]

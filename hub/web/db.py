@@ -6,8 +6,10 @@ which begins the write transaction (``BEGIN IMMEDIATE`` on SQLite), commits it a
 rolls all of it back on an exception. A write attempted outside a write unit raises
 :class:`ReadOnlyRequest`, so a forgotten one fails in the tests instead of blocking the hub.
 
->>> with writing() as session:  # doctest: +SKIP
-...     record(session, "document_view", table="patient_documents", record_id=document.id)
+Usage (needs a running hub; not run as a doctest)::
+
+    with writing() as session:
+        record(session, "document_view", table="patient_documents", record_id=document.id)
 """
 
 from __future__ import annotations

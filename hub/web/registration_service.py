@@ -5,9 +5,11 @@ raises :class:`WorkflowError`; the caller's transaction then rolls back, so neit
 The rules that decide whether a step may run are pure functions (:func:`save_problems`,
 :func:`deliver_problems`), tested on their own.
 
->>> with writing() as session:  # doctest: +SKIP
-...     outcome = deliver(session, registration, actor="web:siti", now=clock())
->>> services().apply(outcome)  # doctest: +SKIP
+Usage (needs a running hub; not run as a doctest)::
+
+    with writing() as session:
+        outcome = deliver(session, registration, actor="web:siti", now=clock())
+    services().apply(outcome)
 """
 
 from __future__ import annotations
