@@ -14,14 +14,14 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, abort, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from hub.web.context import WebServices, services_from_hub
-from hub.web.urls import IdConverter
+from hub.web.urls import NUL_REFUSED, IdConverter, has_nul
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -79,6 +79,13 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
     # write unit until hub.web.auth opens hub.web.db.writing() where it writes
     for endpoint in ("auth.login", "auth.logout"):
         app.view_functions[endpoint] = writes(app.view_functions[endpoint])
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        submitted = [*request.args.values(), *request.form.values()]
+        if has_nul(submitted):
+            logger.warning("request to %s refused: a NUL character in its input", request.path)
+            abort(400, description=NUL_REFUSED)
 
     app.before_request(load_user)
 

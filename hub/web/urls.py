@@ -9,6 +9,7 @@ True
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,3 +65,16 @@ def local_path(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+NUL_REFUSED = "Masukan berisi karakter yang tidak sah. Periksa isian lalu coba lagi."
+
+
+def has_nul(values: Iterable[str]) -> bool:
+    """Whether any submitted value holds a NUL character, which PostgreSQL cannot store in text (SQLite
+    would keep it and cut it off later): such input is refused before any view reads it.
+
+    >>> has_nul(["Budi", "A-001"]), has_nul(["Bu\\x00di"])
+    (False, True)
+    """
+    return any("\x00" in value for value in values)

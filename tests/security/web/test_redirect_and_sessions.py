@@ -54,6 +54,9 @@ def test_next_never_leaves_the_site(app: Flask, target: str) -> None:
     """Before: ``/login?next=/%09/evil.example`` redirected to ``/\\t/evil.example``, which browsers read as
     ``//evil.example``."""
     response = client(app).post(f"/login?next={target}", {"username": "siti", "password": PASSWORD})
+    if "%00" in target:  # a NUL in any input is refused before a view reads it
+        assert response.status_code == 400 and "Location" not in response.headers, target
+        return
     assert response.status_code == 302
     assert response.headers["Location"] == "/", target
 
