@@ -67,7 +67,10 @@ class Clock:
     """The bridge's clock, moved by hand so outbox back-off is tested without waiting."""
 
     def __init__(self) -> None:
-        self.now = datetime.now(UTC)
+        # 09:00 of today in Jakarta: advancing it by the outbox's back-off (hours) never crosses midnight,
+        # whenever the suite runs (at 23:30 in Jakarta a visit of "today" would otherwise expire mid-test)
+        today = datetime.now(JAKARTA).date()
+        self.now = datetime.combine(today, time(9, 0), tzinfo=JAKARTA).astimezone(UTC)
 
     def __call__(self) -> datetime:
         return self.now
