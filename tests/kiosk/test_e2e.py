@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
+from datetime import time as time_of_day
 from zoneinfo import ZoneInfo
 
 import pygame
@@ -18,6 +19,7 @@ from firmware.kiosk_node.printer import open_transport
 from firmware.kiosk_node.printsim import NetworkPrinterSimulator
 from firmware.kiosk_node.ticket import render_ticket
 from hub.db.base import make_engine, make_session_factory
+from hub.dispatch.policy import service_date
 from hub.dispatch.service import Dispatcher
 from protocol.payloads import DisplayState, TicketRequest
 from protocol.topics import Topics
@@ -145,7 +147,7 @@ def test_online_booking_confirmed_on_the_keypad(
     try:
         dispatcher = Dispatcher(make_session_factory(engine), tz=JAKARTA, public_url="http://hub")
         booking = dispatcher.create_booking(
-            day=datetime.now(JAKARTA).date(),
+            day=service_date(datetime.now(UTC), JAKARTA, time_of_day(6, 0)),  # the service day (reset 06:00)
             category="prioritas",
             reason="balita",
             payment="bpjs",
