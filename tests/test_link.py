@@ -127,6 +127,7 @@ def test_paho_reads_through_the_quick_ack_hook(
         link.stop()
 
 
+@pytest.mark.slow
 def test_connected_only_once_the_broker_has_every_subscription(mqtt_url: str, site: str) -> None:
     """A node counted as online (its status, a harness, a hub's readiness) must not miss what is sent to
     it next: over a slow link, the SUBSCRIBEs reach the broker well after the CONNACK came back."""

@@ -131,6 +131,7 @@ def test_counters_get_only_their_own_lokets(bundle: tuple[Path, Path, str]) -> N
     assert not acl.allows("display-1", "antrean-pkm-display-1", "antrean/pkm/display/state", Access.WRITE)
 
 
+@pytest.mark.slow
 def test_every_config_passes_check_config_installed_at_the_prefix(bundle: tuple[Path, Path, str]) -> None:
     out, prefix, _ = bundle
     for node, role in NODES.items():
@@ -145,6 +146,7 @@ def test_every_config_passes_check_config_installed_at_the_prefix(bundle: tuple[
     assert result.returncode != 0 and "mqtt.ca_file" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_second_run_keeps_accounts_and_keys_and_rotate_renews_one(tmp_path: Path) -> None:
     site, out = write_site(tmp_path / "site.toml"), tmp_path / "out"
     provision(site, out)

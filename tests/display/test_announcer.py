@@ -162,6 +162,7 @@ def test_volume_scales_chime_and_voice() -> None:
         assert 0.23 < ratio < 0.27, (played_loud.label, ratio)
 
 
+@pytest.mark.slow
 def test_no_audio_device_means_silent_calls_not_a_crash() -> None:
     from firmware.display_node.config import DisplayConfig
     from firmware.display_node.node import DisplayNode, SilentSink, open_audio
