@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -71,6 +71,12 @@ class Visits:
 
     def today(self) -> date:
         return self._clock().astimezone(self.tz).date()
+
+    def is_past(self, day: date) -> bool:
+        """Whether a visit of ``day`` is too old to send. A registration carries its service day, which
+        lasts past midnight until the queue's reset time the next morning (a night visit at the UGD at
+        01:00 still belongs to the day before): only a day before yesterday is past for certain."""
+        return day < self.today() - timedelta(days=1)
 
     def remember_provider(self, card: str, provider: str) -> None:
         """The participant's own FKTP, seen in a membership check (``kdProviderPeserta`` of a visit)."""
@@ -194,7 +200,7 @@ class Visits:
         registration_id = context.registration_id or 0
         visit = VisitRequest.from_payload(payload["visit"])
         adopted = False
-        if visit.tgl_daftar < self.today():
+        if self.is_past(visit.tgl_daftar):
             with self.sessions.begin() as session:
                 outbox.finish(
                     session,
@@ -266,7 +272,7 @@ class Visits:
     ) -> BridgeResult:
         now = self._clock()
         detail = f"{error.code}: {error.detail}".rstrip(": ")
-        expired = visit.tgl_daftar < self.today()
+        expired = self.is_past(visit.tgl_daftar)
         with self.sessions.begin() as session:
             if error.retryable and not expired and attempts < self.config.outbox_max_attempts:
                 outbox.retry_later(session, item_id, attempts, detail, now)

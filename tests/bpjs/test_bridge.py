@@ -323,3 +323,12 @@ def test_registering_again_after_giving_up_looks_first(make_bridge: MakeBridge) 
     again = kit.bridge.register_visit(reg_id, kd_poli="001")
     assert (again.status, again.visit_number) == ("registered", "A2")
     assert kit.stats.posts == 1 and kit.stats.duplicates_refused == 0
+
+
+def test_a_night_visit_of_the_service_day_is_still_sent_after_midnight(make_bridge: MakeBridge) -> None:
+    """At 00:30 a registration still carries the service day that began the morning before (reset 06:00)."""
+    kit = make_bridge()
+    reg_id = add_registration(kit.sessions)
+    kit.bridge.check_participant(card=ACTIVE)
+    kit.clock.advance(15.5 * 3600)  # 09:00 → 00:30 the next calendar day
+    assert kit.bridge.register_visit(reg_id, kd_poli="001").status == "registered"
