@@ -150,5 +150,5 @@ def seeded_desk(url: str) -> Desk:
     desk = Desk(url)
     seed_tickets(desk)
     seed_registrations(desk)
-    desk.clock.now = at(DAY2, "10:00") 
+    desk.clock.now = at(DAY2, "10:00")
     return desk
