@@ -46,7 +46,8 @@ def _heading(report: Report) -> list[str]:
 
 
 def _cell(value: Cell, kind: Kind) -> Cell:
-    """The value a file stores: minutes rounded to a tenth."""
+    """The value the CSV writes: minutes rounded to a tenth (the workbook keeps them whole and shows a
+    tenth)."""
     if kind == "min" and isinstance(value, float):
         return round(value, 1)
     return value
@@ -93,7 +94,7 @@ def to_xlsx(report: Report) -> bytes:
     taken: set[str] = set()
     bold = Font(bold=True)
     for table in report.tables():
-        sheet = book.create_sheet(_sheet_name(table.title, taken))
+        sheet = book.create_sheet(_sheet_name(table.sheet or table.title, taken))
         for index, line in enumerate(_heading(report), start=1):
             sheet.cell(index, 1, line).font = Font(bold=index == 1, size=13 if index == 1 else 11)
         sheet.cell(5, 1, table.title).font = Font(bold=True, size=12)
@@ -109,7 +110,7 @@ def to_xlsx(report: Report) -> bytes:
         for offset, row in enumerate(table.rows, start=1):
             last = table.has_total and offset == len(table.rows)
             for col, (value, column) in enumerate(zip(row, table.columns, strict=True), start=1):
-                cell = sheet.cell(header_row + offset, col, _cell(value, column.kind))
+                cell = sheet.cell(header_row + offset, col, value)
                 if column.kind in NUMBER_FORMATS and value is not None:
                     cell.number_format = NUMBER_FORMATS[column.kind]
                 if last:

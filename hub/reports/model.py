@@ -32,6 +32,7 @@ class Table:
     rows: list[list[Cell]]
     note: str = ""
     has_total: bool = False  # the last row sums the others
+    sheet: str = ""  # a short name for the workbook's sheet (at most 31 characters), else the title
 
     def total(self, label: str = "Jumlah") -> Table:
         """This table with a last row summing its ``int`` columns."""

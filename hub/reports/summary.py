@@ -124,7 +124,8 @@ def _registration_table(rows: list[RegistrationRow]) -> Table:
     ]
     columns = [Column("Pasien"), Column("BPJS", "int"), Column("Umum", "int"), Column("Jumlah", "int")]
     note = "Pendaftaran di loket (yang dibatalkan tidak dihitung)."
-    return Table("Pendaftaran: pasien baru dan lama, BPJS dan umum", columns, body, note).total()
+    title = "Pendaftaran: pasien baru dan lama, BPJS dan umum"
+    return Table(title, columns, body, note, sheet="Pendaftaran baru dan lama").total()
 
 
 def _skip_cancel_table(tally: Tally) -> Table:
@@ -175,6 +176,7 @@ def _time_section(tally: Tally, period: Period) -> Section:
         [_time_row(name, rows) for name, rows in polys.items()] + [_time_row("Semua poli", tally.rows)],
         TIME_NOTE,
         has_total=True,
+        sheet="Waktu per poli",
     )
     hours = tally.group(lambda r: f"{tally.hour(r):02d}")
     per_hour = Table(
@@ -182,6 +184,7 @@ def _time_section(tally: Tally, period: Period) -> Section:
         _time_columns("Jam"),
         [_time_row(labels.hour_label(int(h)), hours[h]) for h in sorted(hours)],
         TIME_NOTE,
+        sheet="Waktu per jam",
     )
     busiest = sorted(hours.items(), key=lambda item: (-len(item[1]), item[0]))[:BUSIEST_SHOWN]
     top = Table(
