@@ -35,7 +35,7 @@ def bpjs_days(session: Session, period: Period, tz: ZoneInfo) -> dict[date, Bpjs
     """One :class:`BpjsDay` per service day of ``period`` (days without anything included)."""
     days = {day: BpjsDay() for day in period.each_day()}
     in_period = Registration.registration_date.between(period.start, period.end)
-    outcome: dict[int, set[str]] = defaultdict(set)
+    outcome: dict[int | None, set[str]] = defaultdict(set)
     for registration_id, status in session.execute(
         select(BpjsOutbox.registration_id, BpjsOutbox.status)
         .join(Registration, Registration.id == BpjsOutbox.registration_id)

@@ -90,7 +90,7 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 
 def to_xlsx(report: Report) -> bytes:
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     taken: set[str] = set()
     bold = Font(bold=True)
     for table in report.tables():
@@ -122,12 +122,10 @@ def to_xlsx(report: Report) -> bytes:
     if charts:
         sheet = book.create_sheet(_sheet_name("Grafik", taken))
         sheet.cell(1, 1, report.site_name).font = bold
-        row = 3
-        for chart in charts:
+        for index, chart in enumerate(charts):
             image = Image(io.BytesIO(render(chart, "png")))
             image.width, image.height = 900, 384
-            sheet.add_image(image, f"A{row}")
-            row += 21
+            sheet.add_image(image, f"A{3 + 21 * index}")
     if not book.sheetnames:
         book.create_sheet("Laporan")
     out = io.BytesIO()
@@ -177,7 +175,7 @@ class _Pdf(FPDF):
         align = ["LEFT" if c.kind == "text" else "RIGHT" for c in table.columns]
         with self.table(
             col_widths=widths,
-            text_align=align,  # type: ignore[arg-type]
+            text_align=align,
             headings_style=FontFace(emphasis="BOLD", fill_color=(224, 242, 254)),
             line_height=4.2,
             width=min(self.epw, 40 + 26 * len(table.columns)),

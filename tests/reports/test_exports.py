@@ -64,7 +64,7 @@ def test_xlsx_holds_numbers_dates_and_charts(desk: Desk, day: Report) -> None:
     times = book["Waktu per poli"]
     assert [c.value for c in times[9]] == ["Semua poli", 5, 18.5, 19.5, 30, 7.25, 8, 10]
     assert times["C9"].number_format == "0.0"
-    assert len(book["Grafik"]._images) == 3  # type: ignore[attr-defined]
+    assert len(book["Grafik"]._images) == 3
 
     with desk.sessions() as session:
         bpjs = bpjs_report(

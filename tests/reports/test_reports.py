@@ -30,7 +30,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
 
 def build(desk: Desk, maker: Any, period: Period) -> Report:
     with desk.sessions() as session:
-        return maker(session, period, site_name="Puskesmas Uji", tz=JAKARTA, now=desk.clock())  # type: ignore[no-any-return]
+        return maker(session, period, site_name="Puskesmas Uji", tz=JAKARTA, now=desk.clock())
 
 
 def table(report: Report, title: str) -> Table:
