@@ -21,15 +21,20 @@ Friday 27 February: A-001 (umum, Umum, bpjs) issued 08:00, called 08:12, registe
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.bpjs import outbox
-from hub.db.models import BpjsLog, Patient, Queue
+from hub.db.models import BpjsLog, Patient, Queue, User
 from hub.db.statuses import OutboxStatus, TicketStatus
-from hub.web import visits
+from hub.web import create_app, visits
+from hub.web.context import WebServices
+from hub.web.passwords import hash_password
 from tests.hub.dispatch_support import JAKARTA, Desk
+from tests.web.conftest import PASSWORD
 
 DAY1, DAY2 = date(2026, 2, 26), date(2026, 2, 27)
 
@@ -152,3 +157,27 @@ def seeded_desk(url: str) -> Desk:
     seed_registrations(desk)
     desk.clock.now = at(DAY2, "10:00")
     return desk
+
+
+def seeded_app(desk: Desk, folder: Path) -> Flask:
+    """The web on ``desk``'s database and clock, with an admin (``admin``) and a petugas (``siti``)."""
+    with desk.sessions.begin() as session:
+        for username, role, counter in (("admin", "admin", None), ("siti", "receptionist", 1)):
+            session.add(
+                User(
+                    username=username,
+                    name=username.title(),
+                    role=role,
+                    password_hash=hash_password(PASSWORD),
+                    counter_number=counter,
+                )
+            )
+    services = WebServices(
+        sessions=desk.sessions,
+        dispatcher=desk.dispatcher,
+        data_dir=folder / "data",
+        tz=JAKARTA,
+        site_name="Puskesmas Uji",
+        clock=desk.clock,
+    )
+    return create_app(services, {"TESTING": True})

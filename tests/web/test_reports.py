@@ -14,39 +14,16 @@ from flask import Flask
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from hub.db.models import User
-from hub.web import create_app
-from hub.web.context import WebServices
-from hub.web.passwords import hash_password
-from tests.hub.dispatch_support import JAKARTA, Desk
-from tests.reports.seeded import seeded_desk
-from tests.web.conftest import PASSWORD, Web
+from tests.hub.dispatch_support import Desk
+from tests.reports.seeded import seeded_app, seeded_desk
+from tests.web.conftest import Web
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Desk, Flask]]:
     folder = tmp_path_factory.mktemp("laporan")
     with closing(seeded_desk(f"sqlite:///{folder / 'hub.db'}")) as desk:
-        with desk.sessions.begin() as session:
-            for username, role, counter in (("admin", "admin", None), ("siti", "receptionist", 1)):
-                session.add(
-                    User(
-                        username=username,
-                        name=username.title(),
-                        role=role,
-                        password_hash=hash_password(PASSWORD),
-                        counter_number=counter,
-                    )
-                )
-        services = WebServices(
-            sessions=desk.sessions,
-            dispatcher=desk.dispatcher,
-            data_dir=folder / "data",
-            tz=JAKARTA,
-            site_name="Puskesmas Uji",
-            clock=desk.clock,
-        )
-        yield desk, create_app(services, {"TESTING": True})
+        yield desk, seeded_app(desk, folder)
 
 
 def logged_in(app: Flask, username: str) -> Web:
