@@ -31,8 +31,9 @@ class BpjsDay:
     failed_calls: int = 0
 
 
-def bpjs_days(session: Session, period: Period, tz: ZoneInfo) -> dict[date, BpjsDay]:
-    """One :class:`BpjsDay` per service day of ``period`` (days without anything included)."""
+def bridging(session: Session, period: Period) -> dict[date, BpjsDay]:
+    """Per service day of ``period``: its BPJS registrations and what became of their bridging (the
+    PCare calls are left at 0: :func:`bpjs_days` counts them)."""
     days = {day: BpjsDay() for day in period.each_day()}
     in_period = Registration.registration_date.between(period.start, period.end)
     outcome: dict[int | None, set[str]] = defaultdict(set)
@@ -58,6 +59,12 @@ def bpjs_days(session: Session, period: Period, tz: ZoneInfo) -> dict[date, Bpjs
             counts.failed += 1
         else:
             counts.unsent += 1
+    return days
+
+
+def bpjs_days(session: Session, period: Period, tz: ZoneInfo) -> dict[date, BpjsDay]:
+    """One :class:`BpjsDay` per service day of ``period`` (days without anything included)."""
+    days = bridging(session, period)
     reset = load_rules(session).reset
     begin, finish = period.utc_bounds(tz, reset)
     for at, success in session.execute(
