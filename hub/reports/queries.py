@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from hub.db.base import UtcDateTime
 from hub.db.models import Polyclinic, Queue, Registration, TicketEvent
 from hub.db.statuses import TicketStatus
 from hub.reports.period import Period
@@ -25,9 +27,9 @@ def minutes(start: datetime | None, end: datetime | None) -> float | None:
     return (end - start).total_seconds() / 60
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TicketRow:
-    """One ticket of the period with the moments a report measures."""
+    """One ticket of the period with its measured durations in minutes (``None``: not measured)."""
 
     id: int
     day: date
@@ -39,21 +41,9 @@ class TicketRow:
     status: TicketStatus
     reason: str | None
     queued_at: datetime
-    first_called_at: datetime | None  # the first call: the wait ends here
-    called_at: datetime | None  # the last call: the service starts here
-    registered_at: datetime | None
-    service_ended_at: datetime | None  # the loket called its next patient (no registration form used)
+    wait_min: float | None  # issue (or booking confirmation) → first call
+    service_min: float | None  # last call → registered; without the web's form, → the loket's next call
     skipped: bool  # skipped at least once
-
-    @property
-    def wait_min(self) -> float | None:
-        """Issue (or booking confirmation) → first call."""
-        return minutes(self.queued_at, self.first_called_at)
-
-    @property
-    def service_min(self) -> float | None:
-        """Last call → registered; where the loket registered nobody in the web, its next call."""
-        return minutes(self.called_at, self.registered_at or self.service_ended_at)
 
 
 def poly_names(session: Session) -> dict[int, str]:
@@ -64,21 +54,33 @@ def poly_names(session: Session) -> dict[int, str]:
     return {poly_id: name for poly_id, name in rows}
 
 
-def _moments(session: Session, period: Period) -> dict[tuple[int, TicketStatus], datetime]:
-    """The first time each ticket of the period was called, registered and skipped."""
-    rows = session.execute(
-        select(TicketEvent.queue_id, TicketEvent.to_status, func.min(TicketEvent.at))
+def _first(status: TicketStatus) -> Any:
+    """The first time a ticket reached ``status`` (an aggregate over its events)."""
+    moment = case((TicketEvent.to_status == status, TicketEvent.at))
+    return type_coerce(func.min(moment), UtcDateTime)
+
+
+def _moments(session: Session, period: Period) -> dict[int, tuple[datetime | None, datetime | None, bool]]:
+    """Per ticket of the period: its first call, its first registration and whether it was ever skipped;
+    one row per ticket."""
+    rows = session.connection().execute(
+        select(
+            TicketEvent.queue_id,
+            _first(TicketStatus.CALLED),
+            _first(TicketStatus.REGISTERED),
+            func.max(case((TicketEvent.to_status == TicketStatus.SKIPPED, 1), else_=0)),
+        )
         .join(Queue, Queue.id == TicketEvent.queue_id)
         .where(Queue.queue_date.between(period.start, period.end), TicketEvent.to_status.in_(MEASURED))
-        .group_by(TicketEvent.queue_id, TicketEvent.to_status)
+        .group_by(TicketEvent.queue_id)
     )
-    return {(queue_id, status): at for queue_id, status, at in rows}
+    return {queue_id: (called, registered, bool(skipped)) for queue_id, called, registered, skipped in rows}
 
 
 def tickets(session: Session, period: Period) -> list[TicketRow]:
     """Every ticket whose service day is in ``period`` (cancelled ones too), in issue order."""
     moments = _moments(session, period)
-    rows = session.execute(
+    rows = session.connection().execute(
         select(
             Queue.id,
             Queue.queue_date,
@@ -97,7 +99,9 @@ def tickets(session: Session, period: Period) -> list[TicketRow]:
         .order_by(Queue.queued_at, Queue.id)
     )
     found = []
+    nothing: tuple[datetime | None, datetime | None, bool] = (None, None, False)
     for row in rows:
+        first_call, registered, skipped = moments.get(row.id, nothing)
         found.append(
             TicketRow(
                 id=row.id,
@@ -110,11 +114,9 @@ def tickets(session: Session, period: Period) -> list[TicketRow]:
                 status=row.status,
                 reason=row.status_reason,
                 queued_at=row.queued_at,
-                first_called_at=moments.get((row.id, TicketStatus.CALLED)),
-                called_at=row.called_at,
-                registered_at=moments.get((row.id, TicketStatus.REGISTERED)),
-                service_ended_at=row.service_ended_at,
-                skipped=(row.id, TicketStatus.SKIPPED) in moments,
+                wait_min=minutes(row.queued_at, first_call),
+                service_min=minutes(row.called_at, registered or row.service_ended_at),
+                skipped=skipped,
             )
         )
     return found

@@ -38,13 +38,13 @@ class Tally:
     def __init__(self, rows: list[TicketRow], polys: dict[int, str], tz: ZoneInfo) -> None:
         self.rows = rows
         self.polys = polys
-        self.tz = tz
+        self.hours = {row.id: row.queued_at.astimezone(tz).hour for row in rows}  # local hour of arrival
 
     def poly(self, row: TicketRow) -> str:
         return self.polys.get(row.poly_id, f"Poli {row.poly_id}")
 
     def hour(self, row: TicketRow) -> int:
-        return row.queued_at.astimezone(self.tz).hour
+        return self.hours[row.id]
 
     def group(self, key: Callable[[TicketRow], str]) -> dict[str, list[TicketRow]]:
         groups: dict[str, list[TicketRow]] = defaultdict(list)
