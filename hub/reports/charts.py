@@ -2,35 +2,34 @@
 PNG for the PDF and the workbook. Nothing is fetched from the internet to show them.
 
 >>> from hub.reports.model import Chart
->>> svg = render(Chart("x", "Kedatangan", "bars", ["07", "08"], {"Tiket": [3.0, 5.0]}), "svg")
+>>> chart = Chart("x", "Kedatangan", "bars", ["07", "08"], {"Tiket": [3.0, 5.0]})
+>>> svg = render(chart, "svg")
 >>> svg.startswith(b"<?xml") and b"Kedatangan" in svg
+True
+>>> render(Chart("x", "Kedatangan", "bars", ["07", "08"], {"Tiket": [3.0, 5.0]}), "svg") is svg  # drawn once
 True
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import math
-from typing import Literal
-
-import matplotlib
-from matplotlib.figure import Figure
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Literal
 
 from hub.reports.model import Chart
 
-matplotlib.rcParams.update(
-    {
-        "svg.fonttype": "none",  # text stays text in the SVG: small, and searchable in the page
-        "svg.hashsalt": "antrean",  # the same chart gives the same file
-        "font.family": "DejaVu Sans",
-        "font.size": 9,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-    }
-)
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 COLOURS = ["#0e7490", "#f59e0b", "#dc2626", "#64748b"]
 Format = Literal["svg", "png"]
 ANNOTATED_CELLS = 200  # a heat map writes its values in the cells up to this many cells
+CACHED = 48  # drawn charts kept: a page shown again, a PDF then a workbook draw each chart once
+_drawn: OrderedDict[str, bytes] = OrderedDict()
+_drawn_lock = threading.Lock()
 
 
 def _bars(figure: Figure, chart: Chart) -> None:
@@ -65,9 +64,43 @@ def _heatmap(figure: Figure, chart: Chart) -> None:
     figure.colorbar(image, ax=axes, label=chart.unit, shrink=0.9)
 
 
+@functools.cache
+def _figure_class() -> type[Figure]:
+    """matplotlib, imported and set up on the first chart (it costs the hub's start a second or two on a
+    Raspberry Pi otherwise)."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    matplotlib.rcParams.update(
+        {
+            "svg.fonttype": "none",  # text stays text in the SVG: small, and searchable in the page
+            "svg.hashsalt": "antrean",  # the same chart gives the same file
+            "font.family": "DejaVu Sans",
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
+    return Figure
+
+
 def render(chart: Chart, fmt: Format, *, width_in: float = 7.5, height_in: float = 3.2) -> bytes:
-    """``chart`` as an SVG or PNG image."""
-    figure = Figure(figsize=(width_in, height_in), dpi=150, layout="constrained")
+    """``chart`` as an SVG or PNG image; the same chart (same data) is drawn once and then reused."""
+    key = hashlib.sha256(repr((chart, fmt, width_in, height_in)).encode()).hexdigest()
+    with _drawn_lock:
+        if key in _drawn:
+            _drawn.move_to_end(key)
+            return _drawn[key]
+    image = _draw(chart, fmt, width_in, height_in)
+    with _drawn_lock:
+        _drawn[key] = image
+        while len(_drawn) > CACHED:
+            _drawn.popitem(last=False)
+    return image
+
+
+def _draw(chart: Chart, fmt: Format, width_in: float, height_in: float) -> bytes:
+    figure = _figure_class()(figsize=(width_in, height_in), dpi=150, layout="constrained")
     figure.suptitle(chart.title, fontweight="bold")
     if chart.kind == "heatmap":
         _heatmap(figure, chart)

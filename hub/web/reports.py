@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from hub.reports.bpjs import bpjs_report
 from hub.reports.charts import render
-from hub.reports.exports import MEDIA_TYPES, export
 from hub.reports.formatting import show
 from hub.reports.model import Chart, Report
 from hub.reports.monthly import monthly_report
@@ -104,10 +103,12 @@ def download(kind: str, fmt: str) -> Any:
         period = _period(kind, today())
     except PeriodError as problem:
         return render_template("error.html", code=400, message=str(problem)), 400
+    from hub.reports import exports  # openpyxl and fpdf2 load on the first download, not at the hub's start
+
     report = _build(kind, db(), period)
     name = f"{report.filename_stem}.{fmt}"
     return Response(
-        export(report, fmt),
-        mimetype=MEDIA_TYPES[fmt],
+        exports.export(report, fmt),
+        mimetype=exports.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import closing
 
@@ -96,3 +98,14 @@ def test_reports_change_nothing_and_need_a_login(seeded: tuple[Desk, Flask]) -> 
     staff = logged_in(seeded[1], "siti")
     assert staff.post("/laporan/?dari=2026-02-26").status_code == 405
     assert staff.get("/laporan/ringkasan.docx").status_code == 404
+
+
+def test_the_hub_starts_without_loading_the_chart_and_workbook_libraries() -> None:
+    """matplotlib and openpyxl load on the first report, not when the web starts (seconds on a Pi)."""
+    probe = (
+        "import sys, hub.web, hub.web.reports; print(sorted({'matplotlib', 'openpyxl'} & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
