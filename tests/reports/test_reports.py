@@ -44,6 +44,7 @@ def rows(report: Report, title: str) -> dict[Cell, list[Cell]]:
 def test_day_report_counts_every_ticket(desk: Desk) -> None:
     report = build(desk, summary_report, Period(DAY1, DAY1))
     assert report.title == "Laporan Harian" and report.filename_stem == "laporan-harian-2026-02-26"
+    assert "Rata-rata waktu tunggu per hari (menit)" not in [t.title for t in report.tables()]
     overview = {k: v[0] for k, v in rows(report, "Angka utama").items()}
     assert overview == {
         "Tiket diambil": 5,
@@ -107,6 +108,10 @@ def test_range_charts_average_per_day(desk: Desk) -> None:
     waits = charts["tunggu-per-poli"]
     assert waits.labels == ["Poli Umum", "Poli Gigi"]
     assert waits.series == {"Rata-rata": [(30 + 5 + 12) / 3, 19.5], "p90": [30.0, 24.0]}
+    assert rows(report, "Rata-rata waktu tunggu per hari (menit)") == {
+        DAY1: [17.5, 19.5, 18.5],  # Poli Umum, Poli Gigi, all polys
+        DAY2: [12.0, None, 12.0],
+    }
     heat = charts["peta-jam-hari"]
     assert heat.rows == ["Kamis", "Jumat"] and heat.grid == [[3.0, 2.0], [1.0, 0.0]]
 
