@@ -21,13 +21,13 @@ from hub.reports.queries import count_by, poly_names, registrations
 def monthly_report(
     session: Session, period: Period, *, site_name: str, tz: ZoneInfo, now: datetime
 ) -> Report:
-    issued: Counter[tuple[object, bool]] = Counter()
-    for day, is_cancelled, n in session.execute(
-        select(Queue.queue_date, Queue.status == TicketStatus.CANCELLED, func.count())
+    issued: Counter[tuple[object, bool]] = Counter()  # (day, cancelled) → tickets
+    for day, status, n in session.execute(
+        select(Queue.queue_date, Queue.status, func.count())
         .where(Queue.queue_date.between(period.start, period.end))
-        .group_by(Queue.queue_date, Queue.status == TicketStatus.CANCELLED)
+        .group_by(Queue.queue_date, Queue.status)
     ):
-        issued[(day, bool(is_cancelled))] += int(n)
+        issued[(day, status == TicketStatus.CANCELLED)] += int(n)
     regs = registrations(session, period)
     rows: list[list[Cell]] = []
     for day in period.each_day():
