@@ -20,6 +20,8 @@ Friday 27 February: A-001 (umum, Umum, bpjs) issued 08:00, called 08:12, registe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from hub.db.statuses import OutboxStatus, TicketStatus
 from hub.web import create_app, visits
 from hub.web.context import WebServices
 from hub.web.passwords import hash_password
+from tests.conftest import fresh_database
 from tests.hub.dispatch_support import JAKARTA, Desk
 from tests.web.conftest import PASSWORD
 
@@ -149,6 +152,13 @@ def seed_registrations(desk: Desk) -> None:
             session.add(
                 BpjsLog(action_type="pendaftaran", is_success=success, created_at=moment.astimezone(UTC))
             )
+
+
+@contextmanager
+def seeded_database(folder: Path) -> Iterator[Desk]:
+    """:func:`seeded_desk` on a fresh database (SQLite in ``folder``, or a PostgreSQL schema in CI)."""
+    with fresh_database(folder) as url, closing(seeded_desk(url)) as desk:
+        yield desk
 
 
 def seeded_desk(url: str) -> Desk:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from contextlib import closing
 from datetime import datetime
 
 import pytest
@@ -20,14 +19,13 @@ from hub.reports.monthly import monthly_report
 from hub.reports.period import Period
 from hub.reports.summary import summary_report
 from tests.hub.dispatch_support import JAKARTA, Desk
-from tests.reports.seeded import DAY1, DAY2, seeded_desk
+from tests.reports.seeded import DAY1, DAY2, seeded_database
 from tests.support import artifacts_dir
 
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('exports') / 'hub.db'}"
-    with closing(seeded_desk(url)) as seeded:
+    with seeded_database(tmp_path_factory.mktemp("exports")) as seeded:
         yield seeded
 
 

@@ -18,13 +18,12 @@ from hub.reports.monthly import monthly_report
 from hub.reports.period import Period, PeriodError
 from hub.reports.summary import summary_report
 from tests.hub.dispatch_support import JAKARTA, Desk
-from tests.reports.seeded import DAY1, DAY2, seeded_desk
+from tests.reports.seeded import DAY1, DAY2, seeded_database, seeded_desk
 
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'hub.db'}"
-    with closing(seeded_desk(url)) as seeded:
+    with seeded_database(tmp_path_factory.mktemp("reports")) as seeded:
         yield seeded
 
 
@@ -169,8 +168,16 @@ def test_bad_periods_are_refused_in_indonesian(start: str, end: str, message: st
         Period.month("2026-13")
 
 
-def test_every_query_reads_the_period_through_an_index(desk: Desk) -> None:
-    """No query scans a table that grows with the history (SQLite's query plans)."""
+@pytest.fixture(scope="module")
+def sqlite_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('plans') / 'hub.db'}"
+    with closing(seeded_desk(url)) as seeded:
+        yield seeded
+
+
+def test_every_query_reads_the_period_through_an_index(sqlite_desk: Desk) -> None:
+    """No query scans a table that grows with the history (SQLite's query plans, the Pi's database)."""
+    desk = sqlite_desk
     statements: list[tuple[str, Any]] = []
 
     def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:

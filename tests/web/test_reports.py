@@ -9,7 +9,6 @@ import io
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import closing
 
 import pytest
 from flask import Flask
@@ -17,14 +16,14 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.hub.dispatch_support import Desk
-from tests.reports.seeded import seeded_app, seeded_desk
+from tests.reports.seeded import seeded_app, seeded_database
 from tests.web.conftest import Web
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Desk, Flask]]:
     folder = tmp_path_factory.mktemp("laporan")
-    with closing(seeded_desk(f"sqlite:///{folder / 'hub.db'}")) as desk:
+    with seeded_database(folder) as desk:
         yield desk, seeded_app(desk, folder)
 
 
