@@ -114,8 +114,8 @@ def bpjs_report(session: Session, period: Period, *, site_name: str, tz: ZoneInf
                 [f"{day:%d/%m}" for day in days],
                 {
                     "Terkirim": [float(d.sent) for d in days.values()],
-                    "Gagal": [float(d.failed) for d in days.values()],
                     "Menunggu": [float(d.pending) for d in days.values()],
+                    "Gagal": [float(d.failed) for d in days.values()],
                 },
                 unit="pendaftaran",
             )

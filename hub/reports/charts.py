@@ -24,7 +24,7 @@ from hub.reports.model import Chart
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-COLOURS = ["#0e7490", "#f59e0b", "#dc2626", "#64748b"]
+COLOURS = ["#0e7490", "#f59e0b", "#dc2626", "#64748b"]  # teal, amber, red, grey: good, waiting, bad, other
 Format = Literal["svg", "png"]
 ANNOTATED_CELLS = 200  # a heat map writes its values in the cells up to this many cells
 CACHED = 48  # drawn charts kept: a page shown again, a PDF then a workbook draw each chart once
@@ -42,6 +42,11 @@ def _bars(figure: Figure, chart: Chart) -> None:
         axes.bar(offsets, heights, width, label=name, color=COLOURS[index % len(COLOURS)])
     axes.set_xticks(range(len(chart.labels)), chart.labels, rotation=45 if len(chart.labels) > 12 else 0)
     axes.set_ylabel(chart.unit)
+    values = [v for series in chart.series.values() for v in series if v is not None]
+    if all(float(v).is_integer() for v in values):  # counts: no tick at 0.5 of a patient
+        from matplotlib.ticker import MaxNLocator
+
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.grid(axis="y", alpha=0.3)
     axes.set_axisbelow(True)
     if len(chart.series) > 1:
