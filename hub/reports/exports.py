@@ -45,11 +45,17 @@ def _heading(report: Report) -> list[str]:
     ]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Cell, kind: Kind) -> Cell:
     """The value the CSV writes: minutes rounded to a tenth (the workbook keeps them whole and shows a
-    tenth)."""
+    tenth); text a spreadsheet would run as a formula (a poly named ``=HYPERLINK(...)``) starts with
+    an apostrophe."""
     if kind == "min" and isinstance(value, float):
         return round(value, 1)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     return value
 
 
@@ -111,6 +117,8 @@ def to_xlsx(report: Report) -> bytes:
             last = table.has_total and offset == len(table.rows)
             for col, (value, column) in enumerate(zip(row, table.columns, strict=True), start=1):
                 cell = sheet.cell(header_row + offset, col, value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text stays text, also when it starts with "=" (no formula)
                 if column.kind in NUMBER_FORMATS and value is not None:
                     cell.number_format = NUMBER_FORMATS[column.kind]
                 if last:

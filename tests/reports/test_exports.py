@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from hub.reports.bpjs import bpjs_report
 from hub.reports.exports import to_csv, to_pdf, to_xlsx
-from hub.reports.model import Report
+from hub.reports.model import Column, Report, Section, Table
 from hub.reports.monthly import monthly_report
 from hub.reports.period import Period
 from hub.reports.summary import summary_report
@@ -115,3 +115,16 @@ def test_csv_parses_back(desk: Desk, day: Report) -> None:
         )
     rows = list(csv.reader(io.StringIO(to_csv(month).decode("utf-8-sig"))))
     assert ["2026-02-26", "Kamis", "5", "1", "5", "3", "2", "4", "1"] in rows
+
+
+def test_text_never_becomes_a_formula() -> None:
+    """A poly name typed as a formula stays text in the workbook and in the CSV."""
+    table = Table("Per poli", [Column("Poli"), Column("Tiket", "int")], [['=HYPERLINK("http://x")', 2]])
+    report = Report(
+        "ringkasan", "Laporan Harian", Period.parse("2026-12-02", ""), "Puskesmas Uji",
+        datetime(2026, 12, 2, 15, 0), [Section("S", [table])],
+    )  # fmt: skip
+    cell = load_workbook(io.BytesIO(to_xlsx(report)))["Per poli"]["A7"]
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x")', "s")
+    rows = list(csv.reader(io.StringIO(to_csv(report).decode("utf-8-sig"))))
+    assert ['\'=HYPERLINK("http://x")', "2"] in rows
