@@ -42,8 +42,8 @@ def _bars(figure: Figure, chart: Chart) -> None:
         axes.bar(offsets, heights, width, label=name, color=COLOURS[index % len(COLOURS)])
     axes.set_xticks(range(len(chart.labels)), chart.labels, rotation=45 if len(chart.labels) > 12 else 0)
     axes.set_ylabel(chart.unit)
-    values = [v for series in chart.series.values() for v in series if v is not None]
-    if all(float(v).is_integer() for v in values):  # counts: no tick at 0.5 of a patient
+    heights_all = [v for series in chart.series.values() for v in series if v is not None]
+    if all(float(v).is_integer() for v in heights_all):  # counts: no tick at 0.5 of a patient
         from matplotlib.ticker import MaxNLocator
 
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
