@@ -176,6 +176,8 @@ class _Pdf(FPDF):
         self.cell(0, 5, f"Halaman {self.page_no()}/{{nb}}", align="R")
 
     def table_of(self, table: Table) -> None:
+        if self.get_y() + 30 > self.h - 14:  # a title with less than a few rows below it: start a page
+            self.add_page()
         self.set_font(self.family, "B", 10)
         self.multi_cell(0, 5, self.clean(table.title), new_x="LMARGIN", new_y="NEXT")
         self.set_font(self.family, "", 7.5)
