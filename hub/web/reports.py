@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy.orm import Session
 
 from hub.reports.bpjs import bpjs_report
@@ -96,9 +96,16 @@ def monthly() -> tuple[str, int]:
     return _page("bulanan")
 
 
-@bp.route("/<any(ringkasan, bpjs, bulanan):kind>.<any(xlsx, pdf, csv):fmt>")
+FORMATS = ("xlsx", "pdf", "csv")
+
+
+@bp.route("/unduh")
 @login_required
-def download(kind: str, fmt: str) -> Any:
+def download() -> Any:
+    """``?jenis=ringkasan|bpjs|bulanan&format=xlsx|pdf|csv`` and the report's own period arguments."""
+    kind, fmt = request.args.get("jenis", ""), request.args.get("format", "")
+    if kind not in KINDS or fmt not in FORMATS:
+        abort(404)
     try:
         period = _period(kind, today())
     except PeriodError as problem:

@@ -26,8 +26,6 @@ SAMPLE: dict[str, Any] = {  # url_for's values
     "action": "call",
     "token": "x" * 32,
     "filename": "app.css",
-    "kind": "ringkasan",
-    "fmt": "csv",
 }
 
 
@@ -119,7 +117,7 @@ def test_petugas_loket_views_dashboard_and_works_the_loket(staff: Web) -> None:
         "/laporan/",
         "/laporan/bpjs",
         "/laporan/bulanan",
-        "/laporan/ringkasan.xlsx",
+        "/laporan/unduh?jenis=ringkasan&format=xlsx",
     ):
         assert staff.get(url).status_code == 200, url
     page = staff.get("/dashboard").get_data(as_text=True)
