@@ -24,11 +24,10 @@ from hub.web.db import db, services, today
 
 bp = Blueprint("reports", __name__, url_prefix="/laporan")
 
-Maker = Callable[..., Report]
-KINDS: dict[str, tuple[Maker, str]] = {  # kind → (builder, page endpoint)
-    "ringkasan": (summary_report, "reports.period"),
-    "bpjs": (bpjs_report, "reports.bpjs"),
-    "bulanan": (monthly_report, "reports.monthly"),
+KINDS: dict[str, Callable[..., Report]] = {  # the download's ``jenis`` → the report
+    "ringkasan": summary_report,
+    "bpjs": bpjs_report,
+    "bulanan": monthly_report,
 }
 
 
@@ -42,8 +41,7 @@ def _period(kind: str, day: date) -> Period:
 
 def _build(kind: str, session: Session, period: Period) -> Report:
     web = services()
-    maker = KINDS[kind][0]
-    return maker(session, period, site_name=web.site_name, tz=web.tz, now=web.clock())
+    return KINDS[kind](session, period, site_name=web.site_name, tz=web.tz, now=web.clock())
 
 
 def chart_uri(chart: Chart) -> str:
