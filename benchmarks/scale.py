@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,6 +47,7 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 TAKES = 200
 CALLS = 200
 PAGES = 100
+REPORTS = 10
 SEARCHES = 120
 IN_PROCESS = 200
 KEYS = (
@@ -81,6 +82,8 @@ class ScaleFigures:
     dashboard_p99_ms: float
     search_p50_ms: float
     search_p99_ms: float
+    report_month_p50_ms: float
+    report_month_p99_ms: float
     db_mb: float
 
 
@@ -158,6 +161,18 @@ def _pages(http: requests.Session, url: str) -> list[float]:
     samples: list[float] = []
     for _ in range(PAGES):
         response = _timed(samples, lambda: http.get(f"{url}/dashboard", timeout=30))
+        assert response.status_code == 200
+    return samples
+
+
+def _month_reports(http: requests.Session, url: str) -> list[float]:
+    """The Laporan page for the last 30 days (tables and charts), after one warm-up (matplotlib's load)."""
+    today = datetime.now(UTC).astimezone(JAKARTA).date()
+    params = {"dari": (today - timedelta(days=30)).isoformat(), "sampai": today.isoformat()}
+    assert http.get(f"{url}/laporan/", params=params, timeout=120).status_code == 200
+    samples: list[float] = []
+    for _ in range(REPORTS):
+        response = _timed(samples, lambda: http.get(f"{url}/laporan/", params=params, timeout=120))
         assert response.status_code == 200
     return samples
 
@@ -245,6 +260,7 @@ def measure(workdir: Path, days: int) -> ScaleFigures:
         http = login(url, "bench")
         pages = _pages(http, url)
         searches = _searches(http, url, patients, random.Random(11))
+        reports = _month_reports(http, url)
     finally:
         stop_process(process, 15)
     issue_inproc, call_inproc = _in_process(database_url)
@@ -265,6 +281,8 @@ def measure(workdir: Path, days: int) -> ScaleFigures:
         dashboard_p99_ms=percentile(pages, 99),
         search_p50_ms=percentile(searches, 50),
         search_p99_ms=percentile(searches, 99),
+        report_month_p50_ms=percentile(reports, 50),
+        report_month_p99_ms=percentile(reports, 99),
         db_mb=round(_db_mb(data_dir), 1),
     )
 
