@@ -77,7 +77,9 @@ def test_bad_choices_and_a_full_quota_are_refused_in_indonesian(staff: Web, serv
     page = staff.get("/loket/1/tiket").get_data(as_text=True)
     assert "Lengkapi kategori" in page
     staff.post("/loket/1/tiket", {"category": "umum", "payment_type": "bpjs", "poly_code": "ZZ"})
-    assert "Poli tidak dikenal" in staff.get("/loket/1/tiket").get_data(as_text=True) or queues(services) == []
+    assert (
+        "Poli tidak dikenal" in staff.get("/loket/1/tiket").get_data(as_text=True) or queues(services) == []
+    )
     with services.sessions.begin() as session:
         poly = session.scalar(select(Polyclinic).where(Polyclinic.code == "B"))
         assert poly is not None
@@ -147,6 +149,8 @@ def test_cancel_needs_a_reason_and_goes_through_the_status_machine(staff: Web, s
     assert "tidak dapat dibatalkan" in staff.get(f"/loket/1/tiket/{ticket.id}").get_data(as_text=True)
     with services.sessions() as session:
         cancels = session.scalar(
-            select(func.count()).where(TicketEvent.queue_id == ticket.id, TicketEvent.to_status == "cancelled")
+            select(func.count()).where(
+                TicketEvent.queue_id == ticket.id, TicketEvent.to_status == "cancelled"
+            )
         )
     assert cancels == 1
