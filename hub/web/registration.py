@@ -68,6 +68,7 @@ def _render(
         consent_items=visits.CONSENT_ITEMS,
         consent_done=visits.consent_complete(consent),
         status_names=visits.STATUS_NAMES,
+        rm_status_names=visits.RM_STATUS_NAMES,
         errors=errors or {},
         participant=participant,
         bpjs_available=bridge.available(),
@@ -150,6 +151,7 @@ def save(registration_id: int) -> Any:
         payment=form.choice("payment_type", registration_service.PAYMENTS, required=True),
         complaint=form.text("keluhan", max_len=500),
         with_bridge=request.form.get("action") == "bridge",
+        kunj_sakit=visits.VISIT_TYPES.get(form.choice("kunj_sakit", list(visits.VISIT_TYPES)) or ""),
     )
     try:
         with writing() as session:
@@ -185,6 +187,13 @@ def bridged(registration: Registration, action: str, result: BridgeResult) -> No
         )
 
 
+def visit_is_sick(registration: Registration, poly: Polyclinic | None) -> bool:
+    """PCare's kunjSakit: the loket's choice for this visit, else the poly's type (KIA, KB: healthy)."""
+    if registration.kunj_sakit is not None:
+        return registration.kunj_sakit
+    return poly.kunj_sakit if poly is not None else True
+
+
 def _bridge(registration: Registration, complaint: str | None) -> Any:
     poly = db().get(Polyclinic, registration.poly_id) if registration.poly_id else None
     the_bridge = bridge.ready()
@@ -195,7 +204,7 @@ def _bridge(registration: Registration, complaint: str | None) -> Any:
         registration.id,
         kd_poli=(poly.bpjs_poly_code or "") if poly else "",
         keluhan=complaint or "",
-        kunj_sakit=True,
+        kunj_sakit=visit_is_sick(registration, poly),
         user_id=g.user.id,
     )
     bridged(registration, "bpjs_register", result)
