@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Unpack
 from zoneinfo import ZoneInfo
 
@@ -214,7 +214,10 @@ class Dispatcher:
     def _issued(self, op: Operation, base: DaySnapshot, queue: Queue, request_id: str) -> Outcome:
         """The reply to a new ticket: its place in the call order, with the new ticket in it."""
         view = self.projection.view(op, self.projection.advance(op.session, base, add=(queue,)))
-        reply = TicketReply(request_id=request_id, ok=True, ticket=self.mapper.ticket(queue, view))
+        ticket = self.mapper.ticket(queue, view)
+        low, high = ticket.estimated_wait_min  # the seed's queues.estimated_time: when it should be called
+        queue.estimated_time = queue.queued_at + timedelta(minutes=(low + high) / 2)
+        reply = TicketReply(request_id=request_id, ok=True, ticket=ticket)
         return Outcome(reply=reply, live=True, services=True)
 
     # ------------------------------------------------------------------ a new service day

@@ -155,3 +155,17 @@ def test_a_full_doctor_schedule_is_refused_in_indonesian(staff: Web, services: W
     assert registration(services, ids[1]).doctor_id is None
     without = staff.post(f"/registrasi/{ids[1]}/simpan", {**choice, "doctor_id": ""})
     assert without.status_code == 302
+
+
+def test_the_estimated_time_is_stored_at_issue(staff: Web, services: WebServices) -> None:
+    from hub.db.models import Queue
+
+    for _ in range(3):
+        issue(services)
+    act(staff, "call")  # one loket open: the estimate counts the ones ahead
+    issue(services)
+    with services.sessions() as session:
+        rows = list(session.scalars(select(Queue).order_by(Queue.id)))
+    assert all(row.estimated_time is not None for row in rows)
+    offsets = [row.estimated_time - row.queued_at for row in rows if row.estimated_time is not None]
+    assert offsets == sorted(offsets) and offsets[-1] > offsets[0]  # two waiting ahead of the last one
