@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.db.models import Polyclinic, Queue, Registration
-from hub.db.statuses import AT_LOKET, CALLABLE, ISSUED, REGISTERED_OR_LATER, TicketStatus
+from hub.db.models import BpjsOutbox, Polyclinic, Queue, Registration
+from hub.db.statuses import (
+    AT_LOKET,
+    CALLABLE,
+    ISSUED,
+    OUTBOX_RETRYABLE,
+    REGISTERED_OR_LATER,
+    OutboxStatus,
+    TicketStatus,
+)
 
 
 @dataclass
@@ -57,7 +64,8 @@ class DayFigures:
         return round(100 * part / whole) if whole else 0
 
 
-def day_figures(session: Session, day: date, bridge: dict[str, Any] | None = None) -> DayFigures:
+def day_figures(session: Session, day: date) -> DayFigures:
+    """The figures of service day ``day``: every count, BPJS ones included, is of that day only."""
     figures = DayFigures(day=day)
     polys = {
         p.id: PolyFigures(p.name)
@@ -108,9 +116,18 @@ def day_figures(session: Session, day: date, bridge: dict[str, Any] | None = Non
         .select_from(Registration)
         .where(Registration.registration_date == day, Registration.bpjs_bridged)
     )
-    figures.bridge = {"sent": int(bridged or 0), "failed": 0, "pending": 0}
-    if bridge:
-        figures.bridge["failed"] = int(bridge.get("failed", 0))
-        figures.bridge["pending"] = int(bridge.get("pending", 0))
+    waiting = dict(
+        session.execute(
+            select(BpjsOutbox.status, func.count())
+            .join(Registration, Registration.id == BpjsOutbox.registration_id)
+            .where(Registration.registration_date == day, BpjsOutbox.status.in_(OUTBOX_RETRYABLE))
+            .group_by(BpjsOutbox.status)
+        ).all()
+    )
+    figures.bridge = {
+        "sent": int(bridged or 0),
+        "failed": int(waiting.get(OutboxStatus.FAILED, 0)),
+        "pending": int(waiting.get(OutboxStatus.PENDING, 0)),
+    }
     figures.polys = list(polys.values())
     return figures

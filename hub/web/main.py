@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, Response, g, redirect, render_template, stream_with_context, url_for
 
 from hub.web.auth import login_required, passive
-from hub.web.bridge import outbox_summary
 from hub.web.dashboard import day_figures
 from hub.web.db import db, services, today
 
@@ -36,21 +35,14 @@ def events() -> Response:
     return response
 
 
-def _figures() -> Any:
-    summary = outbox_summary()
-    return day_figures(db(), today(), summary), summary
-
-
 @bp.route("/dashboard")
 @login_required
 def dashboard() -> str:
-    figures, summary = _figures()
-    return render_template("dashboard.html", f=figures, outbox=summary)
+    return render_template("dashboard.html", f=day_figures(db(), today()))
 
 
 @bp.route("/dashboard/panel")
 @login_required
 @passive
 def dashboard_panel() -> str:
-    figures, summary = _figures()
-    return render_template("_dashboard_panel.html", f=figures, outbox=summary)
+    return render_template("_dashboard_panel.html", f=day_figures(db(), today()))

@@ -169,3 +169,43 @@ def test_the_estimated_time_is_stored_at_issue(staff: Web, services: WebServices
     assert all(row.estimated_time is not None for row in rows)
     offsets = [row.estimated_time - row.queued_at for row in rows if row.estimated_time is not None]
     assert offsets == sorted(offsets) and offsets[-1] > offsets[0]  # two waiting ahead of the last one
+
+
+def test_dashboard_shows_skips_and_bpjs_figures_of_the_day_only(
+    staff: Web, admin: Web, services: WebServices
+) -> None:
+    from datetime import time, timedelta
+
+    from hub.db.models import BpjsOutbox, Registration
+
+    issue(services)
+    issue(services)
+    act(staff, "call")
+    act(staff, "skip")  # the first one did not come
+    created = staff.post("/pasien/baru", {**patient_form(), "loket": "1"})
+    today_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    with services.sessions.begin() as session:
+        today = registration(services, today_id)
+        yesterday = Registration(
+            registration_number="REG-LALU-0001",
+            patient_id=today.patient_id,
+            registration_date=today.registration_date - timedelta(days=1),
+            registration_time=time(8, 0),
+            patient_type="lama",
+            payment_type="bpjs",
+            bpjs_bridged=True,
+        )
+        session.add(yesterday)
+        session.flush()
+        for registration_id, status in (
+            (today_id, "pending"),
+            (yesterday.id, "failed"),
+            (yesterday.id, "pending"),
+        ):
+            session.add(
+                BpjsOutbox(registration_id=registration_id, kind="pendaftaran", payload={}, status=status)
+            )
+    panel = admin.get("/dashboard/panel").get_data(as_text=True)
+    assert 'id="stat-skipped">1<' in panel
+    assert '<dd id="bridge-pending">1</dd>' in panel and '<dd id="bridge-failed">0</dd>' in panel
+    assert '<dd id="bridge-sent">0</dd>' in panel  # yesterday's bridged visit is not today's
