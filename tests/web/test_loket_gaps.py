@@ -209,3 +209,21 @@ def test_dashboard_shows_skips_and_bpjs_figures_of_the_day_only(
     assert 'id="stat-skipped">1<' in panel
     assert '<dd id="bridge-pending">1</dd>' in panel and '<dd id="bridge-failed">0</dd>' in panel
     assert '<dd id="bridge-sent">0</dd>' in panel  # yesterday's bridged visit is not today's
+
+
+def test_admin_page_says_what_wins_under_strict(admin: Web) -> None:
+    form = {
+        "priority_ratio": "strict",
+        "max_general_wait_min": "45",
+        "avg_service_minutes": "4",
+        "operating_start": "00:00",
+        "operating_end": "00:00",
+        "reset_time": "00:00",
+        "running_text": "Jaga kebersihan",
+        "rm_pattern": "{YY}-{SEQ:6}",
+    }
+    assert admin.post("/admin/antrean", form).status_code == 302
+    page = admin.get("/admin/antrean").get_data(as_text=True)
+    assert 'id="cap-note"' in page and "(45 menit) <b>tidak diterapkan</b>" in page
+    assert admin.post("/admin/antrean", {**form, "priority_ratio": "2:1"}).status_code == 302
+    assert 'id="cap-note"' not in admin.get("/admin/antrean").get_data(as_text=True)
