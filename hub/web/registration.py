@@ -116,11 +116,13 @@ def consent(registration_id: int) -> Any:
     flags = {key: form.flag(key) for key in visits.CONSENT_ITEMS}
     with writing() as session:
         registration, patient = registration_or_404(registration_id)
+        previous = visits.consent_of(session, registration.id)
         row = MandatoryInfoConsent(
             registration_id=registration.id,
             patient_id=patient.id,
             informed_by=g.user.id,
             informed_at=services().clock(),
+            consent_signature_file=previous.consent_signature_file if previous else None,  # still signed
             **flags,
         )
         session.add(row)
