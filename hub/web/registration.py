@@ -51,6 +51,7 @@ def _render(
     session = db()
     queue = session.get(Queue, registration.queue_id) if registration.queue_id else None
     on_duty = visits.doctors_on_duty(session, today())
+    loads = {d.doctor.id: visits.doctor_load(session, d.doctor.id, today()) for d in on_duty}
     polys = list(
         session.scalars(select(Polyclinic).where(Polyclinic.is_active).order_by(Polyclinic.sort_order))
     )
@@ -63,6 +64,7 @@ def _render(
         queue=queue,
         polys=polys,
         on_duty=on_duty,
+        loads=loads,
         consent=consent,
         informer=informer,
         consent_items=visits.CONSENT_ITEMS,

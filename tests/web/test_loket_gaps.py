@@ -149,6 +149,7 @@ def test_a_full_doctor_schedule_is_refused_in_indonesian(staff: Web, services: W
     assert (
         staff.post(f"/registrasi/{ids[0]}/simpan", choice).status_code == 302
     )  # saved again: no new patient
+    assert "1/1 pasien — penuh" in staff.get(f"/registrasi/{ids[1]}").get_data(as_text=True)  # warned first
     refused = staff.post(f"/registrasi/{ids[1]}/simpan", choice)
     assert refused.status_code == 400
     assert "Jadwal dr. Ahmad hari ini sudah penuh (1 pasien)" in refused.get_data(as_text=True)
