@@ -482,10 +482,12 @@ class Renderer:
         )
 
     def _call_line(self, surface: pygame.Surface, box: Box, line: str) -> None:
+        if not line:  # no call since the start: no empty band
+            surface.fill(BACKGROUND, rect(box))
+            return
         surface.fill(CALL_LINE, rect(box))
-        if line:
-            image = self.fonts.fit(line, "bold", int(box.h * 0.7), int(box.w * 0.94), WHITE, CALL_LINE)
-            blit_in(surface, image, box)
+        image = self.fonts.fit(line, "bold", int(box.h * 0.7), int(box.w * 0.94), WHITE, CALL_LINE)
+        blit_in(surface, image, box)
 
     def _ticker_offset(self, text: str, lay: Layout, t: float) -> int:
         if not text:
