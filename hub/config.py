@@ -126,7 +126,7 @@ class QueueSettings(ConfigModel):
         ge=0,
         le=1440,
         description="Fairness cap: a general ticket waiting longer "
-        "is called before further priority tickets (0: off)",
+        "is called before further priority tickets (0: off; not applied when priority_ratio is strict)",
     )
     running_text: str = Field(
         "Selamat datang. Budayakan antre dan jaga kebersihan.",
