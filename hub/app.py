@@ -31,6 +31,9 @@ HOUSEKEEPING_S = 30.0
 
 
 def public_url(config: HubConfig) -> str:
+    """The base of the status URL printed in ticket QR codes: the public listener's when it has one."""
+    if config.public.port and config.public.url:
+        return config.public.url.rstrip("/")
     if config.web.public_url:
         return config.web.public_url.rstrip("/")
     return f"http://{socket.gethostname()}:{config.web.port}"
@@ -144,7 +147,7 @@ def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading
     publisher.start()
     link.start()
     hub.bpjs = start_bpjs(hub)
-    if with_web and config.web.port:
+    if with_web and (config.web.port or config.public.port):
         hub.web = start_web(hub)
     return hub
 
@@ -155,5 +158,5 @@ def start_bpjs(hub: Hub) -> BpjsBridge:
 
 
 def start_web(hub: Hub) -> WebHandle:
-    """Start the loket/admin web on ``[web] host:port``."""
+    """Start the loket/admin web on ``[web] host:port`` and the public listener on ``[public] host:port``."""
     return serve(hub)
