@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from antrean import __version__
 from hub.bpjs.service import BpjsBridge, start_bridge
 from hub.broker import BrokerProcess, hub_broker_settings
-from hub.config import HubConfig
+from hub.config import HubConfig, parse_hhmm
 from hub.db.checkpoint import WalCheckpointer
 from hub.db.database import open_database
 from hub.db.identity import sqlite_path
@@ -73,10 +73,11 @@ class Hub:
         self.stop_event.set()
 
     def housekeeping(self) -> None:
-        """Daily reset and opening-hours changes, checked every 30 s."""
+        """Daily reset, release of unconfirmed bookings and opening-hours changes, checked every 30 s."""
         while not self.stop_event.wait(HOUSEKEEPING_S):
             try:
                 self.publisher.apply(self.dispatcher.expire_previous_days())
+                self.publisher.apply(self.dispatcher.release_bookings(parse_hhmm(self.config.booking.release_at)))
                 self.publisher.refresh_services()
             except Exception:
                 logger.exception("housekeeping failed")
