@@ -25,7 +25,9 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from hub.config import BookingSettings
 from hub.web import CSP
+from hub.web.booking import BookingGuards
 from hub.web.context import WebServices
 from hub.web.urls import IdConverter
 
@@ -98,14 +100,16 @@ def create_public_app(
         TRUSTED_PROXIES=[],
         LAN_NETWORKS=[],
         NOTIFY_BEFORE=3,
+        BOOKING=BookingSettings(),
     )
     if config:
         app.config.update(config)
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     app.extensions["antrean"] = services
+    app.extensions["antrean_booking"] = BookingGuards(app, app.config["BOOKING"])
 
-    from hub.web import public
+    from hub.web import booking, public
     from hub.web.db import close_db
     from hub.web.main import events
     from hub.web.templating import install
@@ -113,6 +117,7 @@ def create_public_app(
     CSRFProtect(app)
     install(app)
     app.register_blueprint(public.bp)
+    app.register_blueprint(booking.bp)
     app.add_url_rule("/events", "events", events)
     for blueprint, prefix in extra_blueprints:
         app.register_blueprint(blueprint, url_prefix=prefix)
