@@ -29,18 +29,18 @@ class OnlineFigures:
 def online_figures(session: Session, day: date, tz: ZoneInfo) -> OnlineFigures:
     """Bookings for ``day`` by state; notifications created since ``day`` began (local midnight)."""
     figures = OnlineFigures({status.value: 0 for status in BookingStatus})
-    rows = session.execute(
+    by_status = session.execute(
         select(Booking.status, func.count()).where(Booking.service_date == day).group_by(Booking.status)
     ).all()
-    for status, count in rows:
+    for status, count in by_status:
         figures.bookings[str(status)] = int(count)
     since = datetime.combine(day, time(0), tz)
-    rows = session.execute(
+    notifications = session.execute(
         select(Notification.is_sent, Notification.error_message.is_not(None), func.count())
         .where(Notification.created_at >= since)
         .group_by(Notification.is_sent, Notification.error_message.is_not(None))
     ).all()
-    for is_sent, has_error, count in rows:
+    for is_sent, has_error, count in notifications:
         if is_sent:
             figures.sent += int(count)
         elif has_error:
