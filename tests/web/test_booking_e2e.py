@@ -23,7 +23,7 @@ from tests.kiosk.conftest import make_kiosk  # noqa: F401  (the fixture)
 from tests.kiosk.driver import pump
 from tests.support import artifacts_dir
 from tests.web.live import LiveHub, start_live_hub
-from tests.web.test_e2e import CHROMIUM_ARGS
+from tests.web.test_e2e import CHROMIUM_ARGS, login
 
 pytestmark = pytest.mark.slow  # a browser, a kiosk and a real hub
 
@@ -136,8 +136,14 @@ def test_book_online_confirm_at_the_kiosk_call_at_the_loket(
     assert page.evaluate("document.body.getAttribute('data-alerted')") == "near called"
     assert page.evaluate("window.__vibrations.length") == 2
     shot(page, "ticket_called")
-    listing = others.get(f"{hub.url}/loket/1/booking", timeout=10).text
-    assert code in listing and "Sudah datang" in listing
+    desk = login(browser, hub, "siti")
+    desk.goto(f"{hub.url}/loket/1/booking?q=wulan")
+    expect(desk.locator("#bookings")).to_contain_text(code)
+    expect(desk.locator("#bookings")).to_contain_text("Sudah datang · A-001")
+    shot(desk, "loket_booking")
+    desk.goto(f"{hub.url}/dashboard")
+    expect(desk.locator("#booking-confirmed")).to_have_text("1")
+    shot(desk, "dashboard_online")
 
 
 def test_the_ticket_page_rings_when_the_ticket_comes_near(
