@@ -174,12 +174,10 @@ def _booking(secret: str) -> Booking:
 
 def _page(booking: Booking, message: str | None = None, ok: bool = True, status: int = 200) -> Any:
     info = info_of(db(), booking)
-    page_url = url_for("booking.show", secret=booking.secret, _external=True)
     return render_template(
         "public/booking.html",
         b=info,
         qr=_qr(info.code),
-        page_url=page_url,
         today=today(),
         lan=on_lan(),
         message=message,
