@@ -40,6 +40,8 @@ def test_every_staff_url_is_missing_on_the_public_listener(app: Flask, public: F
             response = public.open(url, method=method)
             assert response.status_code in (404, 405), (method, url, response.status_code)
             assert response.status_code == 404 or method == "POST"
+    staff = app.test_client()
+    assert staff.get("/booking").status_code == 404  # booking lives on the public listener only
 
 
 def test_the_ticket_page_is_served_on_the_public_listener(public: FlaskClient, services: WebServices) -> None:
