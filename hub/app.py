@@ -77,7 +77,9 @@ class Hub:
         while not self.stop_event.wait(HOUSEKEEPING_S):
             try:
                 self.publisher.apply(self.dispatcher.expire_previous_days())
-                self.publisher.apply(self.dispatcher.release_bookings(parse_hhmm(self.config.booking.release_at)))
+                self.publisher.apply(
+                    self.dispatcher.release_bookings(parse_hhmm(self.config.booking.release_at))
+                )
                 self.publisher.refresh_services()
             except Exception:
                 logger.exception("housekeeping failed")
