@@ -43,6 +43,14 @@ class OnlineBooking(TypedDict):
     phone: NotRequired[str | None]
 
 
+def new_booking_code(session: Session) -> str:
+    """A booking code no booking has yet."""
+    while True:
+        code = "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
+        if session.scalar(select(Booking.id).where(Booking.booking_code == code)) is None:
+            return code
+
+
 def create_booking(sessions: sessionmaker[Session], **details: Unpack[OnlineBooking]) -> Booking:
     """An online booking for ``details["day"]``; not callable until confirmed at a kiosk."""
     category, reason = details["category"], details["reason"]
@@ -52,12 +60,8 @@ def create_booking(sessions: sessionmaker[Session], **details: Unpack[OnlineBook
         poly = session.scalar(select(Polyclinic).where(Polyclinic.code == details["poly_code"]))
         if poly is None or not poly.is_active:
             raise DispatchError("unknown_poly")
-        while True:
-            code = "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
-            if session.scalar(select(Booking.id).where(Booking.booking_code == code)) is None:
-                break
         booking = Booking(
-            booking_code=code,
+            booking_code=new_booking_code(session),
             service_date=details["day"],
             source=details["source"],
             queue_category=category,
@@ -86,6 +90,13 @@ def booked_for_today(op: Operation, booking_code: str) -> Booking:
     if booking.service_date != op.today:
         raise DispatchError("conflict", f"Booking ini untuk tanggal {booking.service_date:%d-%m-%Y}.")
     return booking
+
+
+def advance_number(booking: Booking) -> tuple[str, int] | None:
+    """The number given with the booking in advance (Mobile JKN), if any."""
+    if booking.queue_prefix and booking.queue_seq:
+        return booking.queue_prefix, booking.queue_seq
+    return None
 
 
 def poly_code_of(op: Operation, booking: Booking) -> str:

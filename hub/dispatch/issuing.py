@@ -40,8 +40,11 @@ def new_ticket(
     actor: str,
     user_id: int | None = None,
     check_hours: bool = True,
+    number: tuple[str, int] | None = None,
 ) -> Queue:
-    """A ticket for ``poly_code`` if the poly is open and has quota left today (refused otherwise)."""
+    """A ticket for ``poly_code`` if the poly is open and has quota left today (refused otherwise).
+    ``number`` (prefix, seq) was given in advance with a booking (Mobile JKN), which reserved its place in
+    the quota then: the ticket carries it and the quota is not counted again."""
     session, rules = op.session, op.rules
     poly = session.scalar(sql.POLY_LOCKED, {"code": poly_code})
     if poly is None or not poly.is_active:
@@ -51,11 +54,14 @@ def new_ticket(
             "closed",
             f"Pendaftaran dibuka pukul {rules.operating_start:%H:%M}–{rules.operating_end:%H:%M}.",
         )
-    used = sql.run(session, sql.QUOTA_USED, day=op.today, poly_id=poly.id).scalar() or 0
-    if used >= poly.quota_per_day:
-        raise DispatchError("quota_full", f"Kuota {poly.name} hari ini sudah habis.")
-    prefix = PRIORITY_PREFIX if category == "prioritas" else poly.queue_prefix
-    seq = next_seq(session, op.today, prefix)
+    if number is None:
+        used = sql.run(session, sql.QUOTA_USED, day=op.today, poly_id=poly.id).scalar() or 0
+        if used >= poly.quota_per_day:
+            raise DispatchError("quota_full", f"Kuota {poly.name} hari ini sudah habis.")
+        prefix = PRIORITY_PREFIX if category == "prioritas" else poly.queue_prefix
+        seq = next_seq(session, op.today, prefix)
+    else:
+        prefix, seq = number
     queue = Queue(
         queue_number=format_number(prefix, seq),
         queue_prefix=prefix,

@@ -205,6 +205,7 @@ class Dispatcher:
                 request_id=request.request_id,
                 actor=f"kiosk:{node}",
                 check_hours=False,
+                number=bookings.advance_number(booking),
             )
             bookings.confirm(op, booking, queue, actor=f"kiosk:{node}")
             return self._issued(op, base, queue, request.request_id), queue.id
