@@ -314,7 +314,7 @@ class JknAntrean:
         try:
             card = _digits(body, "nomorkartu", 13, "Nomor kartu")
             day = parse_day(_text(body, "tanggalperiksa"))
-            reason = _text(body, "alasan")[:50] or "jkn"
+            reason = _text(body, "alasan")[:100]
             with self.sessions.begin() as session:
                 lock_queue(session)
                 op = self.dispatcher.day.begin(session)
@@ -328,8 +328,9 @@ class JknAntrean:
                 booking.status = BookingStatus.CANCELLED
                 changed = queue is not None
                 if queue is not None:
-                    change_status(session, queue, TicketStatus.CANCELLED, op.now, actor="jkn", reason=reason)
-            logger.info("Mobile JKN number of %s on %s cancelled", poly.code, day)
+                    # reason "jkn": cancelled by BPJS itself, nothing to tell BPJS back (hub.jkn.tracker)
+                    change_status(session, queue, TicketStatus.CANCELLED, op.now, actor="jkn", reason="jkn")
+            logger.info("Mobile JKN number of %s on %s cancelled (%s)", poly.code, day, reason or "no reason")
             outcome = Outcome(live=True, services=True) if changed else None
             return WsAnswer(200, "Ok", None, outcome)
         except Refused as refused:

@@ -10,12 +10,17 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from hub.config import JknConfig
+from hub.bpjs.service import BpjsBridge
+from hub.bpjs.simstate import DEMO_CREDENTIALS
+from hub.config import BpjsSettings, JknConfig
 from hub.db.models import Patient
 from hub.dispatch.outcome import Outcome
+from hub.followers import QueueTail
 from hub.jkn.antrean import JknAntrean
-from hub.jkn.sim import JknSimState, MobileJkn, demo_state
+from hub.jkn.sender import JknSender
+from hub.jkn.sim import JknSimState, JknSimulator, MobileJkn, demo_state
 from hub.jkn.tokens import TokenIssuer
+from hub.jkn.tracker import JknTracker
 from hub.jkn.ws import JknWebService, jkn_blueprint
 from hub.web.passwords import hash_password, set_cost
 from tests.hub.dispatch_support import Desk
@@ -83,3 +88,38 @@ def site(database_url: str) -> Iterator[Site]:
         server.shutdown()
         server.server_close()
         desk.close()
+
+
+@dataclass
+class Bpjs:
+    """The PCare bridge's outbox sending Antrean FKTP calls to the simulator, and the queue's follower."""
+
+    sim: JknSimState
+    bridge: BpjsBridge
+    tail: QueueTail
+
+    def flush(self, desk: Desk, rounds: int = 8) -> None:
+        """Follow the queue, then run the outbox until nothing is due (moving the clock past back-offs)."""
+        self.tail.step()
+        for _ in range(rounds):
+            self.bridge.process_outbox()
+            if not self.pending():
+                return
+            desk.clock.advance(seconds=30)
+
+    def pending(self) -> int:
+        return self.bridge.outbox_summary()["pending"]
+
+
+@pytest.fixture
+def bpjs(site: Site) -> Iterator[Bpjs]:
+    server = JknSimulator(site.sim).start()
+    settings = BpjsSettings(**DEMO_CREDENTIALS.settings("http://127.0.0.1:9/pcare-rest"))
+    bridge = BpjsBridge(site.desk.sessions, settings, clock=site.desk.clock)
+    JknSender(bridge, JknConfig(base_url=server.url)).install()
+    tail = QueueTail(site.desk.sessions, [JknTracker(True, bridge.wake)], clock=site.desk.clock)
+    try:
+        yield Bpjs(site.sim, bridge, tail)
+    finally:
+        bridge.stop()
+        server.stop()
