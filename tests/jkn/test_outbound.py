@@ -8,6 +8,7 @@ from datetime import time
 from sqlalchemy import select
 
 from hub.db.models import BpjsOutbox, Patient, Queue, Registration
+from hub.db.statuses import TicketStatus
 from protocol import BookingRequest
 from tests.jkn.conftest import CARD, Bpjs, Site
 from tests.jkn.test_ws import DAY, take
@@ -28,7 +29,7 @@ def register_at_loket(site: Site, number: str, patient_id: int) -> None:
                 payment_type="bpjs",
             )
         )
-    site.desk.dispatcher.set_status(queue.id, "registered", actor="web:loket")
+    site.desk.dispatcher.set_status(queue.id, TicketStatus.REGISTERED, actor="web:loket")
 
 
 def test_a_kiosk_ticket_is_added_and_called_once_its_card_is_known(site: Site, bpjs: Bpjs) -> None:
@@ -100,7 +101,7 @@ def register_at_loket_before_call(site: Site, patient_id: int) -> None:
             )
         )
         queue_id = queue.id
-    site.desk.dispatcher.set_status(queue_id, "cancelled", actor="web:loket", reason="batal")
+    site.desk.dispatcher.set_status(queue_id, TicketStatus.CANCELLED, actor="web:loket", reason="batal")
 
 
 def test_bpjs_down_is_retried_with_back_off_in_order_and_never_twice(site: Site, bpjs: Bpjs) -> None:
