@@ -80,6 +80,7 @@ class Notification(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     provider_message_id: Mapped[str | None] = mapped_column(String(128))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the template's values, by placeholder
 
 
 class NotificationTemplate(Base):

@@ -26,6 +26,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("next_attempt_at", UtcDateTime(), nullable=True))
         batch.add_column(sa.Column("provider_message_id", sa.String(128), nullable=True))
+        batch.add_column(sa.Column("params", sa.JSON(), nullable=True))
         batch.create_foreign_key(
             op.f("fk_notifications_booking_id_bookings"), "bookings", ["booking_id"], ["id"]
         )
@@ -74,6 +75,7 @@ def downgrade() -> None:
         batch.drop_constraint(op.f("uq_notifications_event_key"), type_="unique")
         batch.drop_constraint(op.f("fk_notifications_booking_id_bookings"), type_="foreignkey")
         for column in (
+            "params",
             "provider_message_id",
             "next_attempt_at",
             "attempts",
