@@ -25,14 +25,14 @@ from werkzeug.datastructures import MultiDict
 from hub.db.models import Booking, DoctorSchedule, Patient, Polyclinic, Queue
 from hub.db.statuses import CALLABLE, BookingStatus, TicketStatus
 from hub.dispatch import sql
-from hub.dispatch.bookings import new_booking_code
+from hub.dispatch.bookings import bookable, new_booking_code, open_bookings
 from hub.dispatch.numbering import format_number, next_seq
 from hub.dispatch.operation import Operation, lock_queue
 from hub.dispatch.outcome import Outcome
 from hub.dispatch.service import Dispatcher
 from hub.dispatch.transitions import change_status
+from hub.phone import phone_or_none
 from hub.web.records import create_patient, duplicate_errors, parse_patient
-from hub.whatsapp.phone import normalize_phone
 
 logger = logging.getLogger(__name__)
 JKN_PREFIX = "J"
@@ -126,14 +126,7 @@ class JknAntrean:
     def used(session: Session, poly: Polyclinic, day: date) -> int:
         """Places of ``poly``'s quota taken on ``day``: tickets, and bookings not yet arrived."""
         tickets = sql.run(session, sql.QUOTA_USED, day=day, poly_id=poly.id).scalar() or 0
-        booked = session.scalar(
-            select(func.count(Booking.id)).where(
-                Booking.poly_id == poly.id,
-                Booking.service_date == day,
-                Booking.status == BookingStatus.BOOKED,
-            )
-        )
-        return int(tickets) + int(booked or 0)
+        return int(tickets) + open_bookings(session, day, poly.id)
 
     @staticmethod
     def _called_number(session: Session, poly: Polyclinic, day: date) -> str:
@@ -152,14 +145,7 @@ class JknAntrean:
                 Queue.poly_id == poly.id, Queue.queue_date == day, Queue.status.in_(CALLABLE)
             )
         )
-        booked = session.scalar(
-            select(func.count(Booking.id)).where(
-                Booking.poly_id == poly.id,
-                Booking.service_date == day,
-                Booking.status == BookingStatus.BOOKED,
-            )
-        )
-        return int(callable_tickets or 0) + int(booked or 0)
+        return int(callable_tickets or 0) + open_bookings(session, day, poly.id)
 
     @staticmethod
     def _find(session: Session, card: str, day: date, poly: Polyclinic | None = None) -> Booking | None:
@@ -181,7 +167,7 @@ class JknAntrean:
             card = _digits(body, "nomorkartu", 13, "Nomor kartu")
             nik = _digits(body, "nik", 16, "NIK")
             day = parse_day(_text(body, "tanggalperiksa"))
-            phone = normalize_phone(_text(body, "nohp"))
+            phone = phone_or_none(_text(body, "nohp"))
             if _text(body, "nohp") and phone is None:
                 raise Refused("Nomor HP tidak valid.")
             complaint = _text(body, "keluhan")[:500] or None
@@ -199,7 +185,7 @@ class JknAntrean:
                     )
                 if self._find(session, card, day) is not None:
                     raise Refused("Nomor kartu ini sudah mengambil antrean pada tanggal tersebut.")
-                if self.used(session, poly, day) >= poly.quota_per_day:
+                if bookable(session, day, poly) <= 0:  # the places online bookings may hold
                     raise Refused(f"Kuota {poly.name} pada tanggal tersebut sudah penuh.")
                 prefix = jkn_prefix(poly)
                 seq = next_seq(session, day, prefix)
@@ -212,7 +198,10 @@ class JknAntrean:
                     poly_id=poly.id,
                     nik=nik,
                     bpjs_number=card,
-                    phone=phone or normalize_phone(patient.phone),
+                    phone=phone or phone_or_none(patient.phone),
+                    # the participant gave the number to Mobile JKN for this queue: its messages may go there
+                    phone_consent=bool(phone or phone_or_none(patient.phone)),
+                    patient_name=patient.name[:100],
                     queue_prefix=prefix,
                     queue_seq=seq,
                     complaint=complaint,

@@ -64,7 +64,7 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
     app.extensions["antrean"] = services
 
-    from hub.web import admin, auth, loket, main, patients, public, registration
+    from hub.web import admin, auth, loket, loket_bookings, main, patients, public, registration
     from hub.web.auth import load_user
     from hub.web.db import close_db, writes
     from hub.web.templating import install
@@ -75,6 +75,7 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
     install(app)
     for blueprint in (auth.bp, main.bp, loket.bp, registration.bp, patients.bp, admin.bp, public.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(loket_bookings.bp)
     # login and logout write through the request's session and commit it themselves: each runs as one
     # write unit until hub.web.auth opens hub.web.db.writing() where it writes
     for endpoint in ("auth.login", "auth.logout"):

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, g, redirect, render_template, stream_with
 from hub.web.auth import login_required, passive
 from hub.web.bridge import outbox_summary
 from hub.web.dashboard import day_figures
+from hub.web.dashboard_online import OnlineFigures, online_figures
 from hub.web.db import db, services, today
 
 bp = Blueprint("main", __name__)
@@ -41,11 +42,15 @@ def _figures() -> Any:
     return day_figures(db(), today(), summary), summary
 
 
+def _online() -> OnlineFigures:
+    return online_figures(db(), today(), services().tz)
+
+
 @bp.route("/dashboard")
 @login_required
 def dashboard() -> str:
     figures, summary = _figures()
-    return render_template("dashboard.html", f=figures, outbox=summary)
+    return render_template("dashboard.html", f=figures, outbox=summary, online=_online())
 
 
 @bp.route("/dashboard/panel")
@@ -53,4 +58,4 @@ def dashboard() -> str:
 @passive
 def dashboard_panel() -> str:
     figures, summary = _figures()
-    return render_template("_dashboard_panel.html", f=figures, outbox=summary)
+    return render_template("_dashboard_panel.html", f=figures, outbox=summary, online=_online())

@@ -7,7 +7,9 @@ gave a phone number (online bookings, Mobile JKN):
 - ``soon`` when at most ``[whatsapp] notify_before`` tickets are ahead;
 - ``called`` (with the loket) and ``skipped``.
 
-Each at most once per booking or ticket (the notification's ``event_key``).
+Only to patients who agreed (``bookings.phone_consent``; a Mobile JKN number: the participant gave the
+number to Mobile JKN for this queue). Each at most once per booking or ticket (the notification's
+``event_key``).
 """
 
 from __future__ import annotations
@@ -86,7 +88,11 @@ class WhatsAppFollower:
     def on_bookings(self, session: Session, bookings: Sequence[Booking], now: datetime) -> None:
         for seen in bookings:
             booking = session.get(Booking, seen.id)
-            if booking is None or not booking.phone or booking.status != BookingStatus.BOOKED:
+            if (
+                booking is None
+                or not (booking.phone and booking.phone_consent)
+                or booking.status != BookingStatus.BOOKED
+            ):
                 continue
             if booking.queue_prefix and booking.queue_seq:
                 poly = session.get(Polyclinic, booking.poly_id)
@@ -111,7 +117,7 @@ class WhatsAppFollower:
     def on_events(self, session: Session, events: Sequence[TicketEvent], now: datetime) -> None:
         for event in events:
             booking = session.scalar(select(Booking).where(Booking.queue_id == event.queue_id).limit(1))
-            if booking is None or not booking.phone:
+            if booking is None or not (booking.phone and booking.phone_consent):
                 continue
             queue = session.get(Queue, event.queue_id)
             assert queue is not None
@@ -142,7 +148,7 @@ class WhatsAppFollower:
         rows = session.execute(
             select(Queue, Booking)
             .join(Booking, Booking.queue_id == Queue.id)
-            .where(Queue.status.in_(CALLABLE), Booking.phone.is_not(None))
+            .where(Queue.status.in_(CALLABLE), Booking.phone.is_not(None), Booking.phone_consent.is_(True))
         ).all()
         for queue, booking in rows:
             ticket = self.ticket_of(queue.status_token)
@@ -174,6 +180,7 @@ class WhatsAppFollower:
                 Booking.service_date == tomorrow,
                 Booking.status == BookingStatus.BOOKED,
                 Booking.phone.is_not(None),
+                Booking.phone_consent.is_(True),
             )
         ):
             poly = session.get(Polyclinic, booking.poly_id)

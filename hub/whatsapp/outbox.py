@@ -24,7 +24,7 @@ from hub.bpjs.outbox import backoff_s
 from hub.config import WhatsAppConfig
 from hub.db.base import utcnow
 from hub.db.models import Notification
-from hub.whatsapp.phone import normalize_phone
+from hub.phone import phone_or_none
 from hub.whatsapp.providers import OutgoingMessage, Provider
 from hub.whatsapp.templates import PARAMS, load_templates, render
 
@@ -50,7 +50,7 @@ def notify(
     if session.scalar(select(Notification.id).where(Notification.event_key == event_key)) is not None:
         return False
     template = load_templates(session)[event]
-    number = normalize_phone(phone)
+    number = phone_or_none(phone)
     try:
         with session.begin_nested():
             session.add(

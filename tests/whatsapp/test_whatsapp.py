@@ -38,7 +38,14 @@ class Wa:
 
     def book(self, day: date = TODAY, phone: str | None = PHONE) -> str:
         booking = self.desk.dispatcher.create_booking(
-            day=day, category="umum", reason=None, payment="umum", poly_code="A", source="web", phone=phone
+            day=day,
+            category="umum",
+            reason=None,
+            payment="umum",
+            poly_code="A",
+            source="web",
+            phone=phone,
+            phone_consent=True,
         )
         return booking.booking_code
 

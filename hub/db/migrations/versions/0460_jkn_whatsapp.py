@@ -2,7 +2,7 @@
 a number given in advance to a booking, and the subject / once-only key of BPJS outbox items
 
 Revision ID: 0460
-Revises: 0300
+Revises: 0450
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from hub.db.base import UtcDateTime
 
 revision = "0460"
-down_revision = "0300"
+down_revision = "0450"
 branch_labels = None
 depends_on = None
 
