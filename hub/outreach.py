@@ -80,7 +80,12 @@ def jkn_web_service(hub: Hub) -> JknWebService:
     # tokens are signed with a key derived from the password hash: a new password ends every token
     key = hashlib.sha256(b"antrean-jkn-token\n" + config.ws_password.encode()).digest()
     return JknWebService(
-        JknAntrean(hub.sessions, hub.dispatcher, days_ahead=config.days_ahead),
+        JknAntrean(
+            hub.sessions,
+            hub.dispatcher,
+            days_ahead=config.days_ahead,
+            closed_weekdays=hub.config.booking.closed_weekdays,
+        ),
         config,
         TokenIssuer(key, ttl_s=config.token_ttl_s),
         hub.publisher.apply,

@@ -14,6 +14,7 @@ get the same one. The ticket issued when the patient arrives carries that number
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.datastructures import MultiDict
 
-from hub.db.models import Booking, DoctorSchedule, Patient, Polyclinic, Queue
+from hub.db.models import Booking, Patient, Polyclinic, Queue
 from hub.db.statuses import CALLABLE, BookingStatus, TicketStatus
 from hub.dispatch import sql
 from hub.dispatch.bookings import bookable, new_booking_code, open_bookings
@@ -84,11 +85,18 @@ class JknAntrean:
     """The web service's work on the database. ``days_ahead``: how far ahead a number may be taken."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], dispatcher: Dispatcher, *, days_ahead: int = 7
+        self,
+        sessions: sessionmaker[Session],
+        dispatcher: Dispatcher,
+        *,
+        days_ahead: int = 7,
+        closed_weekdays: Sequence[int] = (7,),
     ) -> None:
+        """``closed_weekdays``: 1 = Monday … 7 = Sunday, as ``[booking] closed_weekdays``."""
         self.sessions = sessions
         self.dispatcher = dispatcher
         self.days_ahead = days_ahead
+        self.closed_weekdays = frozenset(closed_weekdays)
 
     # -- shared checks -----------------------------------------------------------------------------
 
@@ -109,15 +117,7 @@ class JknAntrean:
             raise Refused(f"Tanggal periksa paling lambat {self.days_ahead} hari ke depan.")
         if poly.is_24_hours:
             return
-        weekdays = set(
-            session.scalars(
-                select(DoctorSchedule.day_of_week).where(
-                    DoctorSchedule.poly_id == poly.id, DoctorSchedule.is_active.is_(True)
-                )
-            )
-        )
-        open_days = weekdays or {1, 2, 3, 4, 5, 6}  # without schedules: Senin–Sabtu
-        if day.isoweekday() not in open_days:
+        if day.isoweekday() in self.closed_weekdays:
             raise Refused(f"{poly.name} tutup pada tanggal tersebut.")
         if day == op.today and op.now.astimezone(op.tz).time() >= op.rules.operating_end:
             raise Refused(f"Pendaftaran {poly.name} hari ini sudah ditutup.")

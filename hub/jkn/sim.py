@@ -117,7 +117,8 @@ def _problem(body: Any, fields: dict[str, type | tuple[type, ...]]) -> str | Non
     return None
 
 
-def create_app(state: JknSimState, prefix: str = PREFIX) -> Flask:
+def create_app(state: JknSimState, prefix: str = PREFIX, mobile: MobileJkn | None = None) -> Flask:
+    """The BPJS side; with ``mobile`` it also acts as Mobile JKN towards the hub (``/_sim/mobile/...``)."""
     app = Flask("jkn_simulator")
 
     def answer(code: int, message: str, http_status: int = 200) -> Response:
@@ -213,16 +214,38 @@ def create_app(state: JknSimState, prefix: str = PREFIX) -> Flask:
         with state.lock:
             return {"events": state.events, "refused": state.refused}
 
+    @app.post("/_sim/mobile/<action>")
+    def as_mobile_jkn(action: str) -> tuple[dict[str, Any], int]:
+        """Act as Mobile JKN towards the hub (``antrean jkn sim --ws-url``): ``take``, ``status``,
+        ``remaining``, ``cancel`` or ``new_patient`` with the JSON body's fields as arguments."""
+        if mobile is None:
+            return {"error": "started without --ws-url"}, 400
+        if action not in ("take", "status", "remaining", "cancel", "new_patient"):
+            return {"error": f"unknown action {action!r}"}, 404
+        args = request.get_json(silent=True) or {}
+        try:
+            if not mobile.token:
+                mobile.auth()
+            reply = getattr(mobile, action)(**args)
+            if reply.code == 201 and "Token" in reply.message:
+                mobile.auth()
+                reply = getattr(mobile, action)(**args)
+        except (ProtocolViolation, requests.RequestException, TypeError) as error:
+            return {"error": f"{type(error).__name__}: {error}"}, 502
+        return {"code": reply.code, "message": reply.message, "response": reply.response}, 200
+
     return app
 
 
 class JknSimulator:
     """The receiving side on a real socket (werkzeug's threaded server in a background thread)."""
 
-    def __init__(self, state: JknSimState, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, state: JknSimState, host: str = "127.0.0.1", port: int = 0, mobile: MobileJkn | None = None
+    ) -> None:
         self.state = state
         self._server: BaseWSGIServer = make_server(
-            host, port, create_app(state), threaded=True, request_handler=_QuietHandler
+            host, port, create_app(state, PREFIX, mobile), threaded=True, request_handler=_QuietHandler
         )
         self.host = host
         self.port = self._server.server_port
