@@ -119,7 +119,7 @@ class JknAntrean:
             return
         if day.isoweekday() in self.closed_weekdays:
             raise Refused(f"{poly.name} tutup pada tanggal tersebut.")
-        if day == op.today and op.now.astimezone(op.tz).time() >= op.rules.operating_end:
+        if day == op.today and not op.open_now and op.now.astimezone(op.tz).time() >= op.rules.operating_end:
             raise Refused(f"Pendaftaran {poly.name} hari ini sudah ditutup.")
 
     @staticmethod

@@ -63,7 +63,7 @@ class Site:
 
 
 @pytest.fixture
-def site(database_url: str) -> Iterator[Site]:
+def pkm(database_url: str) -> Iterator[Site]:
     desk = Desk(database_url)
     config = JknConfig(ws_username="bpjs", ws_password=hash_password(PASSWORD))
     now = Now()
@@ -112,14 +112,14 @@ class Bpjs:
 
 
 @pytest.fixture
-def bpjs(site: Site) -> Iterator[Bpjs]:
-    server = JknSimulator(site.sim).start()
+def bpjs(pkm: Site) -> Iterator[Bpjs]:
+    server = JknSimulator(pkm.sim).start()
     settings = BpjsSettings(**DEMO_CREDENTIALS.settings("http://127.0.0.1:9/pcare-rest"))
-    bridge = BpjsBridge(site.desk.sessions, settings, clock=site.desk.clock)
+    bridge = BpjsBridge(pkm.desk.sessions, settings, clock=pkm.desk.clock)
     JknSender(bridge, JknConfig(base_url=server.url)).install()
-    tail = QueueTail(site.desk.sessions, [JknTracker(True, bridge.wake)], clock=site.desk.clock)
+    tail = QueueTail(pkm.desk.sessions, [JknTracker(True, bridge.wake)], clock=pkm.desk.clock)
     try:
-        yield Bpjs(site.sim, bridge, tail)
+        yield Bpjs(pkm.sim, bridge, tail)
     finally:
         bridge.stop()
         server.stop()
