@@ -51,7 +51,9 @@ def start_outreach(hub: Hub) -> Outreach:
     followers: list[Follower] = []
     if hub.bpjs is not None and config.jkn.base_url:
         JknSender(hub.bpjs, config.jkn).install()
-        followers.append(JknTracker(True, hub.bpjs.wake))
+        tracker = JknTracker(True, hub.bpjs.wake, sessions=hub.sessions)
+        hub.dispatcher.booking_events.subscribe(tracker.on_booking_event)
+        followers.append(tracker)
     whatsapp = None
     provider = build_provider(config.whatsapp)
     if provider is not None:

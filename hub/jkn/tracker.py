@@ -7,7 +7,8 @@ card. From then on, for a ticket paid by BPJS in a poly with a BPJS poly code:
 - ``antrean/add`` once (not for Mobile JKN numbers: BPJS has them already);
 - ``antrean/panggil`` status 1 once it was called (sent right after the add if it was called before the
   card was known), status 2 when it is marked absent (skipped);
-- ``antrean/batal`` when it is cancelled before being called (not when Mobile JKN itself cancelled it).
+- ``antrean/batal`` when it is cancelled before being called (not when Mobile JKN itself cancelled it),
+  and when a Mobile JKN number is cancelled here or released unused before the patient arrived.
 
 Every item is written once (its once-only key) and in that order for the number's subject.
 """
@@ -15,16 +16,18 @@ Every item is written once (its once-only key) and in that order for the number'
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from hub.db.models import Booking, Doctor, Patient, Queue, Registration, TicketEvent
+from hub.db.base import utcnow
+from hub.db.models import Booking, Doctor, Patient, Polyclinic, Queue, Registration, TicketEvent
 from hub.db.statuses import TicketStatus
+from hub.dispatch.bookings import BookingEvent, BookingInfo
 from hub.dispatch.rules import load_rules
 from hub.jkn.sender import enqueue
 
@@ -85,9 +88,46 @@ class JknTracker:
 
     name = "jkn"
 
-    def __init__(self, enabled: bool, wake: Any = None) -> None:
+    def __init__(
+        self,
+        enabled: bool,
+        wake: Any = None,
+        *,
+        sessions: sessionmaker[Session] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        """``sessions``: for :meth:`on_booking_event` (a listener of the dispatcher's booking events)."""
         self.enabled = enabled
         self._wake = wake
+        self.sessions = sessions
+        self._clock = clock
+
+    def on_booking_event(self, kind: BookingEvent, info: BookingInfo) -> None:
+        """A Mobile JKN number cancelled here (loket, booking page) or released unused: ``antrean/batal``.
+        (Cancelled from Mobile JKN itself it emits nothing: BPJS knows.)"""
+        if not self.enabled or self.sessions is None or kind not in ("cancelled", "released"):
+            return
+        if info.source != "jkn" or not info.bpjs_number:
+            return
+        with self.sessions.begin() as session:
+            kodepoli = session.scalar(
+                select(Polyclinic.bpjs_poly_code).where(Polyclinic.code == info.poly_code)
+            )
+            if not kodepoli:
+                return
+            day = info.service_date.isoformat()
+            body = {
+                "tanggalperiksa": day,
+                "kodepoli": kodepoli,
+                "nomorkartu": info.bpjs_number,
+                "alasan": "Dibatalkan di puskesmas" if kind == "cancelled" else "Tidak datang",
+            }
+            subject = f"{info.bpjs_number}:{kodepoli}:{day}"
+            written = enqueue(
+                session, "jkn_batal", subject, f"jkn_batal:booking:{info.id}", body, self._clock()
+            )
+        if written and self._wake is not None:
+            self._wake()
 
     def on_bookings(self, session: Session, bookings: Sequence[Booking], now: datetime) -> None:
         return None

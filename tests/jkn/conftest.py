@@ -117,7 +117,9 @@ def bpjs(pkm: Site) -> Iterator[Bpjs]:
     settings = BpjsSettings(**DEMO_CREDENTIALS.settings("http://127.0.0.1:9/pcare-rest"))
     bridge = BpjsBridge(pkm.desk.sessions, settings, clock=pkm.desk.clock)
     JknSender(bridge, JknConfig(base_url=server.url)).install()
-    tail = QueueTail(pkm.desk.sessions, [JknTracker(True, bridge.wake)], clock=pkm.desk.clock)
+    tracker = JknTracker(True, bridge.wake, sessions=pkm.desk.sessions, clock=pkm.desk.clock)
+    pkm.desk.dispatcher.booking_events.subscribe(tracker.on_booking_event)
+    tail = QueueTail(pkm.desk.sessions, [tracker], clock=pkm.desk.clock)
     try:
         yield Bpjs(pkm.sim, bridge, tail)
     finally:

@@ -142,3 +142,19 @@ def test_a_refusal_by_bpjs_fails_the_item_without_retrying(pkm: Site, bpjs: Bpjs
     bpjs.flush(pkm.desk)
     assert bpjs.bridge.outbox_summary()["failed"] >= 1
     assert ("add", "nik tidak valid") in bpjs.sim.refused
+
+
+def test_a_mobile_jkn_number_cancelled_at_the_puskesmas_or_released_is_cancelled_at_bpjs(
+    pkm: Site, bpjs: Bpjs
+) -> None:
+    pkm.add_patient()
+    pkm.add_patient(card="0009876543210", nik="3509124507850002", phone=None)
+    pkm.mobile.auth()
+    code = take(pkm).response["keterangan"].split()[2].rstrip(".")
+    assert take(pkm, nomorkartu="0009876543210", nik="3509124507850002").code == 200
+    pkm.desk.dispatcher.cancel_booking(code)  # e.g. from the booking page or the loket
+    pkm.desk.clock.advance(hours=3)
+    pkm.desk.dispatcher.release_bookings(time(10, 0))  # the other one never came
+    bpjs.flush(pkm.desk)
+    assert bpjs.sim.kinds() == ["batal", "batal"] and bpjs.sim.refused == []
+    assert [body["alasan"] for _, body in bpjs.sim.events] == ["Dibatalkan di puskesmas", "Tidak datang"]

@@ -215,3 +215,25 @@ def test_bad_json_is_refused_with_a_message(pkm: Site) -> None:
         headers={"x-username": "bpjs", "x-token": pkm.mobile.token},
     )
     assert http.json()["metadata"] == {"code": 201, "message": "Format data tidak valid (harus JSON)."}
+
+
+def test_today_after_closing_time_is_closed_but_tomorrow_is_open(pkm: Site) -> None:
+    pkm.add_patient()
+    pkm.mobile.auth()
+    pkm.desk.clock.advance(hours=7)  # 15:00, the poly closed at 14:00
+    reply = take(pkm)
+    assert (reply.code, reply.message) == (201, "Pendaftaran Poli Umum hari ini sudah ditutup.")
+    tomorrow = take(pkm, tanggalperiksa=TOMORROW)
+    assert tomorrow.code == 200 and tomorrow.response["nomorantrean"] == "JA-001"
+
+
+def test_the_places_bookings_may_hold_bound_mobile_jkn_too(pkm: Site) -> None:
+    with pkm.desk.sessions.begin() as session:
+        poly = session.scalars(select(Polyclinic).where(Polyclinic.code == "A")).one()
+        poly.booking_quota = 1
+    pkm.add_patient()
+    pkm.add_patient(card="0009876543210", nik="3509124507850002", phone=None)
+    pkm.mobile.auth()
+    assert take(pkm).code == 200
+    full = take(pkm, nomorkartu="0009876543210", nik="3509124507850002")
+    assert (full.code, full.message) == (201, "Kuota Poli Umum pada tanggal tersebut sudah penuh.")
