@@ -3,6 +3,7 @@ back-off when the provider fails."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,7 +16,7 @@ from hub.db.models import Notification
 from hub.followers import QueueTail
 from hub.whatsapp.follower import WhatsAppFollower
 from hub.whatsapp.outbox import WhatsAppSender
-from hub.whatsapp.providers import build_provider
+from hub.whatsapp.providers import OutgoingMessage, SendResult, build_provider
 from hub.whatsapp.sim import WhatsAppSimState, WhatsAppSimulator
 from hub.whatsapp.templates import save_template
 from protocol import BookingRequest
@@ -217,3 +218,42 @@ def test_the_reminder_goes_the_evening_before(wa: Wa) -> None:
     wa.desk.clock.advance(minutes=5)
     wa.run()
     assert len(wa.state.messages) == 1
+
+
+class StuckProvider:
+    """A provider that does not answer until released (a dead network)."""
+
+    name = "stuck"
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        self.entered.set()
+        self.release.wait(30)
+        return SendResult(True, message_id="late")
+
+
+def test_a_stuck_provider_never_holds_up_the_queue(
+    parts: tuple[Desk, WhatsAppSimState, WhatsAppSimulator],
+) -> None:
+    desk = parts[0]
+    settings = WhatsAppConfig(provider="gateway", url="http://unused", interval_s=0.05)
+    provider = StuckProvider()
+    sender = WhatsAppSender(desk.sessions, provider, settings).start()
+    follower = WhatsAppFollower(
+        settings, site_name="PKM", tz=JAKARTA, ticket_of=desk.dispatcher.ticket_by_token, wake=sender.wake
+    )
+    tail = QueueTail(desk.sessions, [follower], interval_s=0.05).start()
+    wa = Wa(desk, parts[1], sender, tail)
+    try:
+        number = wa.arrive(wa.book())
+        assert provider.entered.wait(10)  # the sender is stuck in the first message
+        assert desk.call() == number  # the loket calls all the same
+        desk.ticket(request_id="after")  # and the kiosk issues
+        assert not provider.release.is_set()
+    finally:
+        provider.release.set()
+        tail.stop()
+        sender.stop()
