@@ -46,4 +46,8 @@ def test_demo_runs_the_whole_flow_headless(tmp_path: Path) -> None:
     assert re.search(r"\[display\].*Nomor antrean", out), out[-3000:]
     assert re.search(r"\[progress\] diambil [1-9]", out)
     assert "demo stopped" in out
+    assert "Mobile JKN: nomor JA-001 diambil (Kode booking " in out, out[-3000:]
+    assert re.search(
+        r"WhatsApp simulator received 1 message\(s\): antrean_booking_confirmed to 6281398765432", out
+    )
     assert (tmp_path / "hub.log").exists() and (tmp_path / "antrean.db").exists()
