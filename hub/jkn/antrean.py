@@ -167,9 +167,9 @@ class JknAntrean:
             card = _digits(body, "nomorkartu", 13, "Nomor kartu")
             nik = _digits(body, "nik", 16, "NIK")
             day = parse_day(_text(body, "tanggalperiksa"))
-            phone = phone_or_none(_text(body, "nohp"))
-            if _text(body, "nohp") and phone is None:
-                raise Refused("Nomor HP tidak valid.")
+            phone = phone_or_none(
+                _text(body, "nohp")
+            )  # no mobile number: no WhatsApp, the number all the same
             complaint = _text(body, "keluhan")[:500] or None
             with self.sessions.begin() as session:
                 lock_queue(session)

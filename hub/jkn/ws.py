@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from hub.config import JknConfig
 from hub.dispatch.outcome import Outcome
@@ -74,6 +75,14 @@ def jkn_blueprint(service: JknWebService) -> Blueprint:
         if verdict != "ok":
             return envelope(201, "Token tidak valid.")
         return None
+
+    @blueprint.errorhandler(Exception)
+    def failed(error: Exception) -> Response:
+        """Whatever went wrong, BPJS gets an envelope (nothing was stored: each call is one transaction)."""
+        if isinstance(error, HTTPException) and error.code is not None and error.code < 500:
+            return envelope(201, f"Permintaan tidak sah ({error.code}).")
+        logger.exception("Mobile JKN %s %s failed", request.method, request.path)
+        return envelope(201, "Terjadi kesalahan pada server puskesmas; tidak ada yang disimpan. Coba lagi.")
 
     @blueprint.get("/auth")
     def auth() -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from hub.db.models import Booking, Patient, Polyclinic, Queue
@@ -237,3 +238,19 @@ def test_the_places_bookings_may_hold_bound_mobile_jkn_too(pkm: Site) -> None:
     assert take(pkm).code == 200
     full = take(pkm, nomorkartu="0009876543210", nik="3509124507850002")
     assert (full.code, full.message) == (201, "Kuota Poli Umum pada tanggal tersebut sudah penuh.")
+
+
+def test_a_failure_inside_still_answers_an_envelope(pkm: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    pkm.add_patient()
+    pkm.mobile.auth()
+
+    class Broken:
+        def begin(self, *_args: object) -> None:
+            raise RuntimeError("database gone")
+
+    monkeypatch.setattr(pkm.desk.dispatcher, "day", Broken())
+    reply = take(pkm)
+    assert (reply.code, reply.message) == (
+        201,
+        "Terjadi kesalahan pada server puskesmas; tidak ada yang disimpan. Coba lagi.",
+    )
