@@ -67,6 +67,7 @@ provider = "cloud"
 base_url = "http://127.0.0.1:{ports.whatsapp}/v21.0"
 phone_number_id = "1234567890"
 token = "sim-token"
+interval_s = 0.2
 """
 
 

@@ -389,6 +389,12 @@ class HubConfig(ConfigModel):
     def _segment(cls, value: str) -> str:
         return check_segment(value)
 
+    @model_validator(mode="after")
+    def _listeners(self) -> Self:
+        if self.public.port and self.public.port == self.web.port:
+            raise ValueError("[public] port must differ from [web] port: staff pages never share it")
+        return self
+
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str) -> str:

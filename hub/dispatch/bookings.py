@@ -26,10 +26,10 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Literal, NotRequired, TypedDict, Unpack
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Booking, Polyclinic, Queue
@@ -176,8 +176,8 @@ def new_booking_code(session: Session) -> str:
             return code
 
 
-def add_booking(session: Session, **details: Unpack[OnlineBooking]) -> Booking:
-    """Insert a booking in ``session``'s write transaction if its poly has a place left that day."""
+def add_booking(session: Session, now: datetime, **details: Unpack[OnlineBooking]) -> Booking:
+    """Insert a booking made ``now`` in ``session``'s write transaction if its poly has a place left."""
     category, reason = details["category"], details["reason"]
     if category == "prioritas" and reason is None:
         raise DispatchError("invalid_request", "Alasan prioritas wajib diisi.")
@@ -202,6 +202,7 @@ def add_booking(session: Session, **details: Unpack[OnlineBooking]) -> Booking:
         phone=details.get("phone"),
         phone_consent=bool(details.get("phone_consent", False) and details.get("phone")),
         patient_name=details.get("patient_name"),
+        created_at=now,
     )
     session.add(booking)
     session.flush()
@@ -258,19 +259,20 @@ def cancel(session: Session, booking: Booking) -> None:
     logger.info("booking %s cancelled", booking.booking_code)
 
 
-def release_unconfirmed(session: Session, day: date) -> list[Booking]:
-    """Bookings for ``day`` (or earlier) still unconfirmed: expired, their places free again."""
+def release_unconfirmed(session: Session, today: date, moment: datetime | None) -> list[Booking]:
+    """Unconfirmed bookings of earlier days, and of ``today`` made before the release ``moment`` (None:
+    not yet reached): expired, their places free again. One made after the release time for the same day
+    (e.g. through Mobile JKN) keeps its place until the day ends."""
+    due = Booking.service_date < today
+    if moment is not None:
+        due = or_(due, and_(Booking.service_date == today, Booking.created_at < moment))
     stale = list(
-        session.scalars(
-            select(Booking)
-            .where(Booking.service_date <= day, Booking.status == BookingStatus.BOOKED)
-            .with_for_update()
-        )
+        session.scalars(select(Booking).where(due, Booking.status == BookingStatus.BOOKED).with_for_update())
     )
     for booking in stale:
         booking.status = BookingStatus.EXPIRED
     if stale:
-        logger.info("%d unconfirmed bookings up to %s released", len(stale), day)
+        logger.info("%d unconfirmed bookings up to %s released", len(stale), today)
     return stale
 
 

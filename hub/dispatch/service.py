@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Unpack
 from zoneinfo import ZoneInfo
 
@@ -188,7 +188,7 @@ class Dispatcher:
         """An online booking for ``details["day"]`` holding a place in the poly's quota (``quota_full``
         otherwise); not callable until confirmed. Listeners of :attr:`booking_events` hear ``created``."""
         with self.sessions.begin() as session:
-            booking = bookings.add_booking(session, **details)
+            booking = bookings.add_booking(session, self.clock(), **details)
             info = bookings.info_of(session, booking)
         self.booking_events.emit("created", info)
         return booking
@@ -262,12 +262,12 @@ class Dispatcher:
         return Outcome(services=True)
 
     def release_bookings(self, release_at: time) -> Outcome:
-        """From ``release_at`` (local time) on, today's unconfirmed bookings give their places back."""
+        """From ``release_at`` (local time) on, the service day's unconfirmed bookings give their places
+        back (see :func:`hub.dispatch.bookings.release_unconfirmed`)."""
         with self.sessions.begin() as session:
             op = self.day.begin(session)
-            local_now = op.now.astimezone(self.tz)
-            day = op.today if local_now.time() >= release_at else op.today - timedelta(days=1)
-            released = bookings.release_unconfirmed(session, day)
+            moment = datetime.combine(op.today, release_at, self.tz)
+            released = bookings.release_unconfirmed(session, op.today, moment if op.now >= moment else None)
             infos = [bookings.info_of(session, booking) for booking in released]
         for info in infos:
             self.booking_events.emit("released", info)

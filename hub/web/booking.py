@@ -99,19 +99,23 @@ def form() -> Any:
     return _form()
 
 
-def _card_problem(card: str) -> str | None:
-    """Why PCare refuses the card, when the bridge is configured and answers; None otherwise."""
+def _participant_problem(values: dict[str, Any]) -> tuple[str, str] | None:
+    """For a BPJS booking with a card or a NIK: (field, why) when PCare refuses the participant; None when
+    it accepts (the card found from a NIK is kept), or when the bridge is off or does not answer (the loket
+    checks again on arrival)."""
     bridge = services().bpjs
-    if bridge is None or not bridge.configured():
+    card, nik = values["bpjs_number"], values["nik"]
+    if values["payment"] != "bpjs" or not (card or nik) or bridge is None or not bridge.configured():
         return None
-    result = bridge.check_participant(card=card)
+    result = bridge.check_participant(card=card) if card else bridge.check_participant(nik=nik)
     if result.ok:
+        if result.participant is not None and not card:
+            values["bpjs_number"] = result.participant.no_kartu
         return None
     if result.error_code in ("inactive", "not_found"):
-        return result.message or "Kartu BPJS tidak aktif atau tidak ditemukan."
-    logger.warning(
-        "booking: PCare check of a card failed (%s); the loket checks it on arrival", result.error_code
-    )
+        field = "kartu" if card else "nik"
+        return field, result.message or "Peserta BPJS tidak aktif atau tidak ditemukan."
+    logger.warning("booking: PCare check failed (%s); the loket checks it on arrival", result.error_code)
     return None
 
 
@@ -139,20 +143,17 @@ def create() -> Any:
     if entry.errors:
         return _form(entry, 400)
     values = entry.values
-    if (
-        values["bpjs_number"]
-        and values["payment"] == "bpjs"
-        and (problem := _card_problem(values["bpjs_number"]))
-    ):
-        entry.errors["kartu"] = problem
+    client = request.remote_addr or "?"
+    if not guards.per_client.allow(client):  # before PCare: the form is no oracle for card numbers
+        logger.warning("booking: rate limit reached for client %s", client)
+        return _form(entry, 429, TOO_MANY)
+    if problem := _participant_problem(values):
+        entry.errors[problem[0]] = problem[1]
         return _form(entry, 400)
     if _phone_full(values):
         return _form(entry, 429, "Nomor HP ini sudah memiliki booking untuk tanggal tersebut.")
-    client = request.remote_addr or "?"
-    if not guards.per_client.allow(client) or (
-        values["phone"] and not guards.per_phone.allow(values["phone"])
-    ):
-        logger.warning("booking: rate limit reached for client %s", client)
+    if values["phone"] and not guards.per_phone.allow(values["phone"]):
+        logger.warning("booking: rate limit reached for a phone number (client %s)", client)
         return _form(entry, 429, TOO_MANY)
     try:
         booking = services().dispatcher.create_booking(source="web", **values)
@@ -173,12 +174,10 @@ def _booking(secret: str) -> Booking:
 
 def _page(booking: Booking, message: str | None = None, ok: bool = True, status: int = 200) -> Any:
     info = info_of(db(), booking)
-    page_url = url_for("booking.show", secret=booking.secret, _external=True)
     return render_template(
         "public/booking.html",
         b=info,
         qr=_qr(info.code),
-        page_url=page_url,
         today=today(),
         lan=on_lan(),
         message=message,

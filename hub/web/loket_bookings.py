@@ -23,6 +23,7 @@ BOOKING_STATUS = {
     "cancelled": "Dibatalkan",
     "expired": "Kedaluwarsa",
 }
+LIMIT = 100  # rows shown; a search finds the others
 SOURCES = {"web": "Web", "mobile": "Aplikasi", "jkn": "Mobile JKN", "kiosk": "Kiosk"}
 
 
@@ -32,7 +33,7 @@ def page(number: int) -> str:
     loket = counter_or_404(number)
     text = request.args.get("q", "").strip()[:100]
     session = db()
-    rows = [bookings.info_of(session, b) for b in bookings.search(session, today(), text)]
+    rows = [bookings.info_of(session, b) for b in bookings.search(session, today(), text, limit=LIMIT)]
     return render_template(
         "loket_bookings.html",
         loket=loket,
@@ -41,6 +42,7 @@ def page(number: int) -> str:
         tab="booking",
         statuses=BOOKING_STATUS,
         sources=SOURCES,
+        more=len(rows) == LIMIT,
     )
 
 

@@ -166,3 +166,16 @@ def test_concurrent_bookings_never_overbook_nor_share_a_code(tmp_path: Path) -> 
         assert refused == ["quota_full"] * 17
         with desk.sessions() as session:
             assert len(session.scalars(select(Booking)).all()) == 7
+
+
+def test_a_booking_made_after_the_release_time_keeps_its_place_that_day(desk: Desk) -> None:
+    desk.clock.advance(hours=3)  # 11:00, after the 10:00 release
+    desk.dispatcher.release_bookings(time(10, 0))
+    late = book(desk)  # e.g. a Mobile JKN number taken for today at 11:00
+    desk.dispatcher.release_bookings(time(10, 0))
+    assert confirm(desk, late.booking_code).ok
+    stays = book(desk)
+    desk.clock.advance(days=1)  # the next day: yesterday's unconfirmed booking is released
+    desk.dispatcher.release_bookings(time(10, 0))
+    with desk.sessions() as session:
+        assert session.get(Booking, stays.id).status == BookingStatus.EXPIRED  # type: ignore[union-attr]

@@ -153,7 +153,7 @@ def test_a_mobile_jkn_number_cancelled_at_the_puskesmas_or_released_is_cancelled
     code = take(pkm).response["keterangan"].split()[2].rstrip(".")
     assert take(pkm, nomorkartu="0009876543210", nik="3509124507850002").code == 200
     pkm.desk.dispatcher.cancel_booking(code)  # e.g. from the booking page or the loket
-    pkm.desk.clock.advance(hours=3)
+    pkm.desk.clock.advance(days=1)
     pkm.desk.dispatcher.release_bookings(time(10, 0))  # the other one never came
     bpjs.flush(pkm.desk)
     assert bpjs.sim.kinds() == ["batal", "batal"] and bpjs.sim.refused == []

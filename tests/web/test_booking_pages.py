@@ -12,16 +12,20 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from hub.bpjs.service import BpjsBridge
+from hub.bpjs.simulator import SimulatorServer
 from hub.config import BookingSettings
 from hub.db.models import Booking, Polyclinic
 from hub.db.statuses import BookingStatus
 from hub.web.context import WebServices
 from hub.web.public_app import create_public_app
 from tests.web.conftest import Clock
+from tests.web.test_bpjs import bridge  # noqa: F401  (the fixture: the real bridge on the simulator)
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _SOAL = re.compile(r'name="soal" value="([^"]+)"')
 _WORDS = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan", "sepuluh"]
+ACTIVE_NIK = "3509011205800001"  # a valid NIK, given in the test to the simulator's card 0001234567890
 _QUESTION = re.compile(r'<span id="soal">Berapa (\w+) \+ (\w+)\?</span>')
 
 
@@ -168,7 +172,7 @@ def test_arrival_from_the_phone_only_on_the_puskesmas_network(services: WebServi
 
 
 def test_bookings_are_throttled_per_client_and_per_phone(services: WebServices) -> None:
-    settings = BookingSettings(closed_weekdays=[], per_client_per_hour=2, per_phone_per_day=1)
+    settings = BookingSettings(closed_weekdays=[], per_client_per_hour=3, per_phone_per_day=1)
     client = public_app(services, BOOKING=settings).test_client()
     assert client.post("/booking", data=fill(client)).status_code == 303
     same_phone = client.post("/booking", data=fill(client))
@@ -177,3 +181,22 @@ def test_bookings_are_throttled_per_client_and_per_phone(services: WebServices) 
     third = client.post("/booking", data=fill(client, hp="081311113333"))
     assert third.status_code == 429 and "Terlalu banyak" in third.get_data(as_text=True)
     assert len(bookings(services)) == 2
+
+
+def test_a_bpjs_booking_is_checked_with_pcare_by_card_or_nik(
+    services: WebServices,
+    bridge: BpjsBridge,  # noqa: F811
+    pcare_sim: SimulatorServer,
+) -> None:
+    pcare_sim.state.participants["0001234567890"]["noKTP"] = ACTIVE_NIK
+    client = public_app(services).test_client()
+    inactive = client.post("/booking", data=fill(client, pembayaran="bpjs", kartu="0002345678901"))
+    assert inactive.status_code == 400 and "tidak aktif" in inactive.get_data(as_text=True).lower()
+    by_nik = client.post("/booking", data=fill(client, pembayaran="bpjs", nik=ACTIVE_NIK))
+    assert by_nik.status_code == 303
+    [booking] = bookings(services)
+    assert booking.nik == ACTIVE_NIK and booking.bpjs_number == "0001234567890"  # the card PCare knows
+    unknown = client.post(
+        "/booking", data=fill(client, pembayaran="bpjs", kartu="0009999999999", hp="", setuju_wa="")
+    )
+    assert unknown.status_code == 400 and 'id="err-kartu"' in unknown.get_data(as_text=True)

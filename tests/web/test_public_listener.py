@@ -6,6 +6,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from hub.app import public_url
+from hub.config import HubConfig
 from hub.web.context import WebServices
 from hub.web.public_app import create_public_app
 from tests.web.test_public import ticket_token
@@ -38,6 +40,8 @@ def test_every_staff_url_is_missing_on_the_public_listener(app: Flask, public: F
             response = public.open(url, method=method)
             assert response.status_code in (404, 405), (method, url, response.status_code)
             assert response.status_code == 404 or method == "POST"
+    staff = app.test_client()
+    assert staff.get("/booking").status_code == 404  # booking lives on the public listener only
 
 
 def test_the_ticket_page_is_served_on_the_public_listener(public: FlaskClient, services: WebServices) -> None:
@@ -57,3 +61,25 @@ def test_the_public_listener_streams_changes(public: FlaskClient) -> None:
     first = next(response.response)  # type: ignore[call-overload]
     assert b"event: change" in (first if isinstance(first, bytes) else first.encode())
     response.close()
+
+
+def test_the_public_port_cannot_be_the_staff_port() -> None:
+    with pytest.raises(ValueError, match=r"\[public\] port must differ"):
+        HubConfig.model_validate({"web": {"port": 8080}, "public": {"port": 8080}})
+    assert HubConfig.model_validate({"public": {"port": 8081}}).public.port == 8081
+    with pytest.raises(ValueError, match="not a network"):
+        HubConfig.model_validate({"public": {"lan_networks": ["192.168.1.0/33"]}})
+    with pytest.raises(ValueError, match="not an IP address"):
+        HubConfig.model_validate({"public": {"trusted_proxies": ["proxy.local"]}})
+    with pytest.raises(ValueError, match="HH:MM"):
+        HubConfig.model_validate({"booking": {"release_at": "10.00"}})
+
+
+def test_new_qr_codes_open_the_public_listener() -> None:
+    public = {"port": 8081, "url": "https://antrean.pkm.id/"}
+    assert public_url(HubConfig.model_validate({"public": public})) == "https://antrean.pkm.id"
+    staff = {"public_url": "http://10.0.0.2:8080"}
+    assert (
+        public_url(HubConfig.model_validate({"web": staff, "public": {"url": "https://x.id"}}))
+        == staff["public_url"]
+    )
