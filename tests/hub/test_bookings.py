@@ -179,3 +179,36 @@ def test_a_booking_made_after_the_release_time_keeps_its_place_that_day(desk: De
     desk.dispatcher.release_bookings(time(10, 0))
     with desk.sessions() as session:
         assert session.get(Booking, stays.id).status == BookingStatus.EXPIRED  # type: ignore[union-attr]
+
+
+def test_kiosk_tickets_and_bookings_racing_for_the_last_places_never_exceed_the_quota(tmp_path: Path) -> None:
+    with closing(
+        Desk(f"sqlite:///{tmp_path / 'antrean.db'}", operating_start="00:00", operating_end="00:00")
+    ) as desk:
+        set_quota(desk, "A", per_day=6, bookable=6)
+        issued: list[str] = []
+        start = threading.Barrier(8)
+
+        def kiosk(n: int) -> None:
+            start.wait()
+            for i in range(3):
+                reply = desk.take(request_id=f"k{n}-{i}")
+                if reply.ok:
+                    issued.append("ticket")
+
+        def patient() -> None:
+            start.wait()
+            for _ in range(3):
+                try:
+                    book(desk)
+                    issued.append("booking")
+                except DispatchError:
+                    pass
+
+        threads = [threading.Thread(target=kiosk, args=(n,)) for n in range(4)]
+        threads += [threading.Thread(target=patient) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert len(issued) == 6 and remaining(desk) == 0
