@@ -205,6 +205,7 @@ class JknAntrean:
                     queue_prefix=prefix,
                     queue_seq=seq,
                     complaint=complaint,
+                    created_at=op.now,  # the release of unconfirmed bookings compares it (dispatcher's clock)
                 )
                 session.add(booking)
                 session.flush()
