@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.models import Booking, Polyclinic, Queue
 from hub.db.statuses import BookingStatus, TicketStatus
+from hub.dispatch.numbering import format_number
 from hub.dispatch.operation import Operation
 from hub.dispatch.outcome import DispatchError
 from hub.dispatch.transitions import change_status
@@ -139,7 +140,7 @@ def info_of(session: Session, booking: Booking) -> BookingInfo:
         phone_consent=bool(booking.phone_consent),
         nik=booking.nik,
         bpjs_number=booking.bpjs_number,
-        ticket_number=queue.queue_number if queue is not None else None,
+        ticket_number=queue.queue_number if queue is not None else _advance_text(booking),
         status_token=queue.status_token if queue is not None else None,
     )
 
@@ -230,6 +231,11 @@ def booked_for_today(op: Operation, booking_code: str) -> Booking:
     if booking.service_date != op.today:
         raise DispatchError("conflict", f"Booking ini untuk tanggal {booking.service_date:%d-%m-%Y}.")
     return booking
+
+
+def _advance_text(booking: Booking) -> str | None:
+    number = advance_number(booking)
+    return format_number(*number) if number is not None else None
 
 
 def advance_number(booking: Booking) -> tuple[str, int] | None:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import threading
+from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from hub.db.models import Booking, Patient, Polyclinic, Queue
+from hub.dispatch import bookings
 from protocol import BookingRequest
 from tests.jkn.conftest import CARD, NIK, Site
 
 DAY = "2026-02-26"  # the desk's clock: Thursday 26 February 2026, 08:00 in Jakarta
 TOMORROW = "2026-02-27"
+TODAY_DATE = date(2026, 2, 26)
 
 
 def take(pkm: Site, **changes: Any) -> Any:
@@ -254,3 +257,12 @@ def test_a_failure_inside_still_answers_an_envelope(pkm: Site, monkeypatch: pyte
         201,
         "Terjadi kesalahan pada server puskesmas; tidak ada yang disimpan. Coba lagi.",
     )
+
+
+def test_the_lokets_booking_list_shows_the_mobile_jkn_number_before_arrival(pkm: Site) -> None:
+    pkm.add_patient()
+    pkm.mobile.auth()
+    assert take(pkm).code == 200
+    with pkm.desk.sessions() as session:
+        [found] = bookings.search(session, TODAY_DATE, CARD)
+        assert bookings.info_of(session, found).ticket_number == "JA-001"
