@@ -17,7 +17,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,6 +40,15 @@ class Follower(Protocol):
     def on_tick(self, session: Session, now: datetime) -> None: ...
 
 
+def _cursor(session: Session, column: Any, recent: Any) -> int:
+    """Just before the first recent row (what happened in the look-back window is handed on again: the
+    followers' once-only keys make that harmless), or after the last row when none is recent."""
+    first = session.scalar(select(func.min(column)).where(recent))
+    if first is not None:
+        return int(first) - 1
+    return int(session.scalar(select(func.max(column))) or 0)
+
+
 class QueueTail:
     def __init__(
         self,
@@ -58,16 +67,8 @@ class QueueTail:
         self._thread: threading.Thread | None = None
         since = clock() - LOOK_BACK
         with sessions() as session:
-            self.event_cursor = int(
-                session.scalar(select(func.min(TicketEvent.id) - 1).where(TicketEvent.at >= since))
-                or session.scalar(select(func.max(TicketEvent.id)))
-                or 0
-            )
-            self.booking_cursor = int(
-                session.scalar(select(func.min(Booking.id) - 1).where(Booking.created_at >= since))
-                or session.scalar(select(func.max(Booking.id)))
-                or 0
-            )
+            self.event_cursor = _cursor(session, TicketEvent.id, TicketEvent.at >= since)
+            self.booking_cursor = _cursor(session, Booking.id, Booking.created_at >= since)
 
     def step(self) -> int:
         """Hand what changed since the last step to every follower; returns how many rows were read."""

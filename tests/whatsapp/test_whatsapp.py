@@ -257,3 +257,12 @@ def test_a_stuck_provider_never_holds_up_the_queue(
         provider.release.set()
         tail.stop()
         sender.stop()
+
+
+def test_a_restarted_tail_hands_on_the_recent_changes_from_the_very_first(wa: Wa) -> None:
+    number = wa.arrive(wa.book())  # ticket event 1 and booking 1: the first rows of the database
+    fresh = QueueTail(wa.desk.sessions, wa.tail.followers, clock=wa.desk.clock)
+    assert (fresh.event_cursor, fresh.booking_cursor) == (0, 0)
+    fresh.step()
+    wa.sender.step()
+    assert wa.state.messages[0].params[1] == number
