@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backup": ("hub.cli_backup", "database backups: antrean backup create|list|verify|restore"),
     "broker": ("hub.cli_broker", "MQTT accounts: antrean broker passwd FILE USER"),
     "bpjs": ("hub.bpjs.cli", "BPJS PCare: peserta, poli, daftar, batal, sim"),
+    "jkn": ("hub.jkn.cli", "Mobile JKN (Antrean FKTP): sim, mobile, hash-password"),
+    "whatsapp": ("hub.whatsapp.cli", "WhatsApp: sim (both providers)"),
     "bench": ("antrean.bench", "benchmarks: antrean bench hub|kiosk|display|counter|web|bpjs"),
     "provision": ("antrean.provision.cli", "site bundles: antrean provision SITE.toml --out DIR"),
     "demo": ("antrean.demo", "everything on one machine: broker, hub, simulated nodes"),

@@ -4,6 +4,8 @@ Embedded broker (with an MQTT account per node, generated in the data folder, as
 PCare simulator, the hub with its web, a kiosk, a display and a counter node per loket, all on free ports.
 Nodes show windows when a display is available ($DISPLAY) and run headless otherwise; a simulated patient
 takes numbers at the kiosk and simulated loket staff press CALL. Every step is printed, with a progress line.
+The public listener serves online booking and the Mobile JKN web service; the Antrean FKTP and WhatsApp
+simulators stand in for BPJS and the WhatsApp provider (:mod:`antrean.demo_outreach`).
 Ctrl-C stops everything."""
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from antrean.demo_outreach import (
+    OutreachPorts,
+    mobile_jkn_patient,
+    outreach_toml,
+    simulator_commands,
+    whatsapp_summary,
+)
 from antrean.helptext import plain
 from benchmarks.harness import HubProcess, user_add_args
 from hub.broker import free_port
@@ -134,7 +143,9 @@ def run_quietly(argv: list[str], env: dict[str, str]) -> None:
         raise SystemExit(f"antrean demo: {' '.join(argv[2:4])} failed (exit {done.returncode})")
 
 
-def write_config(path: Path, data_dir: Path, broker_port: int, web_port: int, pcare_url: str) -> None:
+def write_config(
+    path: Path, data_dir: Path, broker_port: int, web_port: int, pcare_url: str, extra: str = ""
+) -> None:
     from hub.bpjs.simulator import hub_toml
 
     path.write_text(
@@ -159,7 +170,7 @@ operating_start = "00:00"
 operating_end = "00:00"
 reset_time = "00:00"
 
-{hub_toml(pcare_url)}""",
+{hub_toml(pcare_url)}{extra}""",
         encoding="utf-8",
     )
 
@@ -208,7 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     urls = write_accounts(data_dir, broker_port)
     pcare_url = f"http://127.0.0.1:{pcare_port}/pcare-rest"
     config = data_dir / "hub.toml"
-    write_config(config, data_dir, broker_port, web_port, pcare_url)
+    outreach = OutreachPorts.pick()
+    write_config(config, data_dir, broker_port, web_port, pcare_url, outreach_toml(outreach))
 
     env = dict(os.environ)
     env.setdefault("ANTREAN_LOG_LEVEL", "WARNING")
@@ -259,6 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if not _wait_port(pcare_port):
             say("PCare simulator did not start; continuing without it")
+        children += [Child(label, argv, env) for label, argv in simulator_commands(antrean, outreach)]
         password = "Demo-" + secrets.token_hex(3) + "!9"
         run_quietly([*antrean, "db", "upgrade", "--config", str(config)], env)
         for username, role, loket in (
@@ -272,6 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         hub = HubProcess(config, data_dir / "hub.log")
         hub.start()
+        _wait_port(outreach.public)
+        _wait_port(outreach.jkn)
+        say(mobile_jkn_patient(outreach))
 
         def common(node: str) -> list[str]:
             return ["--site", SITE, "--node-id", node]
@@ -323,6 +339,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"  MQTT accounts:         {data_dir / 'mqtt.passwd'} (one per node), ACL {data_dir / 'mqtt.acl'}"
         )
         say(f"  PCare simulator:       {pcare_url}")
+        web_service = f"{outreach.public_url}/jkn"
+        say(
+            f"  public listener:       {outreach.public_url}/booking   (Mobile JKN web service {web_service})"
+        )
+        say(f"  Antrean FKTP sim:      http://127.0.0.1:{outreach.jkn}   (BPJS side, plays Mobile JKN)")
+        say(f"  WhatsApp sim:          http://127.0.0.1:{outreach.whatsapp}/_sim/messages")
         say(f"  data and logs:         {data_dir}")
         say(
             "  a simulated patient takes numbers at the kiosk; simulated staff press CALL every "
@@ -331,6 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         say("")
         run_loop(urls[WATCHER], counter, stop, args.call_every, args.duration)
     finally:
+        say(whatsapp_summary(outreach))
         say("stopping ...")
         stop_all(children, within=1.5)  # the nodes (and the PCare simulator) first: none sees its hub go
         if hub is not None:

@@ -21,6 +21,7 @@ from hub.db.identity import sqlite_path
 from hub.db.watch import DatabaseWatch
 from hub.dispatch.service import Dispatcher
 from hub.gateway import Gateway
+from hub.outreach import Outreach, start_outreach
 from hub.publisher import StatePublisher
 from hub.web.ports import WebHandle
 from hub.web.server import serve
@@ -63,6 +64,7 @@ class Hub:
     checkpointer: WalCheckpointer | None = None
     web: WebHandle | None = None
     bpjs: BpjsBridge | None = None
+    outreach: Outreach | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     exit_code: int = 0
 
@@ -92,6 +94,8 @@ class Hub:
         self.stop_event.set()
         if self.web is not None:
             self.web.stop()
+        if self.outreach is not None:
+            self.outreach.stop()
         if self.bpjs is not None:
             self.bpjs.stop()
         self.publisher.flush(2)
@@ -150,6 +154,7 @@ def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading
     publisher.start()
     link.start()
     hub.bpjs = start_bpjs(hub)
+    hub.outreach = start_outreach(hub)
     if with_web and (config.web.port or config.public.port):
         hub.web = start_web(hub)
     return hub

@@ -278,6 +278,85 @@ class BpjsSettings(ConfigModel):
     )
 
 
+class JknConfig(ConfigModel):
+    """Mobile JKN (Antrean FKTP): the web service BPJS calls, and the calls to BPJS."""
+
+    ws_path: str = Field("/jkn", description="Path of the Antrean FKTP web service on the public listener")
+    ws_username: str = Field("", description="User name BPJS sends in x-username; empty: web service off")
+    ws_password: str = Field(
+        "",
+        description="argon2 hash of the password BPJS sends in x-password "
+        "(make it with `antrean jkn hash-password`; a plain password is refused)",
+    )
+    token_ttl_s: int = Field(3600, ge=60, le=86400, description="Lifetime of a token from GET auth (s)")
+    base_url: str = Field(
+        "",
+        description="Antrean FKTP base URL at BPJS, e.g. https://apijkn.bpjs-kesehatan.go.id/antreanfktp; "
+        "empty: nothing is sent to BPJS. Signed with the PCare credentials ([bpjs] / admin settings)",
+    )
+    user_key: str = Field(
+        "", description="user_key of the Antrean FKTP service when it differs from PCare's; empty: PCare's"
+    )
+    days_ahead: int = Field(7, ge=0, le=90, description="How many days ahead Mobile JKN may take a number")
+
+    @field_validator("ws_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/") or value.endswith("/") or len(value) < 2:
+            raise ValueError(f'must start with "/" and not end with one, e.g. "/jkn", got {value!r}')
+        return value
+
+    @field_validator("ws_password")
+    @classmethod
+    def _hashed(cls, value: str) -> str:
+        if value and not value.startswith("$argon2"):
+            raise ValueError("must be an argon2 hash: run `antrean jkn hash-password`")
+        return value
+
+
+class WhatsAppConfig(ConfigModel):
+    """WhatsApp messages to patients who gave a phone number (bookings, Mobile JKN)."""
+
+    provider: str = Field("", description='"cloud" (WhatsApp Business Cloud API), "gateway" or "" (off)')
+    base_url: str = Field("https://graph.facebook.com/v21.0", description="Cloud API base URL")
+    phone_number_id: str = Field("", description="Cloud API sender phone number id")
+    token: str = Field("", description="Cloud API or gateway token (prefer env ANTREAN_WHATSAPP_TOKEN)")
+    language: str = Field("id", description="Language code of the Cloud API templates")
+    url: str = Field("", description="Gateway: URL the message is POSTed to")
+    body: str = Field("json", description='Gateway: body as "json" or "form"')
+    phone_field: str = Field("target", description="Gateway: name of the phone number field")
+    message_field: str = Field("message", description="Gateway: name of the message text field")
+    token_field: str = Field(
+        "", description='Gateway: body field carrying the token; empty: header "Authorization: <token>"'
+    )
+    notify_before: int = Field(
+        3, ge=1, le=50, description='"Giliran Anda sebentar lagi" when this many tickets are ahead'
+    )
+    reminder_time: str = Field("18:00", description="When the reminder for tomorrow's bookings goes (HH:MM)")
+    timeout_s: float = Field(10.0, gt=0, le=60, description="Timeout of one send (s)")
+    max_attempts: int = Field(8, ge=1, le=100, description="Attempts before a message is marked failed")
+    interval_s: float = Field(1.0, gt=0, le=60, description="How often the sender looks for queue events (s)")
+
+    @field_validator("provider")
+    @classmethod
+    def _provider(cls, value: str) -> str:
+        if value not in ("", "cloud", "gateway"):
+            raise ValueError(f'must be "cloud", "gateway" or "", got {value!r}')
+        return value
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, value: str) -> str:
+        if value not in ("json", "form"):
+            raise ValueError(f'must be "json" or "form", got {value!r}')
+        return value
+
+    @field_validator("reminder_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        return _check_hhmm(value)
+
+
 class BackupConfig(ConfigModel):
     dir: str = Field("", description="Folder of the `antrean backup` files; empty: data_dir/backups")
     keep: int = Field(
@@ -321,6 +400,8 @@ class HubConfig(ConfigModel):
     bpjs: BpjsSettings = Field(BpjsSettings(), description="BPJS bridge")
     backup: BackupConfig = Field(BackupConfig(), description="Backups (`antrean backup`)")
     retention: RetentionConfig = Field(RetentionConfig(), description="Daily prune (`antrean db prune`)")
+    jkn: JknConfig = Field(JknConfig(), description="Mobile JKN (Antrean FKTP)")
+    whatsapp: WhatsAppConfig = Field(WhatsAppConfig(), description="WhatsApp notifications")
     public: PublicConfig = Field(PublicConfig(), description="Public listener (internet-facing)")
     booking: BookingSettings = Field(BookingSettings(), description="Online booking")
 

@@ -35,3 +35,17 @@ def normalise_phone(raw: str) -> str:
     if not _MOBILE.match(digits):
         raise PhoneError("Nomor HP tidak valid (contoh: 081234567890).")
     return digits
+
+
+def phone_or_none(raw: str | None) -> str | None:
+    """:func:`normalise_phone`, or ``None`` for an empty or unusable number (where a number is optional).
+
+    >>> phone_or_none("0812 3456 7890"), phone_or_none(""), phone_or_none("12345")
+    ('6281234567890', None, None)
+    """
+    if not raw:
+        return None
+    try:
+        return normalise_phone(raw)
+    except PhoneError:
+        return None

@@ -76,6 +76,10 @@ def test_demo_runs_the_whole_flow_headless_and_stops_on_ctrl_c(tmp_path: Path) -
     assert re.search(r'\[display\].*spoken: "Nomor antrean', out), out[-3000:]
     assert re.search(r"\[progress\] issued [1-9]", out)
     assert "demo stopped" in out
+    assert "Mobile JKN: nomor JA-001 diambil (Kode booking " in out, out[-3000:]
+    assert re.search(
+        r"WhatsApp simulator received 1 message\(s\): antrean_booking_confirmed to 6281398765432", out
+    )
     after = "".join(lines[before_stop:])
     for alarming in ("WARNING", "ERROR", "offline", "lost", "Traceback"):
         assert alarming not in after, after

@@ -66,8 +66,8 @@ class CallRecord:
 Observer = Callable[[CallRecord, CallContext | None], None]
 
 
-def _classify(envelope: Envelope) -> ErrorCode | None:
-    if envelope.ok:
+def _classify(envelope: Envelope, ok_codes: tuple[int, ...] = (200, 201)) -> ErrorCode | None:
+    if envelope.code in ok_codes:
         return None
     if envelope.code == 204:
         return "not_found"
@@ -102,8 +102,12 @@ class PcareClient:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         backoff_s: float = 0.5,
+        ok_codes: tuple[int, ...] = (200, 201),
     ) -> None:
+        """``ok_codes``: the envelope codes of success (PCare: 200 and 201 created; Antrean FKTP: only 200,
+        its 201 means refused)."""
         self.settings = settings
+        self.ok_codes = ok_codes
         self.breaker = breaker or CircuitBreaker(settings.breaker_failures, settings.breaker_reset_s)
         self.observer = observer
         self._clock = clock
@@ -170,7 +174,7 @@ class PcareClient:
             self._check_clock(response, sent)
             envelope = parse_envelope(response.content, response.status_code)
             decoded, decrypt_problem = self._decode(envelope.response, timestamp)
-            error = _classify(envelope)
+            error = _classify(envelope, self.ok_codes)
             if error is None and decrypt_problem:
                 error, detail = "decrypt", decrypt_problem
             elif error is not None:
@@ -270,6 +274,19 @@ class PcareClient:
             self._sleep(self.backoff_s * 2 ** (attempt - 1))
         assert record is not None and record.error_code is not None
         raise PcareError(record.error_code, record.error_detail, status=record.bpjs_code)
+
+    def send(
+        self,
+        action: str,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        context: CallContext | None = None,
+    ) -> Any:
+        """Any other call of the same gateway (e.g. Antrean FKTP's ``antrean/add``), signed, logged and
+        guarded like the PCare calls; returns the decrypted data or raises :class:`PcareError`."""
+        return self._request(action, method, path, body, context=context)
 
     # -- the calls ----------------------------------------------------------------------------------
 

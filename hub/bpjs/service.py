@@ -97,6 +97,8 @@ class BpjsBridge:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self.visits = Visits(sessions, config, client=self.client, clock=clock, tz=self.tz, wake=self._wake)
+        # other writes through the same outbox (Antrean FKTP): outbox kind -> one attempt of a claimed item
+        self.senders: dict[str, Callable[[PcareClient, int], BridgeResult]] = {}
 
     # -- settings -------------------------------------------------------------------------------------
 
@@ -233,6 +235,21 @@ class BpjsBridge:
         self._wake.set()
         return done
 
+    def register_sender(
+        self, kinds: tuple[str, ...], send: Callable[[PcareClient, int], BridgeResult]
+    ) -> None:
+        """Send outbox items of ``kinds`` with ``send`` (one attempt of a claimed item), with the same
+        retries, back-off and circuit breaker as the PCare visits."""
+        for kind in kinds:
+            self.senders[kind] = send
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def wake(self) -> None:
+        """Look at the outbox now (a new item is due)."""
+        self._wake.set()
+
     def process_outbox(self, limit: int = 20) -> int:
         """Send the due outbox items once (the worker calls this); returns how many were attempted."""
         client = self.client()
@@ -249,7 +266,10 @@ class BpjsBridge:
                 row = session.get(BpjsOutbox, item_id)
                 kind = row.kind if row is not None else ""
             attempted += 1
-            result = self.visits.send(client, item_id, kind)
+            sender = self.senders.get(kind)
+            result = (
+                sender(client, item_id) if sender is not None else self.visits.send(client, item_id, kind)
+            )
             if result.status == "queued" and self.breaker.state == "open":
                 break
         return attempted

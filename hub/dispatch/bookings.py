@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.models import Booking, Polyclinic, Queue
 from hub.db.statuses import BookingStatus, TicketStatus
+from hub.dispatch.numbering import format_number
 from hub.dispatch.operation import Operation
 from hub.dispatch.outcome import DispatchError
 from hub.dispatch.transitions import change_status
@@ -139,7 +140,7 @@ def info_of(session: Session, booking: Booking) -> BookingInfo:
         phone_consent=bool(booking.phone_consent),
         nik=booking.nik,
         bpjs_number=booking.bpjs_number,
-        ticket_number=queue.queue_number if queue is not None else None,
+        ticket_number=queue.queue_number if queue is not None else _advance_text(booking),
         status_token=queue.status_token if queue is not None else None,
     )
 
@@ -168,7 +169,8 @@ def bookable(session: Session, day: date, poly: Polyclinic) -> int:
     return max(0, min(poly.booking_quota - int(online or 0), poly.quota_per_day - taken))
 
 
-def _new_code(session: Session) -> str:
+def new_booking_code(session: Session) -> str:
+    """A booking code no booking has yet."""
     while True:
         code = "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
         if session.scalar(select(Booking.id).where(Booking.booking_code == code)) is None:
@@ -188,7 +190,7 @@ def add_booking(session: Session, now: datetime, **details: Unpack[OnlineBooking
             "quota_full", f"Kuota booking {poly.name} tanggal {details['day']:%d-%m-%Y} sudah penuh."
         )
     booking = Booking(
-        booking_code=_new_code(session),
+        booking_code=new_booking_code(session),
         secret=secrets.token_urlsafe(24),
         service_date=details["day"],
         source=details["source"],
@@ -229,6 +231,18 @@ def booked_for_today(op: Operation, booking_code: str) -> Booking:
     if booking.service_date != op.today:
         raise DispatchError("conflict", f"Booking ini untuk tanggal {booking.service_date:%d-%m-%Y}.")
     return booking
+
+
+def _advance_text(booking: Booking) -> str | None:
+    number = advance_number(booking)
+    return format_number(*number) if number is not None else None
+
+
+def advance_number(booking: Booking) -> tuple[str, int] | None:
+    """The number given with the booking in advance (Mobile JKN), if any."""
+    if booking.queue_prefix and booking.queue_seq:
+        return booking.queue_prefix, booking.queue_seq
+    return None
 
 
 def poly_code_of(op: Operation, booking: Booking) -> str:

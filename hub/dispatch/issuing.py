@@ -42,9 +42,11 @@ def new_ticket(
     user_id: int | None = None,
     check_hours: bool = True,
     reserved: bool = False,
+    number: tuple[str, int] | None = None,
 ) -> Queue:
     """A ticket for ``poly_code`` if the poly is open and has quota left today (refused otherwise); open
-    online bookings hold their places. ``reserved``: the ticket of a booking, whose place is held already."""
+    online bookings hold their places. ``reserved``: the ticket of a booking, whose place is held already.
+    ``number`` (prefix, seq): given in advance with the booking (Mobile JKN); the ticket carries it."""
     session, rules = op.session, op.rules
     poly = session.scalar(sql.POLY_LOCKED, {"code": poly_code})
     if poly is None or not poly.is_active:
@@ -57,8 +59,11 @@ def new_ticket(
     used = sql.run(session, sql.QUOTA_USED, day=op.today, poly_id=poly.id).scalar() or 0
     if not reserved and used + open_bookings(session, op.today, poly.id) >= poly.quota_per_day:
         raise DispatchError("quota_full", f"Kuota {poly.name} hari ini sudah habis.")
-    prefix = PRIORITY_PREFIX if category == "prioritas" else poly.queue_prefix
-    seq = next_seq(session, op.today, prefix)
+    if number is None:
+        prefix = PRIORITY_PREFIX if category == "prioritas" else poly.queue_prefix
+        seq = next_seq(session, op.today, prefix)
+    else:
+        prefix, seq = number
     queue = Queue(
         queue_number=format_number(prefix, seq),
         queue_prefix=prefix,

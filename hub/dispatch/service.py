@@ -240,6 +240,7 @@ class Dispatcher:
                 user_id=user_id,
                 check_hours=False,
                 reserved=True,
+                number=bookings.advance_number(booking),
             )
             bookings.confirm(op, booking, queue, actor=actor)
             confirmed.append(bookings.info_of(op.session, booking))

@@ -36,14 +36,14 @@ def online_figures(session: Session, day: date, tz: ZoneInfo) -> OnlineFigures:
         figures.bookings[str(status)] = int(count)
     since = datetime.combine(day, time(0), tz)
     notifications = session.execute(
-        select(Notification.is_sent, Notification.error_message.is_not(None), func.count())
+        select(Notification.status, func.count())
         .where(Notification.created_at >= since)
-        .group_by(Notification.is_sent, Notification.error_message.is_not(None))
+        .group_by(Notification.status)
     ).all()
-    for is_sent, has_error, count in notifications:
-        if is_sent:
+    for state, count in notifications:  # the WhatsApp outbox's states (hub.whatsapp.outbox)
+        if state == "sent":
             figures.sent += int(count)
-        elif has_error:
+        elif state == "failed":
             figures.failed += int(count)
         else:
             figures.pending += int(count)

@@ -78,7 +78,9 @@ class WebServers:
 def public_blueprints(hub: Hub) -> list[PublicBlueprint]:
     """The public services beyond the ticket page and booking, each ``(blueprint, url_prefix)``: register
     more here (e.g. the Mobile JKN web service under ``[jkn] ws_path``)."""
-    return []
+    from hub.outreach import jkn_public_blueprints
+
+    return [*jkn_public_blueprints(hub)]
 
 
 def _listen(app: Any, notifier: Notifier, host: str, port: int, threads: int, name: str) -> WebServer:

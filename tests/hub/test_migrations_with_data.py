@@ -44,7 +44,7 @@ def test_upgrade_keeps_every_row_of_a_populated_database(database_url: str) -> N
                 connection.scalar(select(func.count()).select_from(m))
                 for m in (Queue, TicketEvent, Registration)
             ]
-        assert before[0] > 0
+        assert (before[0] or 0) > 0
         upgrade(engine)  # to this release's heads
         with engine.connect() as connection:
             after = [

@@ -52,12 +52,13 @@ def test_the_dashboard_counts_bookings_and_notifications(
     with services.sessions.begin() as session:
         session.add_all(
             [
-                Notification(type="called", channel="whatsapp", is_sent=True),
-                Notification(type="called", channel="whatsapp", is_sent=True),
-                Notification(type="near", channel="whatsapp", error_message="HTTP 500"),
-                Notification(type="near", channel="whatsapp"),
+                Notification(type="called", channel="whatsapp", is_sent=True, status="sent"),
+                Notification(type="called", channel="whatsapp", is_sent=True, status="sent"),
+                Notification(type="soon", channel="whatsapp", error_message="HTTP 401", status="failed"),
+                Notification(type="soon", channel="whatsapp", error_message="HTTP 500"),  # retried later
+                Notification(type="soon", channel="whatsapp"),
             ]
         )
     page = admin.get("/dashboard/panel").get_data(as_text=True)
     assert 'id="booking-booked">2<' in page and 'id="booking-cancelled">1<' in page
-    assert 'id="notif-sent">2<' in page and 'id="notif-failed">1<' in page and 'id="notif-pending">1<' in page
+    assert 'id="notif-sent">2<' in page and 'id="notif-failed">1<' in page and 'id="notif-pending">2<' in page

@@ -4,7 +4,15 @@ the request-id log, the ticket event timeline, lokets, online bookings, node hea
 One module per area; importing this package registers every table in ``Base.metadata`` (Alembic's
 migration environment relies on that)."""
 
-from hub.db.models.admin import AuditLog, NodeHealth, Notification, QueueConfig, SiteIdentity, User
+from hub.db.models.admin import (
+    AuditLog,
+    NodeHealth,
+    Notification,
+    NotificationTemplate,
+    QueueConfig,
+    SiteIdentity,
+    User,
+)
 from hub.db.models.bpjs import BpjsConfig, BpjsLog, BpjsOutbox
 from hub.db.models.clinic import Doctor, DoctorSchedule, Polyclinic
 from hub.db.models.patients import Patient, PatientDocument, RmSequence, VisitCard
@@ -23,6 +31,7 @@ __all__ = [
     "MandatoryInfoConsent",
     "NodeHealth",
     "Notification",
+    "NotificationTemplate",
     "Patient",
     "PatientDocument",
     "Polyclinic",

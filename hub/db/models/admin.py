@@ -73,6 +73,27 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     error_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
+    # the WhatsApp outbox (hub.whatsapp): one row per (ticket or booking, event), retried with backoff
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
+    event_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    provider_message_id: Mapped[str | None] = mapped_column(String(128))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the template's values, by placeholder
+
+
+class NotificationTemplate(Base):
+    """The Indonesian text of one WhatsApp message kind, edited by the admin (``{placeholders}``), and the
+    name of the approved Cloud API template that carries it."""
+
+    __tablename__ = "notification_templates"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    event: Mapped[str] = mapped_column(String(30), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    cloud_template: Mapped[str] = mapped_column(String(100))
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
 class NodeHealth(Base):

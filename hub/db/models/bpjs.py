@@ -37,7 +37,11 @@ class BpjsOutbox(Base):
     __tablename__ = "bpjs_outbox"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # pendaftaran, batal
+    kind: Mapped[str] = mapped_column(String(20))  # pendaftaran, batal, jkn_add, jkn_panggil, jkn_batal
+    # what the item is about (e.g. "booking:12", "queue:40"): items of one subject are sent in order
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)
+    # an event sent at most once (e.g. "jkn_panggil:1:queue:40")
+    dedup_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[OutboxStatus] = mapped_column(
         stored(OutboxStatus), default=OutboxStatus.PENDING, index=True

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db.base import Base, UtcDateTime, utcnow
@@ -129,3 +129,7 @@ class Booking(Base):
     queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = created_at_column()
+    # a number given in advance (Mobile JKN): the ticket issued on arrival carries it
+    queue_prefix: Mapped[str | None] = mapped_column(String(5))
+    queue_seq: Mapped[int | None] = mapped_column(Integer)
+    complaint: Mapped[str | None] = mapped_column(Text)  # keluhan

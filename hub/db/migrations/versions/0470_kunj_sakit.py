@@ -2,14 +2,14 @@
 and per visit (registrations.kunj_sakit, NULL: the poly's)
 
 Revision ID: 0470
-Revises: 0450
+Revises: 0460
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0470"
-down_revision = "0450"
+down_revision = "0460"
 branch_labels = None
 depends_on = None
 
