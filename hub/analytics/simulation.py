@@ -34,6 +34,7 @@ class Served:
     arrival: Arrival
     wait_s: float  # arrival → call
     loket: int
+    service_s: float  # call → the loket's next call (or its last service's end)
 
 
 def simulate_day(
@@ -88,8 +89,9 @@ def simulate_day(
             key = next_key()
             arrival = waiting.pop(key)
             history.append(arrival.category)
-            served.append(Served(arrival, env.now - arrival.at_s, number))
-            yield env.timeout(rng.expovariate(1 / mean_service_s))
+            service_s = rng.expovariate(1 / mean_service_s)
+            served.append(Served(arrival, env.now - arrival.at_s, number, service_s))
+            yield env.timeout(service_s)
 
     env.process(arrive())
     for number in range(1, lokets + 1):

@@ -47,7 +47,7 @@ class Visits:
     dated: bool = False  # ISO date-times (else clock times of one day)
 
 
-def _parse_time(text: str) -> tuple[datetime, bool]:
+def parse_time(text: str) -> tuple[datetime, bool]:
     text = text.strip()
     if ":" in text and "-" not in text and "T" not in text and " " not in text:
         return datetime.combine(_CLOCK, time.fromisoformat(text)), False
@@ -68,7 +68,7 @@ def parse_visits(text: str) -> Visits:
     bad: list[int] = []
     for number, record in enumerate(reader, start=2):
         try:
-            parsed = [_parse_time(record.get(c) or "") for c in COLUMNS]
+            parsed = [parse_time(record.get(c) or "") for c in COLUMNS]
         except ValueError:
             bad.append(number)
             continue

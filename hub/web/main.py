@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, redirect, render_template, stream_with_context, url_for
 
+from hub.analytics.staffing import staffing_advice
 from hub.web.auth import login_required, passive
 from hub.web.bridge import outbox_summary
 from hub.web.dashboard import day_figures
@@ -45,7 +46,8 @@ def _figures() -> Any:
 @login_required
 def dashboard() -> str:
     figures, summary = _figures()
-    return render_template("dashboard.html", f=figures, outbox=summary)
+    advice = staffing_advice(db(), today=figures.day, tz=services().tz)  # weeks of history: not live
+    return render_template("dashboard.html", f=figures, outbox=summary, advice=advice)
 
 
 @bp.route("/dashboard/panel")
