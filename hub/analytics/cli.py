@@ -2,6 +2,8 @@
 
     antrean analyze mm --arrival-rate 2 --service-rate 3 [--servers 2] [--target-wait-min 15] [--json]
     antrean analyze visits FILE.csv [--servers N] [--json]
+    antrean analyze hours --config hub.toml --from 2026-03-02 --to 2026-03-27 [--poly A] [--json]
+    antrean analyze staffing --config hub.toml [--weeks 4] [--target-wait-min 15] [--json]
 
 ``mm`` exits 1 when the queue is unstable (ρ ≥ 1); bad input exits 2 with a one-line message.
 """
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hub.analytics.cli_hub import add_parsers, run
 from hub.analytics.queueing import mmc, servers_needed
 from hub.analytics.visits import VisitsError, analyze_visits, parse_visits
 
@@ -39,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         "--servers", type=int, help="servers the site had (default: the most overlapping services)"
     )
     visits.add_argument("--json", action="store_true", help="machine-readable output")
+    add_parsers(sub)
     return parser
 
 
@@ -130,7 +134,9 @@ def run_visits(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.what in ("hours", "staffing"):
+            return run(args)
         return run_mm(args) if args.what == "mm" else run_visits(args)
-    except ValueError as error:  # VisitsError and the formulas' input checks: one line, no traceback
-        sys.stderr.write(f"antrean analyze {args.what}: {error}\n")
+    except ValueError as error:  # bad input, file, config or database: one line, no traceback
+        sys.stderr.write(f"antrean analyze {args.what}: {str(error).splitlines()[0]}\n")
         return 2

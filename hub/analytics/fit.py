@@ -21,8 +21,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from scipy import stats
-
 ALPHA = 0.05
 MIN_SAMPLES = 8
 
@@ -45,6 +43,8 @@ def ks_exponential(samples: Sequence[float], alpha: float = ALPHA) -> KsResult:
     mean = statistics.fmean(values) if values else None
     if len(values) < MIN_SAMPLES or not mean:
         return KsResult(len(values), mean, None, None, None)
+    from scipy import stats  # about a second to import: only when a test is run
+
     result = stats.kstest(values, "expon", args=(0, mean))
     p_value = float(result.pvalue)
     return KsResult(len(values), mean, float(result.statistic), p_value, p_value >= alpha)

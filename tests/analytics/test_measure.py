@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
+from antrean.cli import main as antrean
 from hub.analytics.measure import gaps_of, load_times, measure_hours, measure_lokets
 from hub.analytics.queueing import mmc, servers_needed
 from hub.analytics.staffing import staffing_advice
@@ -125,3 +128,42 @@ def test_no_history_means_no_advice(database_url: str) -> None:
         advice = staffing_advice(session, today=MONDAY, tz=TZ)
     assert advice.hours == [] and advice.days == 0 and not advice.service_measured
     assert advice.service_min == 5  # the configured average until something is measured
+
+
+def test_the_cli_reads_a_hubs_database(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    days = weekdays(MONDAY, 4)
+    rng = random.Random(3)
+    with seeded(database_url) as sessions:
+        write_history(
+            sessions, days, (constant_day(18, [8, 9], rng) for _ in days), lokets=2, service_rate_per_hour=12
+        )
+    config = tmp_path / "hub.toml"
+    config.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "{database_url}"\n', encoding="utf-8")
+    first, last = days[0].isoformat(), days[-1].isoformat()
+    assert (
+        antrean(["analyze", "hours", "--config", str(config), "--from", first, "--to", last, "--json"]) == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert [h["hour"] for h in report["hours"]][:2] == [8, 9]
+    eight = report["hours"][0]
+    assert eight["days"] == 20 and eight["arrival_rate_per_hour"] == pytest.approx(18, rel=0.15)
+    assert eight["model"]["servers"] == 2 and eight["model"]["wq_min"] > 0
+    assert eight["ks"]["interarrival"]["exponential"] is True
+    assert [x["counter"] for x in report["lokets"]] == [1, 2]
+    assert antrean(["analyze", "hours", "--config", str(config), "--from", first, "--to", last]) == 0
+    assert "08:00" in capsys.readouterr().out
+    today = (days[-1] + timedelta(days=3)).isoformat()
+    args = ["analyze", "staffing", "--config", str(config), "--today", today, "--target-wait-min", "10"]
+    assert antrean([*args, "--json"]) == 0
+    advice = json.loads(capsys.readouterr().out)
+    assert advice["target_wait_min"] == 10 and advice["days"] == 20
+    assert [h["hour"] for h in advice["hours"]][:2] == [8, 9]
+    assert all(h["predicted_wait_min"] <= 10 for h in advice["hours"] if h["lokets"])
+    assert antrean(args) == 0
+    assert "advised lokets" in capsys.readouterr().out
+    assert antrean(["analyze", "hours", "--config", str(config), "--from", last, "--to", first]) == 2
+    assert "is before start" in capsys.readouterr().err
+    assert antrean(["analyze", "staffing", "--config", str(tmp_path / "none.toml")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
