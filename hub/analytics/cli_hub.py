@@ -80,8 +80,12 @@ def _num(value: float | None, fmt: str = ".1f") -> str:
 
 def hours_report(session: Session, args: argparse.Namespace, tz: Any) -> tuple[dict[str, Any], list[str]]:
     from hub.analytics.measure import load_times, measure_hours, measure_lokets
+    from hub.config import parse_hhmm
+    from hub.dispatch.rules import load_settings
 
-    hours = measure_hours(session, args.start, args.end, tz=tz, poly=args.poly)
+    settings = load_settings(session)
+    opening = (parse_hhmm(settings.operating_start), parse_hhmm(settings.operating_end))
+    hours = measure_hours(session, args.start, args.end, tz=tz, poly=args.poly, opening=opening)
     lokets = measure_lokets(
         [t for t in load_times(session, args.start, args.end, tz) if args.poly in (None, t.poly)]
     )

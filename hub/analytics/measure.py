@@ -17,7 +17,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,22 @@ from hub.db.models import Polyclinic, Queue
 from hub.dispatch.projection import service_minutes
 
 MAX_DAYS = 366  # the longest range read at once
+
+
+def open_fraction(hour: int, opening: tuple[time, time] | None) -> float:
+    """The part of clock hour ``hour`` within the operating hours (``None``, equal or overnight hours: all
+    of it), so that the 07:00 hour of a puskesmas opening at 07:30 counts as half an hour. An hour wholly
+    outside (a UGD patient at night) counts whole.
+
+    >>> open_fraction(7, (time(7, 30), time(14, 0))), open_fraction(9, (time(7, 30), time(14, 0)))
+    (0.5, 1.0)
+    """
+    if opening is None or opening[0] >= opening[1]:
+        return 1.0
+    start = opening[0].hour + opening[0].minute / 60
+    end = opening[1].hour + opening[1].minute / 60
+    overlap = float(min(hour + 1, end) - max(hour, start))
+    return overlap if overlap > 0 else 1.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,7 @@ class HourMeasure:
 
     hour: int
     days: int  # service days in the range that had any ticket
+    fraction: float = 1.0  # the part of the hour the puskesmas is open (see open_fraction)
     arrivals: int = 0
     waits_min: list[float] = field(default_factory=list)
     in_system_min: list[float] = field(default_factory=list)
@@ -107,8 +124,8 @@ class HourMeasure:
 
     @property
     def arrival_rate(self) -> float:
-        """λ: arrivals per hour (this hour's arrivals per day measured)."""
-        return self.arrivals / self.days if self.days else 0.0
+        """λ: arrivals per hour (this hour's arrivals per day measured, per hour open)."""
+        return self.arrivals / self.days / self.fraction if self.days else 0.0
 
     @property
     def mean_service_min(self) -> float | None:
@@ -135,12 +152,14 @@ class HourMeasure:
         return statistics.fmean(self.in_system_min) if self.in_system_min else None
 
 
-def _collect(times: Iterable[TicketTimes], days: int) -> dict[int, HourMeasure]:
+def _collect(
+    times: Iterable[TicketTimes], days: int, opening: tuple[time, time] | None
+) -> dict[int, HourMeasure]:
     hours: dict[int, HourMeasure] = {}
     previous: dict[date, datetime] = {}
 
     def of(hour: int) -> HourMeasure:
-        return hours.setdefault(hour, HourMeasure(hour, days))
+        return hours.setdefault(hour, HourMeasure(hour, days, open_fraction(hour, opening)))
 
     for t in times:  # in queue order per day
         measure = of(t.queued.hour)
@@ -192,12 +211,14 @@ def measure_hours(
     tz: ZoneInfo,
     poly: str | None = None,
     weekdays: Collection[int] | None = None,
+    opening: tuple[time, time] | None = None,
 ) -> list[HourMeasure]:
     """Per hour of the day over ``start``..``end`` (only ``poly``'s tickets when given): λ, μ, lokets busy,
-    measured Wq and W, the M/M/c prediction for the lokets busy, KS fit and notes."""
+    measured Wq and W, the M/M/c prediction for the lokets busy, KS fit and notes. ``opening``: the
+    operating hours (λ of a partly open hour is per hour open)."""
     times = [t for t in load_times(session, start, end, tz, weekdays) if poly is None or t.poly == poly]
     days = len({t.day for t in times})
-    hours = _collect(times, days)
+    hours = _collect(times, days, opening)
     for measure in hours.values():
         _judge(measure)
     return [hours[h] for h in sorted(hours)]

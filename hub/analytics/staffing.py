@@ -1,7 +1,8 @@
 """Staffing advice: for each hour of a typical weekday, the fewest lokets that keep the predicted mean wait
 under the target (``target_wait_min`` in the queue configuration, 15 minutes by default).
 
-The arrival rate of an hour is the mean over the same weekdays of the last ``weeks`` weeks; the service rate
+The arrival rate of an hour is the mean over the same weekdays of the last ``weeks`` weeks (per hour open:
+the 07:00 hour of a puskesmas opening at 07:30 has half an hour); the service rate
 is the one measured over that whole window (an hour alone has too few services), or the configured average
 service time while nothing is measured yet. The dashboard and the reports call :func:`staffing_advice`.
 
@@ -22,8 +23,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from hub.analytics.measure import load_times
+from hub.analytics.measure import load_times, open_fraction
 from hub.analytics.queueing import mmc, servers_needed
+from hub.config import parse_hhmm
 from hub.dispatch.rules import load_settings
 
 WORKDAYS = (0, 1, 2, 3, 4)  # Monday..Friday
@@ -95,9 +97,10 @@ def staffing_advice(
             waits.setdefault(t.queued.hour, []).append(t.wait_min)
         if t.called is not None and t.counter is not None:
             used.setdefault(t.called.hour, {}).setdefault(t.day, set()).add(t.counter)
+    opening = (parse_hhmm(settings.operating_start), parse_hhmm(settings.operating_end))
     hours = []
     for hour in sorted(arrivals):
-        rate = arrivals[hour] / days
+        rate = arrivals[hour] / days / open_fraction(hour, opening)
         lokets, predicted = _advise(rate, service_min, target)
         per_day = [len(v) for v in used.get(hour, {}).values()]
         hours.append(

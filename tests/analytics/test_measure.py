@@ -167,3 +167,20 @@ def test_the_cli_reads_a_hubs_database(
     assert "is before start" in capsys.readouterr().err
     assert antrean(["analyze", "staffing", "--config", str(tmp_path / "none.toml")]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_the_half_hour_after_opening_counts_as_half_an_hour(database_url: str) -> None:
+    """The puskesmas opens at 07:30 (the default): 15 patients from 07:30 to 08:00 are 30 per hour."""
+    from datetime import time
+
+    from hub.analytics.simulation import Arrival
+
+    days = weekdays(MONDAY, 1)
+    opening_rush = [Arrival(7.5 * 3600 + 120 * k, "umum", "A") for k in range(15)]
+    with seeded(database_url) as sessions:
+        write_history(sessions, days, (opening_rush for _ in days), lokets=2, service_rate_per_hour=30)
+        with sessions() as session:
+            (hour,) = measure_hours(session, days[0], days[-1], tz=TZ, opening=(time(7, 30), time(14)))
+            advice = staffing_advice(session, today=days[-1] + timedelta(days=1), tz=TZ)
+    assert hour.hour == 7 and hour.arrivals == 15 and hour.arrival_rate == pytest.approx(30)
+    assert advice.hours[0].arrival_rate == pytest.approx(30)
