@@ -182,5 +182,6 @@ def test_the_half_hour_after_opening_counts_as_half_an_hour(database_url: str) -
         with sessions() as session:
             (hour,) = measure_hours(session, days[0], days[-1], tz=TZ, opening=(time(7, 30), time(14)))
             advice = staffing_advice(session, today=days[-1] + timedelta(days=1), tz=TZ)
-    assert hour.hour == 7 and hour.arrivals == 15 and hour.arrival_rate == pytest.approx(30)
+    assert hour.hour == 7 and hour.arrivals == 15 * 5 and hour.arrival_rate == pytest.approx(30)
+    assert hour.ks_arrivals is not None and hour.ks_arrivals.exponential is False  # evenly spaced
     assert advice.hours[0].arrival_rate == pytest.approx(30)
