@@ -60,7 +60,10 @@ class TicketTimes:
 
     @property
     def wait_min(self) -> float | None:
-        return service_minutes(self.queued, self.called) if self.called else None
+        """Issue → call (0 for a patient called at once); None if not called or called before issue."""
+        if self.called is None or self.called < self.queued:
+            return None
+        return (self.called - self.queued).total_seconds() / 60
 
     @property
     def service_min(self) -> float | None:

@@ -185,3 +185,14 @@ def test_the_half_hour_after_opening_counts_as_half_an_hour(database_url: str) -
     assert hour.hour == 7 and hour.arrivals == 15 * 5 and hour.arrival_rate == pytest.approx(30)
     assert hour.ks_arrivals is not None and hour.ks_arrivals.exponential is False  # evenly spaced
     assert advice.hours[0].arrival_rate == pytest.approx(30)
+
+
+def test_a_patient_called_at_once_waited_zero_minutes() -> None:
+    from datetime import UTC, datetime
+
+    from hub.analytics.measure import TicketTimes
+
+    at = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    at_once = TicketTimes(MONDAY, "A", "umum", 1, at, at, at + timedelta(minutes=4))
+    assert at_once.wait_min == 0.0 and at_once.service_min == 4.0
+    assert TicketTimes(MONDAY, "A", "umum", None, at, None, None).wait_min is None
