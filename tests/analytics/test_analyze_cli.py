@@ -171,3 +171,28 @@ def test_missing_file_from_the_real_command(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("antrean analyze visits: cannot read")
     assert "Traceback" not in done.stderr
+
+
+def test_the_worked_example_in_the_docs(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/analytics.md quotes this output for docs/examples/hari_senin.csv: it must stay true."""
+    root = Path(__file__).resolve().parents[2]
+    docs = (root / "docs" / "analytics.md").read_text(encoding="utf-8")
+    assert antrean(["analyze", "visits", str(root / "docs" / "examples" / "hari_senin.csv")]) == 0
+    out = capsys.readouterr().out
+    for line in out.splitlines()[1:]:
+        assert line in docs, line
+    assert (
+        antrean(["analyze", "mm", "--arrival-rate", "39", "--service-rate", "13.73", "--servers", "4"]) == 0
+    )
+    assert "  Wq (mean wait)           0.02792 h = 1.68 min" in capsys.readouterr().out
+    assert "  Wq (mean wait)           0.02792 h = 1.68 min" in docs
+
+
+@pytest.mark.slow
+def test_the_simulation_in_the_docs(capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).resolve().parents[2]
+    docs = (root / "docs" / "analytics.md").read_text(encoding="utf-8")
+    day = root / "docs" / "examples" / "hari_senin.csv"
+    assert antrean(["simulate", "--day", str(day), "--offline", "--lokets", "2,3", "--runs", "20"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if "poly" not in line]
+    assert lines[1:] and all(line in docs for line in lines[1:])
