@@ -15,10 +15,11 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from hub.analytics.fit import ks_exponential
@@ -26,6 +27,7 @@ from hub.analytics.queueing import mmc
 
 COLUMNS = ("arrival", "service_start", "service_end")
 _CLOCK = datetime(2000, 1, 1)  # the day of clock-only times
+_CLOCK_TEXT = re.compile(r"^(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$")
 
 
 class VisitsError(ValueError):
@@ -47,12 +49,24 @@ class Visits:
     dated: bool = False  # ISO date-times (else clock times of one day)
 
 
-def parse_time(text: str) -> tuple[datetime, bool]:
+def parse_time(text: str) -> tuple[datetime, str]:
+    """A naive datetime and its kind: ``clock`` (``H:MM``, ``HH:MM:SS``, also with dots as in ``08.05``: on
+    one nominal day), ``local`` (an ISO date-time) or ``utc`` (an ISO date-time with an offset, converted).
+
+    >>> parse_time("8.05")
+    (datetime.datetime(2000, 1, 1, 8, 5), 'clock')
+    >>> parse_time("2026-03-02T08:00:00+07:00")
+    (datetime.datetime(2026, 3, 2, 1, 0), 'utc')
+    """
     text = text.strip()
-    if ":" in text and "-" not in text and "T" not in text and " " not in text:
-        return datetime.combine(_CLOCK, time.fromisoformat(text)), False
+    clock = _CLOCK_TEXT.match(text)
+    if clock:
+        hour, minute, second = (int(part or 0) for part in clock.groups())
+        return datetime.combine(_CLOCK, time(hour, minute, second)), "clock"
     moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=None) if moment.tzinfo is None else moment, True
+    if moment.tzinfo is None:
+        return moment, "local"
+    return moment.astimezone(UTC).replace(tzinfo=None), "utc"
 
 
 def parse_visits(text: str) -> Visits:
@@ -64,7 +78,7 @@ def parse_visits(text: str) -> Visits:
         raise VisitsError(f"missing column(s) {', '.join(missing)}; expected a header {','.join(COLUMNS)}")
     reader.fieldnames = header
     visits = Visits()
-    kinds: set[bool] = set()
+    kinds: set[str] = set()
     bad: list[int] = []
     for number, record in enumerate(reader, start=2):
         try:
@@ -72,7 +86,7 @@ def parse_visits(text: str) -> Visits:
         except ValueError:
             bad.append(number)
             continue
-        kinds.update(dated for _, dated in parsed)
+        kinds.update(kind for _, kind in parsed)
         arrival, start, end = (moment for moment, _ in parsed)
         if start < arrival:
             visits.warnings.append(f"row {number}: service starts before arrival; row left out")
@@ -83,10 +97,12 @@ def parse_visits(text: str) -> Visits:
     if bad:
         visits.warnings.append(f"unparsable row(s) left out: {', '.join(map(str, bad))}")
     if len(kinds) > 1:
-        raise VisitsError("the file mixes clock times (HH:MM) and date-times; use one kind")
+        raise VisitsError(
+            "the file mixes clock times (HH:MM), date-times and date-times with a UTC offset; use one kind"
+        )
     if not visits.rows:
         raise VisitsError("no usable rows")
-    visits.dated = kinds == {True}
+    visits.dated = kinds != {"clock"}
     if any(b.arrival < a.arrival for a, b in itertools.pairwise(visits.rows)):
         visits.warnings.append("rows are not sorted by arrival; analysed in arrival order")
     visits.rows.sort(key=lambda v: (v.arrival, v.row))

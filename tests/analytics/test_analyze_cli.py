@@ -196,3 +196,21 @@ def test_the_simulation_in_the_docs(capsys: pytest.CaptureFixture[str]) -> None:
     assert antrean(["simulate", "--day", str(day), "--offline", "--lokets", "2,3", "--runs", "20"]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if "poly" not in line]
     assert lines[1:] and all(line in docs for line in lines[1:])
+
+
+def test_visits_clock_times_as_written_on_paper(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Indonesian paper records write 8.05 or 08.05; single-digit hours and dots are read as clock times,
+    and date-times with an offset are compared in UTC."""
+    paper = tmp_path / "buku.csv"
+    paper.write_text("arrival,service_start,service_end\n7.58,8.00,8.04\n8.05,8.06,8.10\n", encoding="utf-8")
+    code, out = run_json(capsys, "visits", str(paper))
+    assert code == 0 and out["n"] == 2 and out["mean_wait_min"] == pytest.approx(1.5)
+    zoned = tmp_path / "zoned.csv"
+    zoned.write_text(
+        "arrival,service_start,service_end\n"
+        "2026-03-02T08:00:00+07:00,2026-03-02T01:02:00+00:00,2026-03-02T08:06:00+07:00\n"
+        "2026-03-02T08:10:00+07:00,2026-03-02T08:10:00+07:00,2026-03-02T08:15:00+07:00\n",
+        encoding="utf-8",
+    )
+    code, out = run_json(capsys, "visits", str(zoned))
+    assert code == 0 and out["mean_wait_min"] == pytest.approx(1.0) and out["warnings"] == []
