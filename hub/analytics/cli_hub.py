@@ -6,13 +6,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:  # the database layers load only when these subcommands run (``analyze mm`` stays quick)
     from sqlalchemy.orm import Session
 
     from hub.analytics.measure import HourMeasure
+
+T = TypeVar("T")
 
 
 def add_parsers(sub: Any) -> None:
@@ -161,8 +165,9 @@ def staffing_report(session: Session, args: argparse.Namespace, tz: Any) -> tupl
     return report, lines
 
 
-def run(args: argparse.Namespace) -> int:
-    """Raises ValueError (one line for the technician) for a bad config or an unreadable database."""
+def with_hub_database(args: argparse.Namespace, work: Callable[[Session, ZoneInfo], T]) -> T:
+    """``work(session, tz)`` on the database of the hub config ``args.config`` (read only). Raises
+    ValueError (one line for the technician) for a bad config or an unreadable database."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from antrean.config import ConfigError
@@ -176,11 +181,27 @@ def run(args: argparse.Namespace) -> int:
     engine = make_engine(config.database_url)
     try:
         with make_session_factory(engine)() as session:
-            make = hours_report if args.what == "hours" else staffing_report
-            report, lines = make(session, args, config.tz)
+            return work(session, config.tz)
     except SQLAlchemyError as error:
         raise ValueError(f"cannot read the database: {str(error).splitlines()[0]}") from None
     finally:
         engine.dispose()
+
+
+def measured_service_min(config_path: str) -> float:
+    """The mean loket service time of the hub's last four weeks (its configured average if none)."""
+    from hub.analytics.staffing import staffing_advice
+
+    args = argparse.Namespace(config=config_path, mqtt_url=None, site=None, database_url=None, data_dir=None)
+
+    def work(session: Session, tz: ZoneInfo) -> float:
+        return staffing_advice(session, today=datetime.now(tz).date(), tz=tz).service_min
+
+    return with_hub_database(args, work)
+
+
+def run(args: argparse.Namespace) -> int:
+    make = hours_report if args.what == "hours" else staffing_report
+    report, lines = with_hub_database(args, lambda session, tz: make(session, args, tz))
     sys.stdout.write(json.dumps(report) + "\n" if args.json else "\n".join(lines) + "\n")
     return 0

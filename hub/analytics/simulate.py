@@ -1,7 +1,8 @@
 """``antrean simulate``: try a call policy, a fairness cap or another loket on a day of arrivals.
 
     antrean simulate --day busy|normal|quiet|FILE [--speed X] [--policy 2:1|strict|...] [--offline]
-                     [--lokets N] [--service-min M] [--fairness-min F] [--runs R] [--seed S] [--json]
+                     [--lokets N] [--service-min M | --config hub.toml] [--fairness-min F] [--runs R]
+                     [--seed S] [--json]
 
 Online (the default) replays the day against a real hub over MQTT (a temporary one: its own broker and
 database), ``--speed`` times faster than real time. ``--offline`` simulates with SimPy instead, in seconds,
@@ -51,7 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--offline", action="store_true", help="SimPy instead of a hub")
     parser.add_argument("--lokets", default="2", help="lokets open (offline: several, comma-separated)")
-    parser.add_argument("--service-min", type=float, help="mean service minutes (default: measured or 5)")
+    parser.add_argument(
+        "--service-min",
+        type=float,
+        help="mean service minutes (default: measured in FILE or by --config, or 5)",
+    )
+    parser.add_argument("--config", help="a hub's config: its last four weeks' measured service time")
     parser.add_argument("--fairness-min", type=int, default=60, help="fairness cap in minutes (0: off)")
     parser.add_argument("--runs", type=int, default=20, help="offline: simulated days per combination")
     parser.add_argument("--seed", type=int, default=1, help="random seed")
@@ -159,7 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         day, label = load_day(args.day)
-        service_min = args.service_min or (day and day.service_min) or DEFAULT_SERVICE_MIN
+        service_min = args.service_min or (day and day.service_min)
+        if not service_min and args.config:
+            from hub.analytics.cli_hub import measured_service_min
+
+            service_min = measured_service_min(args.config)
+        service_min = service_min or DEFAULT_SERVICE_MIN
         if service_min <= 0:
             raise ValueError("service minutes must be > 0")
         run = run_offline if args.offline else run_online

@@ -196,3 +196,22 @@ def test_a_patient_called_at_once_waited_zero_minutes() -> None:
     at_once = TicketTimes(MONDAY, "A", "umum", 1, at, at, at + timedelta(minutes=4))
     assert at_once.wait_min == 0.0 and at_once.service_min == 4.0
     assert TicketTimes(MONDAY, "A", "umum", None, at, None, None).wait_min is None
+
+
+def test_simulate_takes_the_hubs_measured_service_time(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import datetime
+
+    today = datetime.now(TZ).date()
+    days = sorted(d for d in (today - timedelta(days=n) for n in range(1, 15)) if d.weekday() < 5)
+    rng = random.Random(8)
+    with seeded(database_url) as sessions:
+        write_history(
+            sessions, days, (constant_day(10, [9], rng) for _ in days), lokets=1, service_rate_per_hour=20
+        )
+    config = tmp_path / "hub.toml"
+    config.write_text(f'data_dir = "{tmp_path}"\n[database]\nurl = "{database_url}"\n', encoding="utf-8")
+    simulate = ["simulate", "--day", "quiet", "--offline", "--runs", "1", "--config", str(config), "--json"]
+    assert antrean(simulate) == 0  # 3 minutes measured, not the configured 5
+    assert json.loads(capsys.readouterr().out)["service_min"] == pytest.approx(3, rel=0.15)
