@@ -15,6 +15,7 @@ Usage (starts processes; not run as a doctest)::
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import random
 import shutil
@@ -22,7 +23,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,10 +76,17 @@ class _Loket(threading.Thread):
     """A simulated loket: CALL, serve, CALL again, until every ticket of the day was called."""
 
     def __init__(
-        self, url: str, topics: Topics, number: int, mean_service_s: float, speed: float, day: _DayState
+        self,
+        url: str,
+        topics: Topics,
+        number: int,
+        mean_service_s: float,
+        speed: float,
+        day: _DayState,
+        window: tuple[float, float] = (0.0, math.inf),
     ) -> None:
         super().__init__(daemon=True, name=f"sim-loket-{number}")
-        self.topics, self.number, self.day = topics, number, day
+        self.topics, self.number, self.day, self.window = topics, number, day, window
         self.mean_service_s, self.speed = mean_service_s, speed
         self.rng = random.Random(number)
         self.replies: queue.Queue[CounterReply] = queue.Queue()
@@ -105,7 +113,10 @@ class _Loket(threading.Thread):
     def run(self) -> None:
         try:
             k = 0
-            while not self.day.all_called():
+            opens, closes = self.window
+            if (before := (opens - self.day.now()) / self.speed) > 0:
+                time.sleep(before)
+            while not self.day.all_called() and self.day.now() < closes:
                 k += 1
                 reply = self._call(k)
                 if reply.ok and reply.ticket is not None:
@@ -120,9 +131,16 @@ class _Loket(threading.Thread):
 
 
 class _DayState:
-    def __init__(self, total: int) -> None:
+    """The simulated day: its clock (seconds of the day, ``speed`` times faster from the first arrival) and
+    how many of its tickets were called."""
+
+    def __init__(self, total: int, first_s: float, speed: float) -> None:
         self.total, self._called, self.issued_all = total, 0, threading.Event()
         self._lock = threading.Lock()
+        self.first_s, self.speed, self.started = first_s, speed, time.monotonic()
+
+    def now(self) -> float:
+        return self.first_s + (time.monotonic() - self.started) * self.speed
 
     def called(self) -> None:
         with self._lock:
@@ -133,10 +151,9 @@ class _DayState:
             return self.issued_all.is_set() and self._called >= self.total
 
 
-def _issue(kiosk: ScriptedKiosk, arrivals: Sequence[Arrival], speed: float, state: _DayState) -> None:
-    start, first = time.monotonic(), arrivals[0].at_s
+def _issue(kiosk: ScriptedKiosk, arrivals: Sequence[Arrival], state: _DayState) -> None:
     for index, arrival in enumerate(arrivals):
-        delay = start + (arrival.at_s - first) / speed - time.monotonic()
+        delay = (arrival.at_s - state.now()) / state.speed
         if delay > 0:
             time.sleep(delay)
         reply = kiosk.take(f"sim-{index}", arrival.category, arrival.poly, timeout=2, deadline=30)
@@ -153,11 +170,13 @@ def replay_day(
     policy: str,
     fairness_min: int,
     speed: float,
+    windows: Mapping[int, tuple[float, float]] | None = None,
     workdir: Path | None = None,
     timeout_s: float = 3600,
 ) -> ReplayResult:
-    """Replay ``arrivals`` against a temporary hub; the waits from its records. ``workdir``: where the hub's
-    config, database and log go (default: a temporary folder, removed when the replay succeeded)."""
+    """Replay ``arrivals`` against a temporary hub; the waits from its records. ``windows``: as for
+    :func:`hub.analytics.simulation.simulate_day`. ``workdir``: where the hub's config, database and log go
+    (default: a temporary folder, removed when the replay succeeded)."""
     if not arrivals:
         raise ValueError("no arrivals to replay")
     QueueSettings(priority_ratio=policy, max_general_wait_min=fairness_min)  # refuse a bad policy early
@@ -176,15 +195,21 @@ def replay_day(
     logger.info("simulated day: hub in %s", folder)
     hub.start()
     url, topics = f"mqtt://127.0.0.1:{port}", Topics(site)
-    state = _DayState(len(arrivals))
+    ordered = sorted(arrivals, key=lambda a: a.at_s)
+    windows = windows or {}
     began = time.monotonic()
     try:
         kiosk = ScriptedKiosk(url, site, "sim-kiosk")
-        desks = [_Loket(url, topics, n, service_min * 60, speed, state) for n in range(1, lokets + 1)]
+        state = _DayState(len(arrivals), ordered[0].at_s, speed)
+        desks = [
+            _Loket(url, topics, n, service_min * 60, speed, state, windows.get(n, (0.0, math.inf)))
+            for n in range(1, lokets + 1)
+        ]
+        state.started = time.monotonic()  # the day begins once every loket is connected
         for desk in desks:
             desk.start()
         try:
-            _issue(kiosk, sorted(arrivals, key=lambda a: a.at_s), speed, state)
+            _issue(kiosk, ordered, state)
         finally:
             kiosk.close()
         deadline = time.monotonic() + timeout_s

@@ -1,8 +1,8 @@
 """``antrean simulate``: try a call policy, a fairness cap or another loket on a day of arrivals.
 
     antrean simulate --day busy|normal|quiet|FILE [--speed X] [--policy 2:1|strict|...] [--offline]
-                     [--lokets N] [--service-min M | --config hub.toml] [--fairness-min F] [--runs R]
-                     [--seed S] [--json]
+                     [--lokets N] [--open N=HH:MM-HH:MM ...] [--service-min M | --config hub.toml]
+                     [--fairness-min F] [--runs R] [--seed S] [--json]
 
 Online (the default) replays the day against a real hub over MQTT (a temporary one: its own broker and
 database), ``--speed`` times faster than real time. ``--offline`` simulates with SimPy instead, in seconds,
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,10 +28,11 @@ from hub.analytics.days import PROFILES, Day, profile_day, recorded_day
 from hub.analytics.simulation import Arrival, simulate_day
 from hub.analytics.visits import VisitsError
 from hub.analytics.waits import summarize, summary_lines
-from hub.config import QueueSettings
+from hub.config import QueueSettings, parse_hhmm
 from hub.dispatch.policy import CallRule
 
 DEFAULT_SERVICE_MIN = float(QueueSettings().avg_service_minutes)
+_WINDOW = re.compile(r"^(?P<n>\d+)=(?P<opens>\d{1,2}:\d{2})-(?P<closes>\d{1,2}:\d{2})$")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
         help="mean service minutes (default: measured in FILE or by --config, or 5)",
     )
     parser.add_argument("--config", help="a hub's config: its last four weeks' measured service time")
+    parser.add_argument(
+        "--open",
+        action="append",
+        default=[],
+        metavar="N=HH:MM-HH:MM",
+        help="loket N calls patients only then (3=07:30-10:00: a third loket in the morning); repeatable",
+    )
     parser.add_argument("--fairness-min", type=int, default=60, help="fairness cap in minutes (0: off)")
     parser.add_argument("--runs", type=int, default=20, help="offline: simulated days per combination")
     parser.add_argument("--seed", type=int, default=1, help="random seed")
@@ -87,6 +96,28 @@ def _lokets(text: str) -> list[int]:
     return counts
 
 
+def _windows(specs: Sequence[str], counts: Sequence[int]) -> dict[int, tuple[float, float]]:
+    """``--open`` windows as loket → (from, until) seconds of the day."""
+    windows: dict[int, tuple[float, float]] = {}
+    for spec in specs:
+        match = _WINDOW.match(spec.strip())
+        if not match:
+            raise ValueError(f"--open must be N=HH:MM-HH:MM (e.g. 3=07:30-10:00), got {spec!r}")
+        number = int(match["n"])
+        try:
+            opens, closes = (parse_hhmm(match[key]) for key in ("opens", "closes"))
+        except ValueError:
+            raise ValueError(f"--open: not a time of day in {spec!r}") from None
+        if not opens < closes:
+            raise ValueError(f"--open: {spec!r} closes before it opens")
+        if not 1 <= number <= min(counts):
+            raise ValueError(f"--open: loket {number} is not among the {min(counts)} lokets simulated")
+        windows[number] = (opens.hour * 3600.0 + opens.minute * 60, closes.hour * 3600.0 + closes.minute * 60)
+    if any(all(n in windows for n in range(1, count + 1)) for count in counts):
+        raise ValueError("--open: at least one loket must stay open all day")
+    return windows
+
+
 def load_day(spec: str) -> tuple[Day | None, str]:
     """A recorded day, or None for a profile; and its label."""
     if spec in PROFILES:
@@ -108,8 +139,10 @@ def run_offline(args: argparse.Namespace, day: Day | None, label: str, service_m
     if args.runs < 1:
         raise ValueError("runs must be >= 1")
     results = []
+    counts = _lokets(args.lokets)
+    windows = _windows(args.open, counts)
     for policy in _policies(args.policy):
-        for lokets in _lokets(args.lokets):
+        for lokets in counts:
             rng = random.Random(args.seed)
             records, patients = [], 0
             for run in range(args.runs):
@@ -122,6 +155,7 @@ def run_offline(args: argparse.Namespace, day: Day | None, label: str, service_m
                     rule=CallRule.parse(policy),
                     fairness_min=args.fairness_min,
                     seed=args.seed * 1000 + run,
+                    windows=windows,
                 )
                 records += [(s.arrival.category, s.arrival.poly, s.wait_s) for s in served]
             results.append(
@@ -139,6 +173,7 @@ def run_online(args: argparse.Namespace, day: Day | None, label: str, service_mi
     from hub.analytics.replay import replay_day  # the hub's processes, only when asked
 
     policies, counts = _policies(args.policy), _lokets(args.lokets)
+    windows = _windows(args.open, counts)
     if len(policies) > 1 or len(counts) > 1:
         raise ValueError("online mode tries one policy and one loket count; use --offline to compare")
     if args.speed <= 0:
@@ -147,6 +182,7 @@ def run_online(args: argparse.Namespace, day: Day | None, label: str, service_mi
     result = replay_day(
         arrivals,
         lokets=counts[0],
+        windows=windows,
         service_min=service_min,
         policy=policies[0],
         fairness_min=args.fairness_min,
@@ -174,7 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if service_min <= 0:
             raise ValueError("service minutes must be > 0")
         run = run_offline if args.offline else run_online
-        report = {"day": label, "service_min": service_min, "fairness_min": args.fairness_min}
+        report = {
+            "day": label,
+            "service_min": service_min,
+            "fairness_min": args.fairness_min,
+            "open": sorted(args.open),
+        }
         report.update(run(args, day, label, service_min))
     except (ValueError, RuntimeError, TimeoutError) as error:  # one line, no traceback
         sys.stderr.write(f"antrean simulate: {str(error).splitlines()[0]}\n")
@@ -184,6 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     head = f"{report['mode']}: day {label}, mean service {service_min:.1f} min"
     head += f", fairness cap {args.fairness_min} min"
+    head += "".join(f", loket {spec.replace('=', ' open ')}" for spec in report["open"])
     lines = [head + (f", {report['runs']} runs" if report["mode"] == "offline" else "")]
     for entry in report["results"]:
         per_day = f"{entry['patients_per_day']:.0f} patients/day"

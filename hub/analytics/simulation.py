@@ -12,9 +12,10 @@ call policies without a hub. Times are seconds from the start of the day.
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 
 import simpy
@@ -45,10 +46,16 @@ def simulate_day(
     rule: CallRule,
     fairness_min: float = 0,
     seed: int = 0,
+    windows: Mapping[int, tuple[float, float]] | None = None,
 ) -> list[Served]:
-    """Every arrival served by ``lokets`` lokets calling in the hub's call order; their waits."""
+    """Every arrival served by ``lokets`` lokets calling in the hub's call order; their waits.
+    ``windows``: loket number → (from, until) in seconds of the day when it calls patients (a service begun
+    before ``until`` is finished); lokets not listed work all day, and at least one must."""
     if lokets < 1:
         raise ValueError(f"lokets must be >= 1, got {lokets}")
+    windows = windows or {}
+    if all(n in windows for n in range(1, lokets + 1)):
+        raise ValueError("at least one loket must be open all day")
     if service_rate_per_hour <= 0:
         raise ValueError(f"service rate must be > 0, got {service_rate_per_hour}")
     rng = random.Random(seed)
@@ -80,11 +87,14 @@ def simulate_day(
         return order[0].key
 
     def loket(number: int) -> Generator[simpy.Event, object, None]:
-        while len(served) < len(ordered):
+        opens, closes = windows.get(number, (0.0, math.inf))
+        if env.now < opens:
+            yield env.timeout(opens - env.now)
+        while len(served) < len(ordered) and env.now < closes:
             if not waiting:
                 if signal[0].triggered:
                     signal[0] = env.event()
-                yield signal[0]
+                yield signal[0] if closes == math.inf else signal[0] | env.timeout(closes - env.now)
                 continue
             key = next_key()
             arrival = waiting.pop(key)

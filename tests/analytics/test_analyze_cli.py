@@ -196,6 +196,11 @@ def test_the_simulation_in_the_docs(capsys: pytest.CaptureFixture[str]) -> None:
     assert antrean(["simulate", "--day", str(day), "--offline", "--lokets", "2,3", "--runs", "20"]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if "poly" not in line]
     assert lines[1:] and all(line in docs for line in lines[1:])
+    windows = ["--lokets", "4", "--open", "3=07:30-11:00", "--open", "4=07:30-10:00"]
+    assert antrean(["simulate", "--day", str(day), "--offline", *windows, "--runs", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "loket 3 open 07:30-11:00, loket 4 open 07:30-10:00" in out.splitlines()[0]
+    assert all(line in docs for line in out.splitlines() if line.startswith(("  all", "  umum")))
 
 
 def test_visits_clock_times_as_written_on_paper(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

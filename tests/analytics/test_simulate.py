@@ -82,6 +82,35 @@ def test_offline_comparison_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert prio["strict"] <= prio["2:1"]
 
 
+def test_a_third_loket_for_the_morning_only(capsys: pytest.CaptureFixture[str]) -> None:
+    """--open 3=07:30-10:00: the third loket calls patients in the morning only; the waits fall between two
+    lokets all day and three all day."""
+    base = ["simulate", "--day", "normal", "--offline", "--runs", "6", "--service-min", "4.4", "--json"]
+    means = {}
+    for lokets, extra in (("2", []), ("3", ["--open", "3=07:30-10:00"]), ("3", [])):
+        assert antrean([*base, "--lokets", lokets, *extra]) == 0
+        report = json.loads(capsys.readouterr().out)
+        means[(lokets, bool(extra))] = report["results"][0]["overall"]["mean_min"]
+    assert means[("3", False)] < means[("3", True)] < means[("2", False)]
+    from hub.analytics.simulation import Arrival
+
+    crowd = [Arrival(8 * 3600 + 60.0 * i, "umum", "A") for i in range(60)]
+    served = simulate_day(
+        crowd,
+        lokets=2,
+        service_rate_per_hour=12,
+        rule=CallRule.parse("2:1"),
+        seed=3,
+        windows={2: (8 * 3600.0, 8.5 * 3600)},
+    )
+    late = [s for s in served if s.loket == 2]
+    assert late and all(8 * 3600 <= s.arrival.at_s + s.wait_s < 8.5 * 3600 for s in late)
+    with pytest.raises(ValueError, match="at least one loket must be open all day"):
+        simulate_day(
+            crowd, lokets=1, service_rate_per_hour=12, rule=CallRule.parse("2:1"), windows={1: (0, 1)}
+        )
+
+
 def test_offline_recorded_day_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     day = tmp_path / "senin.csv"
     day.write_text(DAY_CSV, encoding="utf-8")
@@ -99,6 +128,10 @@ def test_offline_recorded_day_text(tmp_path: Path, capsys: pytest.CaptureFixture
         (["--day", "busy", "--offline", "--lokets", "0"], "lokets must be from 1 to 50"),
         (["--day", "busy", "--policy", "2:1,strict"], "use --offline to compare"),
         (["--day", "busy", "--offline", "--service-min", "-1"], "service minutes must be > 0"),
+        (["--day", "busy", "--offline", "--open", "3=07:30-10:00"], "loket 3 is not among the 2 lokets"),
+        (["--day", "busy", "--offline", "--open", "2=10:00-09:00"], "closes before it opens"),
+        (["--day", "busy", "--offline", "--open", "2=pagi"], "--open must be N=HH:MM-HH:MM"),
+        (["--day", "busy", "--offline", "--open", "1=07:00-09:00", "--open", "2=09:00-12:00"], "all day"),
     ],
 )
 def test_bad_input_is_one_line(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
@@ -120,7 +153,20 @@ def test_online_day_against_a_real_hub(tmp_path: Path, capsys: pytest.CaptureFix
     taken over MQTT, called by the simulated lokets, and its wait read back from the hub's records."""
     day = tmp_path / "pagi.csv"
     day.write_text(DAY_CSV, encoding="utf-8")
-    code = antrean(["simulate", "--day", str(day), "--speed", "120", "--lokets", "2", "--json"])
+    code = antrean(
+        [
+            "simulate",
+            "--day",
+            str(day),
+            "--speed",
+            "120",
+            "--lokets",
+            "3",
+            "--open",
+            "3=08:00-08:05",
+            "--json",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     report = json.loads(captured.out)
@@ -129,6 +175,6 @@ def test_online_day_against_a_real_hub(tmp_path: Path, capsys: pytest.CaptureFix
     assert result["overall"]["n"] == 10
     assert {k: v["n"] for k, v in result["categories"].items()} == {"prioritas": 3, "umum": 7}
     assert {k: v["n"] for k, v in result["polys"].items()} == {"A": 6, "B": 1, "C": 1, "D": 1, "E": 1}
-    # two lokets serving ~4 min each for 10 patients in 15 min: some wait, nobody for an hour
+    # two lokets (and a third for five minutes) serving ~4 min each for 10 patients in 15 min
     assert 0 <= result["overall"]["mean_min"] < 30
     assert result["overall"]["p90_min"] > 0
