@@ -14,8 +14,6 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:  # the database layers load only when these subcommands run (``analyze mm`` stays quick)
     from sqlalchemy.orm import Session
 
-    from hub.analytics.measure import HourMeasure
-
 T = TypeVar("T")
 
 
@@ -48,36 +46,6 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _hour_dict(h: HourMeasure) -> dict[str, Any]:
-    m = h.model
-    return {
-        "hour": h.hour,
-        "days": h.days,
-        "arrivals": h.arrivals,
-        "arrival_rate_per_hour": h.arrival_rate,
-        "service_rate_per_hour": h.service_rate,
-        "mean_service_min": h.mean_service_min,
-        "lokets_busy": h.lokets_busy,
-        "measured_wait_min": h.mean_wait_min,
-        "measured_time_in_system_min": h.mean_in_system_min,
-        "model": None
-        if m is None
-        else {
-            "servers": m.servers,
-            "stable": m.stable,
-            "rho": m.rho,
-            "lq": m.lq,
-            "wq_min": None if m.wq is None else m.wq * 60,
-            "w_min": None if m.w is None else m.w * 60,
-        },
-        "ks": {
-            "interarrival": h.ks_arrivals.as_dict() if h.ks_arrivals else None,
-            "service": h.ks_service.as_dict() if h.ks_service else None,
-        },
-        "notes": h.notes,
-    }
-
-
 def _num(value: float | None, fmt: str = ".1f") -> str:
     return "-" if value is None else format(value, fmt)
 
@@ -97,7 +65,7 @@ def hours_report(session: Session, args: argparse.Namespace, tz: Any) -> tuple[d
         "from": args.start.isoformat(),
         "to": args.end.isoformat(),
         "poly": args.poly,
-        "hours": [_hour_dict(h) for h in hours],
+        "hours": [h.as_dict() for h in hours],
         "lokets": [
             {"counter": x.counter, "services": x.services, "mean_service_min": x.mean_service_min}
             for x in lokets

@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import pairwise
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -153,6 +154,36 @@ class HourMeasure:
     @property
     def mean_in_system_min(self) -> float | None:
         return statistics.fmean(self.in_system_min) if self.in_system_min else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The hour as plain data (``antrean analyze hours --json``; the reports show the same)."""
+        m = self.model
+        return {
+            "hour": self.hour,
+            "days": self.days,
+            "arrivals": self.arrivals,
+            "arrival_rate_per_hour": self.arrival_rate,
+            "service_rate_per_hour": self.service_rate,
+            "mean_service_min": self.mean_service_min,
+            "lokets_busy": self.lokets_busy,
+            "measured_wait_min": self.mean_wait_min,
+            "measured_time_in_system_min": self.mean_in_system_min,
+            "model": None
+            if m is None
+            else {
+                "servers": m.servers,
+                "stable": m.stable,
+                "rho": m.rho,
+                "lq": m.lq,
+                "wq_min": None if m.wq is None else m.wq * 60,
+                "w_min": None if m.w is None else m.w * 60,
+            },
+            "ks": {
+                "interarrival": self.ks_arrivals.as_dict() if self.ks_arrivals else None,
+                "service": self.ks_service.as_dict() if self.ks_service else None,
+            },
+            "notes": list(self.notes),
+        }
 
 
 def _collect(
