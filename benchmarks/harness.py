@@ -135,6 +135,7 @@ class HubProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,
+            start_new_session=True,  # a Ctrl-C in the terminal reaches whoever started it, who stops it
         )
         deadline = time.monotonic() + timeout
         while self._connections() <= before:

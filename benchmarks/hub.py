@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, update
 
 from antrean.bench import percentile, record_section
+from antrean.helptext import plain
 from benchmarks.harness import BurstKiosk, HubProcess, ScriptedKiosk, write_hub_config
 from hub.broker import free_port
 from hub.db.models import Polyclinic
@@ -304,7 +305,7 @@ def markdown(figures: Sequence[BrokerFigures]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="antrean bench hub", description=__doc__)
+    parser = argparse.ArgumentParser(prog="antrean bench hub", description=plain(__doc__))
     parser.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
     parser.add_argument(
         "--mosquitto", default="mqtt://127.0.0.1:1883", help="Mosquitto to measure, if reachable"

@@ -26,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.set_defaults(mqtt_url=None, site=None)
     args = p.parse_args(argv)
     try:
-        config = load_hub_config(args)
+        config = load_hub_config(args, "antrean db")
     except ConfigError as error:
         sys.stderr.write(f"antrean db: {error}\n")
         return 2

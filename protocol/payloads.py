@@ -13,7 +13,7 @@ from typing import Any, Literal, Self, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from protocol.errors import MESSAGES, ErrorCode, ProtocolError
+from protocol.errors import MESSAGES, ErrorCode, ProtocolError, validation_problems
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 
@@ -120,11 +120,8 @@ class Payload(BaseModel):
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
-            )
             raise ProtocolError(
-                f"invalid {cls.__name__}: {problems}",
+                f"invalid {cls.__name__}: {validation_problems(exc)}",
                 request_id if isinstance(request_id, str) else None,
             ) from exc
 

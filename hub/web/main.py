@@ -8,7 +8,6 @@ from flask import Blueprint, Response, g, redirect, render_template, stream_with
 
 from hub.analytics.staffing import staffing_advice
 from hub.web.auth import login_required, passive
-from hub.web.bridge import outbox_summary
 from hub.web.dashboard import day_figures
 from hub.web.db import db, services, today
 
@@ -38,21 +37,19 @@ def events() -> Response:
 
 
 def _figures() -> Any:
-    summary = outbox_summary()
-    return day_figures(db(), today(), summary), summary
+    return day_figures(db(), today())
 
 
 @bp.route("/dashboard")
 @login_required
 def dashboard() -> str:
-    figures, summary = _figures()
+    figures = _figures()
     advice = staffing_advice(db(), today=figures.day, tz=services().tz)  # weeks of history: not live
-    return render_template("dashboard.html", f=figures, outbox=summary, advice=advice)
+    return render_template("dashboard.html", f=figures, advice=advice)
 
 
 @bp.route("/dashboard/panel")
 @login_required
 @passive
 def dashboard_panel() -> str:
-    figures, summary = _figures()
-    return render_template("_dashboard_panel.html", f=figures, outbox=summary)
+    return render_template("_dashboard_panel.html", f=_figures())

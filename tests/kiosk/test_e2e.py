@@ -147,7 +147,7 @@ def test_online_booking_confirmed_on_the_keypad(
     try:
         dispatcher = Dispatcher(make_session_factory(engine), tz=JAKARTA, public_url="http://hub")
         booking = dispatcher.create_booking(
-            day=service_date(datetime.now(UTC), JAKARTA, time_of_day(6, 0)),  # the service day (reset 06:00)
+            day=service_date(datetime.now(UTC), JAKARTA, time_of_day(0, 0)),  # test hubs reset at 00:00
             category="prioritas",
             reason="balita",
             payment="bpjs",

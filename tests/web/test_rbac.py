@@ -114,6 +114,10 @@ def test_petugas_loket_views_dashboard_and_works_the_loket(staff: Web) -> None:
         "/loket/1/antrean",
         "/loket/1/kini",
         "/pasien/baru",
+        "/laporan/",
+        "/laporan/bpjs",
+        "/laporan/bulanan",
+        "/laporan/unduh?jenis=ringkasan&format=xlsx",
     ):
         assert staff.get(url).status_code == 200, url
     page = staff.get("/dashboard").get_data(as_text=True)
