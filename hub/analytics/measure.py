@@ -220,8 +220,13 @@ def _judge(measure: HourMeasure) -> None:
     measure.ks_arrivals = ks_exponential(measure.gaps_min)
     measure.ks_service = ks_exponential(measure.service_min)
     rate = measure.service_rate
-    if rate is None or measure.arrivals == 0:
-        measure.notes.append("Belum ada cukup layanan terukur untuk jam ini; model tidak dihitung.")
+    if measure.arrivals == 0:
+        measure.notes.append(
+            "Tidak ada pasien datang pada jam ini; loket hanya menghabiskan antrean sebelumnya."
+        )
+        return
+    if rate is None:
+        measure.notes.append("Belum ada layanan terukur untuk jam ini; model tidak dihitung.")
         return
     servers = max(1, round(measure.lokets_busy))
     measure.model = mmc(measure.arrival_rate, rate, servers)

@@ -45,7 +45,7 @@ class HourAdvice:
 @dataclass(frozen=True)
 class StaffingAdvice:
     target_wait_min: float
-    weeks: int
+    weeks: int  # the dashboard's window in weeks (0: a report's own period)
     start: date
     end: date
     days: int  # days in the window that had tickets
@@ -78,11 +78,27 @@ def staffing_advice(
     """Advice from the ``weeks`` weeks before ``today`` (today itself is not complete yet)."""
     if weeks < 1:
         raise ValueError(f"weeks must be >= 1, got {weeks}")
+    start, end = today - timedelta(days=7 * weeks), today - timedelta(days=1)
+    return advice_between(
+        session, start, end, tz=tz, target_wait_min=target_wait_min, weekdays=weekdays, weeks=weeks
+    )
+
+
+def advice_between(
+    session: Session,
+    start: date,
+    end: date,
+    *,
+    tz: ZoneInfo,
+    target_wait_min: float | None = None,
+    weekdays: Collection[int] | None = None,
+    weeks: int = 0,
+) -> StaffingAdvice:
+    """Advice from the service days ``start``..``end`` (only ``weekdays`` when given; 0 = Monday)."""
     settings = load_settings(session)
     target = float(target_wait_min if target_wait_min is not None else settings.target_wait_min)
     if target <= 0:
         raise ValueError(f"target wait must be > 0 minutes, got {target}")
-    start, end = today - timedelta(days=7 * weeks), today - timedelta(days=1)
     times = load_times(session, start, end, tz, weekdays)
     days = len({t.day for t in times})
     measured = [m for t in times if (m := t.service_min) is not None]
