@@ -24,7 +24,7 @@ from hub.reports.period import Period
 
 
 def _hour(hour: int) -> str:
-    return f"{hour:02d}.00–{hour:02d}.59"
+    return f"{hour:02d}.00–{hour + 1:02d}.00"  # as the other hour tables of the report
 
 
 def advice_table(advice: StaffingAdvice) -> Table:

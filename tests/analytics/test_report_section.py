@@ -47,17 +47,17 @@ def report(database_url: str) -> Report:
 def test_the_section_and_its_numbers(report: Report) -> None:
     section = next(s for s in report.sections if s.title == "Saran jumlah loket")
     advice, measures = section.tables
-    assert [row[0] for row in advice.rows] == ["08.00–08.59", "11.00–11.59"]
+    assert [row[0] for row in advice.rows] == ["08.00–09.00", "11.00–12.00"]
     eight, eleven = advice.rows
     assert isinstance(eight[1], float) and eight[1] == pytest.approx(36, rel=0.15)
     assert eight[2] == 3  # 36/h at the measured ≈ 15/h: 2 lokets overflow, 3 wait ≈ 4 min
     assert eleven[2] == 1
     assert "tidak melebihi 15 menit" in advice.note
-    assert [row[0] for row in measures.rows][:1] == ["08.00–08.59"]
+    assert [row[0] for row in measures.rows][:1] == ["08.00–09.00"]
     rho = measures.rows[0][4]
     assert isinstance(rho, float) and rho > 1  # 2 lokets at 36/h
     assert any("antrean terus memanjang" in note for note in section.notes)
-    assert any(n.startswith("09.00–09.59: Tidak ada pasien datang") for n in section.notes)  # backlog only
+    assert any(n.startswith("09.00–10.00: Tidak ada pasien datang") for n in section.notes)  # backlog only
 
 
 def test_the_section_in_every_export(report: Report) -> None:
@@ -70,4 +70,4 @@ def test_the_section_in_every_export(report: Report) -> None:
     lines = list(csv.reader(io.StringIO(to_csv(report).decode("utf-8-sig"))))
     start = lines.index(["Saran jumlah loket per jam"])
     assert lines[start + 1][:3] == ["Jam", "Pasien per jam", "Saran loket"]
-    assert lines[start + 2][0] == "08.00–08.59"
+    assert lines[start + 2][0] == "08.00–09.00"

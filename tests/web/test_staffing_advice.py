@@ -110,5 +110,11 @@ def test_dashboard_advice_in_chromium(live_hub: LiveHub, database_url: str) -> N
             panel.scroll_into_view_if_needed()
             path: Path = artifacts_dir("web") / "dashboard_saran_loket.png"
             page.screenshot(path=str(path), full_page=True)
+            days = past_weekdays(datetime.now(TZ).date())
+            page.goto(f"{live_hub.url}/laporan/?dari={days[0]}&sampai={days[-1]}")
+            expect(page.get_by_role("heading", name="Saran jumlah loket", exact=True)).to_be_visible()
+            expect(page.get_by_text("Analisis antrean per jam (model M/M/c)")).to_be_visible()
+            page.get_by_role("heading", name="Saran jumlah loket", exact=True).scroll_into_view_if_needed()
+            page.screenshot(path=str(artifacts_dir("web") / "laporan_saran_loket.png"))
         finally:
             browser.close()
