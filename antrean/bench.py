@@ -18,6 +18,7 @@ BENCHES: dict[str, str] = {
     "counter": "benchmarks.counter",
     "bpjs": "benchmarks.bpjs",
     "web": "benchmarks.web",
+    "scale": "benchmarks.scale",
 }
 
 BENCHMARKS_MD = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"

@@ -126,7 +126,7 @@ class QueueSettings(ConfigModel):
         ge=0,
         le=1440,
         description="Fairness cap: a general ticket waiting longer "
-        "is called before further priority tickets (0: off)",
+        "is called before further priority tickets (0: off; not applied when priority_ratio is strict)",
     )
     running_text: str = Field(
         "Selamat datang. Budayakan antre dan jaga kebersihan.",
@@ -201,6 +201,26 @@ class BackupConfig(ConfigModel):
     )
 
 
+class RetentionConfig(ConfigModel):
+    """What the daily prune (``antrean db prune``, after the night's backup) forgets; patients, tickets,
+    their events, registrations and BPJS outbox items are never pruned (docs/hub.md, Retention)."""
+
+    request_log_days: int = Field(
+        7,
+        ge=2,
+        le=3650,
+        description="Days the request-id log is kept (a retry is only answered the same day)",
+    )
+    bpjs_log_days: int = Field(
+        365, ge=30, le=36500, description="Days PCare call logs (with bodies) are kept"
+    )
+    audit_log_days: int = Field(1825, ge=365, le=36500, description="Days audit log rows are kept")
+    notification_days: int = Field(90, ge=7, le=36500, description="Days messages to patients are kept")
+    archive_dir: str = Field(
+        "", description="Where pruned rows are archived first (gzip'd JSON lines); empty: data_dir/archive"
+    )
+
+
 class HubConfig(ConfigModel):
     site: str = Field("pkm", description="MQTT root antrean/{site}")
     site_name: str = Field("Puskesmas Gladak Pakem", description="Name shown on kiosk, tickets and display")
@@ -216,6 +236,7 @@ class HubConfig(ConfigModel):
     queue: QueueSettings = Field(QueueSettings(), description="Queue rules")
     bpjs: BpjsSettings = Field(BpjsSettings(), description="BPJS bridge")
     backup: BackupConfig = Field(BackupConfig(), description="Backups (`antrean backup`)")
+    retention: RetentionConfig = Field(RetentionConfig(), description="Daily prune (`antrean db prune`)")
 
     @field_validator("site", "node_id")
     @classmethod

@@ -224,6 +224,15 @@ class TicketReply(Reply):
         return self
 
 
+class PrintRequest(Payload):
+    """The hub asks a kiosk to print a ticket the loket issued or reprints (the loket's own printer or the
+    kiosk's screen is down, its printer is not). Nothing is replied: the kiosk's status shows its printer."""
+
+    id: str = Field(min_length=1, max_length=64, description="unique per print job (logs)")
+    ticket: Ticket
+    reprint: bool = Field(description="true when the ticket was printed before (marked CETAK ULANG)")
+
+
 class BookingRequest(Payload):
     """An online booking is confirmed at the kiosk on arrival."""
 

@@ -29,7 +29,15 @@ from firmware.kiosk_node.flow import Effect, Flow, Print, Screen, Send
 from firmware.kiosk_node.layout import Scene, build_scene
 from firmware.kiosk_node.printer import PrinterError, PrinterState, TicketPrinter, Transport, open_transport
 from firmware.kiosk_node.ticket import TicketSettings, render_ticket
-from protocol.payloads import BookingRequest, NodeStatus, Services, Ticket, TicketCancel, TicketReply
+from protocol.payloads import (
+    BookingRequest,
+    NodeStatus,
+    PrintRequest,
+    Services,
+    Ticket,
+    TicketCancel,
+    TicketReply,
+)
 from protocol.topics import Topics
 
 logger = logging.getLogger(__name__)
@@ -92,6 +100,7 @@ class KioskApp:
         self.runtime.route(self.topics.ticket_reply(node), TicketReply, self._on_reply)
         self.runtime.route(self.topics.booking_reply(node), TicketReply, self._on_reply)
         self.runtime.route(self.topics.hub_status(), NodeStatus, self._on_hub_status)
+        self.runtime.route(self.topics.kiosk_print(node), PrintRequest, self._on_print_request)
         self.link.on_connection_change(lambda up: self._post(lambda: self.flow.connection(up, self.clock())))
 
     def _post(self, job: Callable[[], list[Effect]]) -> None:
@@ -108,6 +117,21 @@ class KioskApp:
 
     def _on_hub_status(self, _topic: str, status: NodeStatus) -> None:
         self._post(lambda: self.flow.hub_status(status.state == "online", self.clock()))
+
+    def _on_print_request(self, _topic: str, job: PrintRequest) -> None:
+        """The loket sends a ticket to this kiosk's printer (it issued or reprints it): printed in the print
+        worker like the kiosk's own tickets, the touch flow untouched."""
+        logger.info("print job %s from the loket: ticket %s", job.id, job.ticket.number)
+        self._print_pool.submit(self._print_for_loket, job)
+
+    def _print_for_loket(self, job: PrintRequest) -> None:
+        try:
+            self.printer.print_bytes(render_ticket(job.ticket, self.ticket_settings(), reprint=job.reprint))
+            logger.info("printed ticket %s for the loket (job %s)", job.ticket.number, job.id)
+        except PrinterError as exc:
+            logger.error("ticket %s for the loket not printed (%s): %s", job.ticket.number, exc.state, exc)
+        except Exception:
+            logger.exception("ticket %s for the loket not printed", job.ticket.number)
 
     def _printer_state_changed(self, _state: PrinterState) -> None:
         self.runtime.set_details(printer=self.printer.state)

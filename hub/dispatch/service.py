@@ -24,17 +24,18 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hub.db.base import reading, utcnow
 from hub.db.models import Booking, Queue
 from hub.db.statuses import CALLABLE, TicketStatus
-from hub.dispatch import bookings
+from hub.dispatch import bookings, sql
 from hub.dispatch.bookings import OnlineBooking
 from hub.dispatch.dayview import DaySnapshot
 from hub.dispatch.expiry import expire_previous_days
@@ -214,7 +215,12 @@ class Dispatcher:
     def _issued(self, op: Operation, base: DaySnapshot, queue: Queue, request_id: str) -> Outcome:
         """The reply to a new ticket: its place in the call order, with the new ticket in it."""
         view = self.projection.view(op, self.projection.advance(op.session, base, add=(queue,)))
-        reply = TicketReply(request_id=request_id, ok=True, ticket=self.mapper.ticket(queue, view))
+        ticket = self.mapper.ticket(queue, view)
+        low, high = ticket.estimated_wait_min  # the seed's queues.estimated_time: when it should be called
+        at = queue.queued_at + timedelta(minutes=(low + high) / 2)
+        sql.run(op.session, sql.SET_ESTIMATE, queue_id=queue.id, at=at)  # prebuilt: the issue's hot path
+        set_committed_value(queue, "estimated_time", at)
+        reply = TicketReply(request_id=request_id, ok=True, ticket=ticket)
         return Outcome(reply=reply, live=True, services=True)
 
     # ------------------------------------------------------------------ a new service day

@@ -84,6 +84,10 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
         reports.bp,
     ):
         app.register_blueprint(blueprint)
+    from hub.web import desk, signature
+
+    app.register_blueprint(desk.bp)
+    app.register_blueprint(signature.bp)
     # login and logout write through the request's session and commit it themselves: each runs as one
     # write unit until hub.web.auth opens hub.web.db.writing() where it writes
     for endpoint in ("auth.login", "auth.logout"):

@@ -60,6 +60,7 @@ class DayFigures:
 
 
 def day_figures(session: Session, day: date) -> DayFigures:
+    """The figures of service day ``day``: every count, BPJS ones included, is of that day only."""
     figures = DayFigures(day=day)
     polys = {
         p.id: PolyFigures(p.name)

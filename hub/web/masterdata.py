@@ -31,6 +31,7 @@ def parse_poly(
         "quota_per_day": form.integer("quota_per_day", required=True, low=1, high=999),
         "room": form.text("room", max_len=50),
         "is_24_hours": form.flag("is_24_hours"),
+        "kunj_sakit": form.flag("kunj_sakit"),
         "is_active": form.flag("is_active"),
         "sort_order": form.integer("sort_order", low=0, high=999) or 0,
     }

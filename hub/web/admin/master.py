@@ -59,12 +59,13 @@ def polys(poly_id: int | None = None) -> Any:
                 "quota_per_day",
                 "room",
                 "is_24_hours",
+                "kunj_sakit",
                 "is_active",
                 "sort_order",
             ],
         )
         if poly
-        else {"is_active": True}
+        else {"is_active": True, "kunj_sakit": True}
     )
     if request.method == "POST":
         with writing() as unit:
