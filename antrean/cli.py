@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bpjs": ("hub.bpjs.cli", "BPJS PCare: peserta, poli, daftar, batal, sim"),
     "bench": ("antrean.bench", "benchmarks: antrean bench hub|kiosk|display|counter|web|bpjs"),
     "provision": ("antrean.provision.cli", "site bundles: antrean provision SITE.toml --out DIR"),
-    "analyze": ("hub.analytics.cli", "queueing analysis: antrean analyze mm|visits"),
+    "analyze": ("hub.analytics.cli", "queueing analysis: antrean analyze mm|visits|hours|staffing"),
     "simulate": ("hub.analytics.simulate", "replay a day of arrivals against the hub or offline"),
     "demo": ("antrean.demo", "everything on one machine: broker, hub, simulated nodes"),
     "kiosk": ("firmware.kiosk_node.cli", "kiosk node: touch UI and ticket printer"),

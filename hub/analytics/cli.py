@@ -1,4 +1,5 @@
-"""``antrean analyze``: queueing analysis for data from outside the hub (technician CLI, English).
+"""``antrean analyze``: queueing analysis of given rates, recorded visits or a hub's database (technician CLI,
+English).
 
     antrean analyze mm --arrival-rate 2 --service-rate 3 [--servers 2] [--target-wait-min 15] [--json]
     antrean analyze visits FILE.csv [--servers N] [--json]
