@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import time
 from pathlib import Path
@@ -104,6 +105,95 @@ class WebConfig(ConfigModel):
         "connect directly; 1: e.g. Caddy or nginx on the hub). Sets the client address of the login "
         "throttle and the audit log; never set it when clients can reach the web directly",
     )
+
+
+class PublicConfig(ConfigModel):
+    """The public listener: what the internet may reach (ticket status page, online booking, the Mobile JKN
+    web service), on its own port, never the loket/admin pages."""
+
+    host: str = Field("0.0.0.0", description="Address the public listener listens on")
+    port: int = Field(
+        0,
+        ge=0,
+        le=65535,
+        description="Port of the public listener, e.g. 8081 (0: off). Expose only this port to the internet, "
+        "through a reverse proxy with HTTPS (see docs/public.md)",
+    )
+    url: str = Field(
+        "",
+        description="Base URL of the public listener as patients reach it, e.g. https://antrean.pkm.id; "
+        "printed in new ticket QR codes (empty: [web] public_url)",
+    )
+    threads: int = Field(8, ge=2, le=64, description="Public listener worker threads")
+    trusted_proxies: list[str] = Field(
+        [],
+        description="Addresses of reverse proxies / tunnels whose X-Forwarded-For is believed, "
+        'e.g. ["127.0.0.1"] for Caddy or cloudflared on the hub; any other address is its own client',
+    )
+    lan_networks: list[str] = Field(
+        [],
+        description='Networks of the puskesmas Wi-Fi/LAN, e.g. ["192.168.1.0/24"]: a patient whose '
+        "booking page comes from there may confirm arrival on the phone (empty: only at the kiosk or loket)",
+    )
+    notify_before: int = Field(
+        3,
+        ge=1,
+        le=50,
+        description="The open ticket page rings, vibrates and changes its title when this many are ahead",
+    )
+
+    @field_validator("lan_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not a network such as 192.168.1.0/24: {network!r}") from exc
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            try:
+                ipaddress.ip_address(address)
+            except ValueError as exc:
+                raise ValueError(f"not an IP address: {address!r}") from exc
+        return value
+
+
+class BookingSettings(ConfigModel):
+    """Online booking (public listener)."""
+
+    days_ahead: int = Field(
+        7, ge=0, le=60, description="A booking may be made for today up to this many days ahead"
+    )
+    release_at: str = Field(
+        "10:00",
+        description="Unconfirmed bookings of the day release their quota place at this time (HH:MM)",
+    )
+    closed_weekdays: list[int] = Field(
+        [7], description="Days no booking can be made for, 1 = Monday … 7 = Sunday"
+    )
+    per_phone_per_day: int = Field(
+        2, ge=1, le=20, description="Open bookings one phone number may hold for one day"
+    )
+    per_client_per_hour: int = Field(
+        10, ge=1, le=1000, description="Bookings one client address may make per hour"
+    )
+
+    @field_validator("release_at")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        return _check_hhmm(value)
+
+    @field_validator("closed_weekdays")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if any(day < 1 or day > 7 for day in value):
+            raise ValueError("weekdays are 1 (Monday) to 7 (Sunday)")
+        return value
 
 
 class QueueSettings(ConfigModel):
@@ -237,11 +327,19 @@ class HubConfig(ConfigModel):
     bpjs: BpjsSettings = Field(BpjsSettings(), description="BPJS bridge")
     backup: BackupConfig = Field(BackupConfig(), description="Backups (`antrean backup`)")
     retention: RetentionConfig = Field(RetentionConfig(), description="Daily prune (`antrean db prune`)")
+    public: PublicConfig = Field(PublicConfig(), description="Public listener (internet-facing)")
+    booking: BookingSettings = Field(BookingSettings(), description="Online booking")
 
     @field_validator("site", "node_id")
     @classmethod
     def _segment(cls, value: str) -> str:
         return check_segment(value)
+
+    @model_validator(mode="after")
+    def _listeners(self) -> Self:
+        if self.public.port and self.public.port == self.web.port:
+            raise ValueError("[public] port must differ from [web] port: staff pages never share it")
+        return self
 
     @field_validator("timezone")
     @classmethod

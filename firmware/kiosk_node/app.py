@@ -46,6 +46,8 @@ TICK_MS = 200  # the loop runs the timers at least this often
 # SDL cannot sleep until input arrives on every video driver (KMS/DRM and dummy poll), so the loop sleeps on
 # its own: touches are picked up within POLL_S, messages from other threads wake it at once.
 POLL_S = 0.02
+# keys a keyboard or a USB HID code reader sends besides characters (see Flow.typed)
+TYPED_KEYS = {pygame.K_RETURN: "enter", pygame.K_KP_ENTER: "enter", pygame.K_BACKSPACE: "backspace"}
 
 PrintListener = Callable[[Ticket, PrinterState, bool], None]
 
@@ -264,7 +266,11 @@ class KioskApp:
         if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE):
             self.stop_event.set()
             return
-        if event.type == pygame.MOUSEBUTTONDOWN:
+        if event.type == pygame.KEYDOWN:
+            key = TYPED_KEYS.get(event.key, event.unicode)
+            if key:
+                self._apply(self.flow.typed(key, self.clock()))
+        elif event.type == pygame.MOUSEBUTTONDOWN:
             if getattr(event, "touch", False):
                 return  # SDL's mouse copy of a touch: the FINGERDOWN is handled instead
             self.touch(*event.pos)

@@ -64,7 +64,7 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
     app.extensions["antrean"] = services
 
-    from hub.web import admin, auth, loket, main, patients, public, registration, reports
+    from hub.web import admin, auth, loket, loket_bookings, main, patients, public, registration, reports
     from hub.web.auth import load_user
     from hub.web.db import close_db, writes
     from hub.web.templating import install
@@ -88,6 +88,7 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
 
     app.register_blueprint(desk.bp)
     app.register_blueprint(signature.bp)
+    app.register_blueprint(loket_bookings.bp)
     # login and logout write through the request's session and commit it themselves: each runs as one
     # write unit until hub.web.auth opens hub.web.db.writing() where it writes
     for endpoint in ("auth.login", "auth.logout"):

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, g, redirect, render_template, stream_with
 from hub.analytics.staffing import staffing_advice
 from hub.web.auth import login_required, passive
 from hub.web.dashboard import day_figures
+from hub.web.dashboard_online import OnlineFigures, online_figures
 from hub.web.db import db, services, today
 
 bp = Blueprint("main", __name__)
@@ -40,16 +41,20 @@ def _figures() -> Any:
     return day_figures(db(), today())
 
 
+def _online() -> OnlineFigures:
+    return online_figures(db(), today(), services().tz)
+
+
 @bp.route("/dashboard")
 @login_required
 def dashboard() -> str:
     figures = _figures()
     advice = staffing_advice(db(), today=figures.day, tz=services().tz)  # weeks of history: not live
-    return render_template("dashboard.html", f=figures, advice=advice)
+    return render_template("dashboard.html", f=figures, online=_online(), advice=advice)
 
 
 @bp.route("/dashboard/panel")
 @login_required
 @passive
 def dashboard_panel() -> str:
-    return render_template("_dashboard_panel.html", f=_figures())
+    return render_template("_dashboard_panel.html", f=_figures(), online=_online())

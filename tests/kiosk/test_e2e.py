@@ -142,7 +142,7 @@ def test_online_booking_confirmed_on_the_keypad(
     database_url: str,
 ) -> None:
     hub_runner()
-    # the booking web page is not there yet: book the way it will, through the hub's dispatcher
+    # through the dispatcher (tests/web/test_booking_e2e.py books on the page)
     engine = make_engine(database_url)
     try:
         dispatcher = Dispatcher(make_session_factory(engine), tz=JAKARTA, public_url="http://hub")

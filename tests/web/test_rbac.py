@@ -25,6 +25,7 @@ SAMPLE: dict[str, Any] = {  # url_for's values
     "item_id": 1,
     "action": "call",
     "token": "x" * 32,
+    "code": "ACDEFGHJ",
     "filename": "app.css",
 }
 

@@ -57,6 +57,7 @@ def polys(poly_id: int | None = None) -> Any:
                 "bpjs_poly_code",
                 "queue_prefix",
                 "quota_per_day",
+                "booking_quota",
                 "room",
                 "is_24_hours",
                 "kunj_sakit",

@@ -2,14 +2,14 @@
 and per visit (registrations.kunj_sakit, NULL: the poly's)
 
 Revision ID: 0470
-Revises: 0300
+Revises: 0450
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0470"
-down_revision = "0300"
+down_revision = "0450"
 branch_labels = None
 depends_on = None
 
