@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "whatsapp": ("hub.whatsapp.cli", "WhatsApp: sim (both providers)"),
     "bench": ("antrean.bench", "benchmarks: antrean bench hub|kiosk|display|counter|web|bpjs"),
     "provision": ("antrean.provision.cli", "site bundles: antrean provision SITE.toml --out DIR"),
+    "analyze": ("hub.analytics.cli", "queueing analysis: antrean analyze mm|visits|hours|staffing"),
+    "simulate": ("hub.analytics.simulate", "replay a day of arrivals against the hub or offline"),
     "demo": ("antrean.demo", "everything on one machine: broker, hub, simulated nodes"),
     "kiosk": ("firmware.kiosk_node.cli", "kiosk node: touch UI and ticket printer"),
     "display": ("firmware.display_node.cli", "display node: waiting-room screen and voice"),

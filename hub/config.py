@@ -223,6 +223,12 @@ class QueueSettings(ConfigModel):
         description="Running text on the waiting-room screen",
     )
     tts_enabled: bool = Field(True, description="Voice calls on the display")
+    target_wait_min: int = Field(
+        15,
+        ge=1,
+        le=240,
+        description="Staffing advice: the fewest lokets keeping the predicted mean wait under this (minutes)",
+    )
 
     @field_validator("priority_ratio")
     @classmethod

@@ -289,7 +289,7 @@ def summary_report(
         Section("Pendaftaran", [_registration_table(regs), _skip_cancel_table(tally)]),
         _time_section(tally, period),
     ]
-    extra = staffing_section(session, period)
+    extra = staffing_section(session, period, tz)
     if extra is not None:
         sections.append(extra)
     title = "Laporan Harian" if period.single else "Laporan Periode"

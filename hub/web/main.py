@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, redirect, render_template, stream_with_context, url_for
 
+from hub.analytics.staffing import staffing_advice
 from hub.web.auth import login_required, passive
 from hub.web.dashboard import day_figures
 from hub.web.dashboard_online import OnlineFigures, online_figures
@@ -47,7 +48,9 @@ def _online() -> OnlineFigures:
 @bp.route("/dashboard")
 @login_required
 def dashboard() -> str:
-    return render_template("dashboard.html", f=_figures(), online=_online())
+    figures = _figures()
+    advice = staffing_advice(db(), today=figures.day, tz=services().tz)  # weeks of history: not live
+    return render_template("dashboard.html", f=figures, online=_online(), advice=advice)
 
 
 @bp.route("/dashboard/panel")

@@ -33,6 +33,7 @@ QUEUE_LABELS = {
     "avg_service_minutes": "Rata-rata waktu layanan loket (menit)",
     "tts_enabled": "Panggilan suara (TTS)",
     "running_text": "Running text",
+    "target_wait_min": "Target rata-rata waktu tunggu untuk saran jumlah loket (menit)",
 }
 
 
@@ -49,6 +50,8 @@ def queue_config() -> Any:
     if request.method == "POST":
         form = Form(request.form)
         submitted: dict[str, Any] = {key: form.raw(key) for key in QUEUE_LABELS if key != "tts_enabled"}
+        if "target_wait_min" not in request.form:  # a form from before the staffing advice keeps it
+            del submitted["target_wait_min"]
         submitted["tts_enabled"] = form.flag("tts_enabled")
         pattern = form.raw(RM_PATTERN_KEY) or DEFAULT_RM_PATTERN
         with writing() as unit:
