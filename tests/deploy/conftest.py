@@ -1,0 +1,21 @@
+"""A wheelhouse of this project at three versions (the last one broken), built once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.releases import build_wheel
+
+GOOD, NEWER, BROKEN = "0.9.1", "0.9.2", "0.9.3"
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("wheels")
+    out = work / "wheelhouse"
+    build_wheel(GOOD, out, work)
+    build_wheel(NEWER, out, work)
+    build_wheel(BROKEN, out, work, broken=True)
+    return out
