@@ -61,7 +61,9 @@ echo "$*" >> "$dir/calls"
 if [ "$1" = show ]; then
     unit="$3"
     restarts=$(cat "$dir/$unit.restarts" 2>/dev/null || echo 0)
-    if [ -e "$dir/$unit.crashing" ]; then restarts=$((restarts + 1)); echo "$restarts" > "$dir/$unit.restarts"; fi
+    if [ -e "$dir/$unit.crashing" ]; then
+        restarts=$((restarts + 1)); echo "$restarts" > "$dir/$unit.restarts"
+    fi
     echo "ActiveState=$(cat "$dir/$unit.active" 2>/dev/null || echo active)"
     echo "Result=success"
     echo "NRestarts=$restarts"

@@ -21,7 +21,8 @@ UNIT = "antrean-counter.service"
 
 def _update(root: Path, fake: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
     env = pip_env(fake / "bin") | {"FAKE_SYSTEMCTL_DIR": str(fake)}
-    command = [sys.executable, "-m", "antrean", "update", "--root", str(root), "--unit", UNIT, *map(str, args)]
+    command = [sys.executable, "-m", "antrean", "update", "--root", str(root), "--unit", UNIT]
+    command += map(str, args)
     return subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, check=False)
 
 
