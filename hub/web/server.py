@@ -76,6 +76,7 @@ def serve(hub: Hub) -> WebServer:
             "SECRET_KEY": secret_key(key_path),
             "SESSION_COOKIE_SECURE": secure,
             "TRUSTED_PROXIES": config.web.trusted_proxies,
+            "WHEELHOUSE": config.web.wheelhouse or str(Path(config.data_dir) / "wheelhouse"),
         },
     )
     services.notifier.max_streams = max(1, config.web.threads - 2)
