@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -108,6 +109,9 @@ def update(args: argparse.Namespace, releases: Releases, systemctl: Systemctl, u
     release = releases.release(version)
     if old == version:
         return f"already at {version}"
+    if release.is_dir() and not (release / "bin" / "antrean").exists():
+        logger.warning("release %s is incomplete (an install cut short): installing it again", version)
+        shutil.rmtree(release)
     if release.is_dir():
         logger.info("release %s is installed already", version)
     elif not source:

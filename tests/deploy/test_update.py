@@ -85,6 +85,10 @@ def test_nothing_is_half_installed_when_the_wheelhouse_lacks_the_version(
     assert calls(fake) == []
     nowhere = _update(root, fake, "--health-timeout", "1")
     assert nowhere.returncode == 1 and "give --from" in nowhere.stderr
+    (root / "releases" / GOOD).mkdir(parents=True)  # an install cut short by a power cut
+    again = _update(root, fake, "--from", wheelhouse, "--version", GOOD, "--health-timeout", "1")
+    assert again.returncode == 0 and "incomplete" in again.stderr, again.stderr
+    assert Releases(root).current() == GOOD
 
 
 def test_old_releases_are_pruned_but_never_current_or_previous(tmp_path: Path) -> None:
