@@ -49,7 +49,7 @@ def pip_commands(
         for platform in platforms:
             download += ["--platform", platform]
     requirement = f"antrean[{extras}]=={version}" if extras else f"antrean=={version}"
-    return [build, [*download, requirement]]
+    return [build, [*download, requirement, "pip"]]  # pip too: for a Pi OS without python3-venv
 
 
 def parser() -> argparse.ArgumentParser:

@@ -25,7 +25,27 @@ if [ ! -x "$release/bin/antrean" ]; then
     log "installing antrean[$ROLE]==$VERSION from $WHEELHOUSE"
     rm -rf "$release"
     mkdir -p "$root/releases"
-    python3 -m venv --system-site-packages "$release"
+    if python3 -c 'import ensurepip' 2> /dev/null; then
+        python3 -m venv --system-site-packages "$release"
+    else
+        # Debian without python3-venv (no ensurepip): a venv without pip, and pip from the wheelhouse
+        log "no ensurepip: pip comes from the wheelhouse"
+        python3 -m venv --without-pip --system-site-packages "$release"
+        if ! "$release/bin/python" - "$WHEELHOUSE" "$release/pip.whl" >> "$LOG" 2>&1 << 'PY'
+import re, sys, urllib.request
+page = urllib.request.urlopen(sys.argv[1], timeout=60).read().decode()
+wheel = sorted(re.findall(r'href="(pip-[^"/]+[.]whl)"', page))[-1]
+urllib.request.urlretrieve(sys.argv[1] + wheel, sys.argv[2])
+PY
+        then
+            rm -rf "$release"
+            log "no pip wheel from $WHEELHOUSE (is the hub up, its wheelhouse filled?): retrying later"
+            exit 1
+        fi
+        "$release/bin/python" "$release/pip.whl/pip" install --disable-pip-version-check --no-cache-dir \
+            --ignore-installed --no-index --find-links "$WHEELHOUSE" --trusted-host "$HUB" pip >> "$LOG" 2>&1
+        rm -f "$release/pip.whl"
+    fi
     if ! "$release/bin/python" -m pip install --disable-pip-version-check --no-cache-dir --no-index \
         --find-links "$WHEELHOUSE" --trusted-host "$HUB" "antrean[$ROLE]==$VERSION" >> "$LOG" 2>&1; then
         rm -rf "$release"

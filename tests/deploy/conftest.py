@@ -1,7 +1,9 @@
-"""A wheelhouse of this project at three versions (the last one broken), built once per session."""
+"""A wheelhouse of this project at three versions (the last one broken) and pip, built once per session."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,4 +20,6 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_wheel(GOOD, out, work)
     build_wheel(NEWER, out, work)
     build_wheel(BROKEN, out, work, broken=True)
+    download = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", str(out), "pip"]
+    subprocess.run(download, check=True, capture_output=True, timeout=300)
     return out

@@ -11,6 +11,7 @@ import shutil
 import stat
 import subprocess
 import tomllib
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from hub.broker import free_port
 from tests.deploy.conftest import GOOD
 from tests.deploy.releases import calls, fake_systemctl, pip_env
 from tests.deploy.site import provision, write_site
+from tests.support import wait_until
 
 CMDLINE = (
     "console=serial0,115200 console=tty1 root=PARTUUID=4e639091-02 rootfstype=ext4 fsck.repair=yes "
@@ -154,6 +156,14 @@ def _sandbox(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
     return root, fake, env
 
 
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
 def _firstrun(boot: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", str(boot / "firstrun.sh")],
@@ -204,6 +214,7 @@ def test_first_boot_installs_the_bundle_and_antrean_from_the_hubs_wheelhouse(
 
     # step 2, once the network is up: Antrean from the hub's /wheels/, the unit enabled, started and checked
     hub_runner(web_port=web_port)
+    wait_until(lambda: _answers(f"http://127.0.0.1:{web_port}/wheels/"), 20)
     with (root / "etc" / "antrean" / "firstboot.env").open("a") as installed:
         installed.write("HEALTH_TIMEOUT=2\n")  # a minute on a Pi
     served = tmp_path / "data" / "wheelhouse"
@@ -233,3 +244,44 @@ def test_first_boot_installs_the_bundle_and_antrean_from_the_hubs_wheelhouse(
     assert recorded[-1] == "disable antrean-firstboot.service"
     assert not (root / "etc" / "antrean" / "firstboot.env").exists()
     assert f"now at {GOOD}" in log
+
+
+@pytest.mark.slow
+def test_step_2_brings_pip_from_the_wheelhouse_when_python_has_no_ensurepip(
+    tmp_path: Path, wheelhouse: Path, hub_runner: Callable[..., object]
+) -> None:
+    root, fake, env = _sandbox(tmp_path)
+    web_port = free_port()
+    url = f"http://127.0.0.1:{web_port}/wheels/"
+    prefix = root / "etc" / "antrean"
+    prefix.mkdir()
+    (prefix / "counter.toml").write_text('node_id = "counter-1"\n')
+    (prefix / "firstboot.env").write_text(
+        f"NODE_ID=counter-1\nROLE=counter\nPREFIX=/etc/antrean\nHUB=127.0.0.1\nWHEELHOUSE={url}\n"
+        f"ROOT=/opt/antrean\nVERSION={GOOD}\nHEALTH_TIMEOUT=1\n"
+    )
+    script = root / "firstboot.sh"
+    shutil.copy2(Path(__file__).parents[2] / "provisioning" / "firstboot" / "firstboot.sh", script)
+    no_ensurepip = tmp_path / "debian-without-python3-venv" / "ensurepip"
+    no_ensurepip.mkdir(parents=True)
+    (no_ensurepip / "__init__.py").write_text('raise ImportError("ensurepip is not installed")\n')
+    hub_runner(web_port=web_port)
+    wait_until(lambda: _answers(url), 20)
+    served = tmp_path / "data" / "wheelhouse"
+    served.mkdir()
+    for wheel in (f"antrean-{GOOD}-py3-none-any.whl", *(p.name for p in wheelhouse.glob("pip-*.whl"))):
+        shutil.copy2(wheelhouse / wheel, served)
+    step2 = subprocess.run(
+        ["bash", str(script)],
+        env=env | {"PYTHONPATH": str(no_ensurepip.parent)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    log = (root / "var/log/antrean-firstboot.log").read_text()
+    assert step2.returncode == 0, step2.stderr + log
+    assert "no ensurepip: pip comes from the wheelhouse" in log
+    release = root / "opt" / "antrean" / "releases" / GOOD
+    assert (release / "bin" / "pip").exists() and not (release / "pip.whl").exists()
+    assert os.readlink(root / "opt" / "antrean" / "current") == f"releases/{GOOD}"
+    assert "restart antrean-counter.service" in calls(fake)

@@ -20,7 +20,7 @@ from tests.deploy.site import antrean
 
 def test_for_the_pi_it_asks_pip_for_aarch64_wheels_only(tmp_path: Path) -> None:
     _build, download = pip_commands(tmp_path, tmp_path / "tree", "0.3.0", "counter", PI_PLATFORMS, "3.11")
-    assert download[-1] == "antrean[counter]==0.3.0"
+    assert download[-2:] == ["antrean[counter]==0.3.0", "pip"]
     assert "--only-binary=:all:" in download and "--python-version" in download
     platforms = [download[i + 1] for i, arg in enumerate(download) if arg == "--platform"]
     assert platforms == ["manylinux2014_aarch64", "manylinux_2_28_aarch64"]
@@ -39,6 +39,7 @@ def test_a_node_installs_from_the_running_hubs_wheelhouse_alone(
     assert f"antrean-{__version__}-py3-none-any.whl" in names
     assert any(name.startswith("gpiozero-") for name in names)
     assert any(name.startswith("pydantic_core-") for name in names)
+    assert any(name.startswith("pip-") for name in names)  # for a node whose Python lacks ensurepip
 
     web_port = free_port()
     hub_runner(web_port=web_port)
