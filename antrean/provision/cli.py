@@ -27,6 +27,8 @@ def parser() -> argparse.ArgumentParser:
         prog="antrean provision",
         description="Write an installable bundle per node (configs, MQTT accounts, site CA, TLS certificate, "
         "systemd units) from one site file. See docs/deploy.md.",
+        epilog="Also: antrean provision sdcard NODE --bundle DIR --boot PATH (a card that installs its node "
+        "at first boot); antrean provision wheelhouse --out DIR (the wheels the hub serves to its nodes).",
     )
     p.add_argument("site_file", metavar="SITE.toml", help="the site file")
     p.add_argument(
