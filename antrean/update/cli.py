@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
 import shutil
 import sys
 from collections.abc import Sequence
@@ -91,7 +92,7 @@ def find_unit(folder: Path = UNIT_FOLDER) -> str:
 
 def check_for(args: argparse.Namespace, release: Path) -> list[str]:
     if args.health_command:
-        return args.health_command.replace("{release}", str(release)).split()
+        return shlex.split(args.health_command.replace("{release}", str(release)))
     return health_command(release, args.config)
 
 
@@ -105,6 +106,8 @@ def update(args: argparse.Namespace, releases: Releases, systemctl: Systemctl, u
             raise UpdateError(f"no antrean wheel in {source}")
         args.version = newest(offered)
     version: str = args.version
+    if shutil.which(systemctl.executable) is None:
+        raise UpdateError(f"{systemctl.executable} not found: antrean update runs on a node with systemd")
     old = releases.current()
     release = releases.release(version)
     if old == version:
