@@ -75,13 +75,13 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
     install(app)
     for blueprint in (auth.bp, main.bp, loket.bp, registration.bp, patients.bp, admin.bp, public.bp):
         app.register_blueprint(blueprint)
-    from hub.web import wheels  # the nodes' wheelhouse: LAN staff listener only, no login
-
-    app.register_blueprint(wheels.bp)
     # login and logout write through the request's session and commit it themselves: each runs as one
     # write unit until hub.web.auth opens hub.web.db.writing() where it writes
     for endpoint in ("auth.login", "auth.logout"):
         app.view_functions[endpoint] = writes(app.view_functions[endpoint])
+    from hub.web import wheels  # the nodes' wheelhouse: LAN staff listener only, no login
+
+    app.register_blueprint(wheels.bp)
 
     @app.before_request
     def _refuse_nul() -> None:
