@@ -25,6 +25,8 @@ True
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
 import shlex
 import sys
@@ -33,7 +35,6 @@ from pathlib import Path
 
 from antrean import __version__
 from antrean.provision.bundle import source_file
-from antrean.provision.files import write_file
 from antrean.update.releases import DEFAULT_ROOT
 
 RUN_ARGS = (
@@ -58,6 +59,19 @@ def with_run_args(cmdline: str) -> str:
     """``cmdline`` (one line) with any first-run arguments replaced by ours, appended at its end."""
     kept = [arg for arg in cmdline.split() if not _RUN_ARG.match(arg)]
     return " ".join([*kept, *RUN_ARGS]) + "\n"
+
+
+def put_file(path: Path, data: str | bytes, *, executable: bool = False) -> Path:
+    """Write a file of the boot partition (FAT), replaced atomically. FAT has no permissions: chmod fails
+    there (EPERM) and the Pi mounts it with every file executable; ``executable`` is best effort."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.new")
+    temp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    os.replace(temp, path)
+    if executable:
+        with contextlib.suppress(PermissionError):
+            path.chmod(0o755)
+    return path
 
 
 def read_env(path: Path) -> dict[str, str]:
@@ -93,9 +107,9 @@ def prepare(bundle: Path, boot: Path, *, version: str, root: str) -> list[str]:
     written: list[str] = []
 
     def put(name: str, data: str | bytes, *, executable: bool = False) -> None:
-        path = write_file(target / name if not name.startswith("/") else boot / name[1:], data)
-        if executable:
-            path.chmod(0o755)
+        path = put_file(
+            target / name if not name.startswith("/") else boot / name[1:], data, executable=executable
+        )
         written.append(str(path.relative_to(boot)))
 
     for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
@@ -116,7 +130,7 @@ def prepare(bundle: Path, boot: Path, *, version: str, root: str) -> list[str]:
         firstrun.replace(boot / "firstrun-imager.sh")  # Imager's customisation: run first by ours
         written.append("firstrun-imager.sh")
     put("/firstrun.sh", source_file("provisioning/firstboot/firstrun.sh"), executable=True)
-    cmdline.write_text(with_run_args(cmdline.read_text(encoding="utf-8")), encoding="utf-8")
+    put_file(cmdline, with_run_args(cmdline.read_text(encoding="utf-8")))
     written.append("cmdline.txt")
     return written
 
@@ -155,10 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         bundle = node_bundle(Path(args.bundle), args.node)
         written = prepare(bundle, boot, version=args.version, root=args.root)
         if args.user:
-            write_file(boot / "userconf.txt", f"{args.user}:{args.password_hash}\n")
+            put_file(boot / "userconf.txt", f"{args.user}:{args.password_hash}\n")
             written.append("userconf.txt")
         if args.ssh:
-            write_file(boot / "ssh", "")
+            put_file(boot / "ssh", "")
             written.append("ssh")
     except (SdcardError, OSError, KeyError) as error:
         sys.stderr.write(f"antrean provision sdcard: {error}\n")

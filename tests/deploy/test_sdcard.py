@@ -108,6 +108,19 @@ def test_the_card_gets_the_bundle_the_scripts_and_one_cmdline_line(tmp_path: Pat
     assert _tree(boot) == before
 
 
+def test_a_fat_partition_without_permissions_is_fine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out, boot = _provisioned(tmp_path), _card(tmp_path)
+
+    def no_modes_on_fat(*_args: object, **_kwargs: object) -> None:
+        raise PermissionError(1, "Operation not permitted")  # what vfat answers to chmod
+
+    monkeypatch.setattr(os, "chmod", no_modes_on_fat)
+    monkeypatch.setattr(os, "fchmod", no_modes_on_fat)
+    assert sdcard(["counter-1", "--bundle", str(out), "--boot", str(boot), "--ssh"]) == 0
+    assert (boot / "antrean" / "counter.toml").is_file() and (boot / "firstrun.sh").is_file()
+    assert (boot / "ssh").exists()
+
+
 def test_an_imager_first_run_script_is_kept_and_run_first(tmp_path: Path) -> None:
     out, boot = _provisioned(tmp_path), _card(tmp_path)
     (boot / "firstrun.sh").write_text("#!/bin/bash\n# Imager's customisation\n")
