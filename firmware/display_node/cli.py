@@ -71,10 +71,10 @@ def render_main(argv: Sequence[str]) -> int:
             services = samples.services()
         else:
             raw = sys.stdin.buffer.read() if args.state == "-" else Path(args.state).read_bytes()
-            state = DisplayState.decode(raw)
+            state = DisplayState.decode(raw, tolerant=True)  # a state saved from a newer hub renders too
             services = None
         if args.services:
-            services = Services.decode(Path(args.services).read_bytes())
+            services = Services.decode(Path(args.services).read_bytes(), tolerant=True)
     except (OSError, ProtocolError) as exc:
         sys.stderr.write(f"antrean display render: {exc}\n")
         return 1

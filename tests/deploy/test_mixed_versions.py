@@ -81,6 +81,17 @@ def test_the_frozen_payloads_cover_every_kind_a_node_routes() -> None:
     assert set(FROZEN) == set(KINDS)
 
 
+def test_the_display_renders_a_state_saved_from_a_newer_hub(tmp_path: Path) -> None:
+    from firmware.display_node.cli import main as display
+
+    (tmp_path / "state.json").write_bytes(newer_bytes("display_state"))
+    (tmp_path / "services.json").write_bytes(newer_bytes("services"))
+    out = tmp_path / "screen.png"
+    argv = ["render", str(tmp_path / "state.json"), "--services", str(tmp_path / "services.json")]
+    assert display([*argv, "--size", "1280x720", "--out", str(out)]) == 0
+    assert out.stat().st_size > 0
+
+
 def _node(args: list[str], tmp_path: Path, name: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
     env |= {
