@@ -82,6 +82,7 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
     from hub.web import wheels  # the nodes' wheelhouse: LAN staff listener only, no login
 
     app.register_blueprint(wheels.bp)
+    app.config.setdefault(wheels.CONFIG_KEY, str(services.data_dir / "wheelhouse"))  # [web] wheelhouse
 
     @app.before_request
     def _refuse_nul() -> None:

@@ -59,6 +59,11 @@ def test_it_is_read_only(app: Flask, served: Path) -> None:
     assert (served / WHEEL).read_bytes() == b"PK\x03\x04 a wheel"
 
 
+def test_the_default_wheelhouse_is_in_the_data_folder(app: Flask) -> None:
+    services = app.extensions["antrean"]
+    assert app.config["WHEELHOUSE"] == str(services.data_dir / "wheelhouse")
+
+
 def test_an_empty_or_missing_wheelhouse_is_an_empty_page(app: Flask, tmp_path: Path) -> None:
     app.config["WHEELHOUSE"] = str(tmp_path / "not-there")
     page = app.test_client().get("/wheels/")
