@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "provision": ("antrean.provision.cli", "site bundles: antrean provision SITE.toml --out DIR"),
     "analyze": ("hub.analytics.cli", "queueing analysis: antrean analyze mm|visits|hours|staffing"),
     "simulate": ("hub.analytics.simulate", "replay a day of arrivals against the hub or offline"),
+    "update": ("antrean.update.cli", "node releases: antrean update [--from URL] [--rollback]"),
     "demo": ("antrean.demo", "everything on one machine: broker, hub, simulated nodes"),
     "kiosk": ("firmware.kiosk_node.cli", "kiosk node: touch UI and ticket printer"),
     "display": ("firmware.display_node.cli", "display node: waiting-room screen and voice"),

@@ -97,6 +97,11 @@ class WebConfig(ConfigModel):
         "", description="File holding the session signing key; empty: data_dir/secret_key"
     )
     threads: int = Field(8, ge=1, le=64, description="Web server worker threads")
+    wheelhouse: str = Field(
+        "",
+        description="Folder of the wheels the nodes install from (antrean provision wheelhouse), served "
+        "read-only without login at /wheels/ on this (LAN) listener; empty: data_dir/wheelhouse",
+    )
     trusted_proxies: int = Field(
         0,
         ge=0,

@@ -3,12 +3,14 @@
 Every node: ``<role>.toml`` (0600: it holds the node's MQTT password), ``ca.crt`` and its systemd unit.
 The hub (``DIR/hub/``) also: ``mqtt.passwd`` and ``mqtt.acl`` (one pair for both brokers), ``broker.crt`` and
 ``broker.key`` for the TLS listener, the backup service and timer, and for sites that prefer Mosquitto a
-``mosquitto.conf`` and ``hub-mosquitto.env`` (the hub's own account for it).
+``mosquitto.conf`` and ``hub-mosquitto.env`` (the hub's own account for it). Every bundle has ``appliance/``
+(journald, time from the hub) and every node's ``node.env`` (for ``antrean provision sdcard``).
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -147,6 +149,34 @@ class Provisioner:
             f"keyfile {MOSQUITTO_FILES['broker.key']}\n"
         )
 
+    def appliance(self, role: str) -> dict[str, tuple[str | bytes, bool]]:
+        """``appliance/``: journald capped, the hub as the site's time server (docs/deploy.md)."""
+        names = {"journald.conf": f"journald-{'hub' if role == 'hub' else 'node'}.conf"}
+        names |= (
+            {"chrony.conf": "chrony-hub.conf"}
+            if role == "hub"
+            else {
+                "chrony.conf": "chrony-node.conf",
+                "timesyncd.conf": "timesyncd-node.conf",
+            }
+        )
+        values = {"hub_address": self.site.hub_address, "lan": self.site.lan}
+        return {
+            f"appliance/{name}": (source_file(f"provisioning/appliance/{source}").format(**values), False)
+            for name, source in names.items()
+        }
+
+    def node_env(self, node: SiteNode) -> str:
+        """``node.env``: what ``antrean provision sdcard`` and the first boot need to know of the node."""
+        values = {
+            "NODE_ID": node.id,
+            "ROLE": node.role,
+            "PREFIX": self.prefix.rstrip("/"),
+            "HUB": self.site.hub_address,
+            "WHEELHOUSE": f"http://{self.site.hub_host}:{self.site.web_port}/wheels/",
+        }
+        return "".join(f"{key}={shlex.quote(value)}\n" for key, value in values.items())
+
     def unit(self, name: str) -> str:
         return source_file(f"systemd/{name}").replace(f"{DEFAULT_PREFIX}/", f"{self.prefix.rstrip('/')}/")
 
@@ -168,6 +198,8 @@ class Provisioner:
                 f"{node.role}.toml": (self.node_config(node, accounts[node.id]), True),
                 "ca.crt": (ca_cert, False),
                 unit: (self.unit(unit), False),
+                "node.env": (self.node_env(node), False),
+                **self.appliance(node.role),
             }
             written[node.id] = self._bundle(node.id, files)
         hub_files: dict[str, tuple[str | bytes, bool]] = {
@@ -180,6 +212,7 @@ class Provisioner:
             "mosquitto.conf": (self.mosquitto_conf(), False),
             "hub-mosquitto.env": (self._mosquitto_env(accounts[HUB_ID]), True),
             **{name: (self.unit(name), False) for name in HUB_UNITS},
+            **self.appliance(HUB_ID),
         }
         written[HUB_ID] = self._bundle(HUB_ID, hub_files)
         return written

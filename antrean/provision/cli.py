@@ -1,4 +1,6 @@
-"""``antrean provision SITE.toml --out DIR [--prefix /etc/antrean] [--rotate NODE]``.
+"""``antrean provision SITE.toml --out DIR [--prefix /etc/antrean] [--rotate NODE]``; also
+``antrean provision sdcard NODE ...`` (antrean.provision.sdcard) and ``antrean provision wheelhouse ...``
+(antrean.provision.wheelhouse).
 
 Writes one bundle per node in ``DIR/<node id>/`` (the hub's in ``DIR/hub/``) and keeps the site's state in
 ``DIR``: ``secrets.json`` (the MQTT passwords, 0600) and ``ca/`` (the site CA and the broker's key, 0600).
@@ -9,6 +11,7 @@ are never printed.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -24,6 +27,8 @@ def parser() -> argparse.ArgumentParser:
         prog="antrean provision",
         description="Write an installable bundle per node (configs, MQTT accounts, site CA, TLS certificate, "
         "systemd units) from one site file. See docs/deploy.md.",
+        epilog="Also: antrean provision sdcard NODE --bundle DIR --boot PATH (a card that installs its node "
+        "at first boot); antrean provision wheelhouse --out DIR (the wheels the hub serves to its nodes).",
     )
     p.add_argument("site_file", metavar="SITE.toml", help="the site file")
     p.add_argument(
@@ -44,7 +49,18 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+SUBCOMMANDS = {
+    "sdcard": "antrean.provision.sdcard",
+    "wheelhouse": "antrean.provision.wheelhouse",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:  # a site file is never called sdcard or wheelhouse (it ends .toml)
+        module = importlib.import_module(SUBCOMMANDS[argv[0]])
+        result: int = module.main(argv[1:])
+        return result
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:

@@ -107,5 +107,14 @@ class SiteConfig(ConfigModel):
         """``hub_address`` as the host part of a URL (IPv6 in brackets)."""
         return f"[{self.hub_address}]" if ":" in self.hub_address else self.hub_address
 
+    @property
+    def lan(self) -> str:
+        """The network the hub serves time to: the /24 of an IPv4 ``hub_address`` (/64 for IPv6); a host
+        name gives ``0.0.0.0/0`` (any client: narrow it by hand in the hub's chrony.conf)."""
+        if not self.hub_is_ip:
+            return "0.0.0.0/0"
+        address = ipaddress.ip_address(self.hub_address)
+        return str(ipaddress.ip_network(f"{address}/{24 if address.version == 4 else 64}", strict=False))
+
     def of_role(self, role: str) -> list[SiteNode]:
         return [node for node in self.nodes if node.role == role]

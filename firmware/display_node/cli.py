@@ -71,10 +71,10 @@ def render_main(argv: Sequence[str]) -> int:
             services = samples.services()
         else:
             raw = sys.stdin.buffer.read() if args.state == "-" else Path(args.state).read_bytes()
-            state = DisplayState.decode(raw)
+            state = DisplayState.decode(raw, tolerant=True)  # a state saved from a newer hub renders too
             services = None
         if args.services:
-            services = Services.decode(Path(args.services).read_bytes())
+            services = Services.decode(Path(args.services).read_bytes(), tolerant=True)
     except (OSError, ProtocolError) as exc:
         sys.stderr.write(f"antrean display render: {exc}\n")
         return 1
@@ -227,7 +227,12 @@ def run_main(argv: Sequence[str]) -> int:
             screen = pygame.Surface((config.screen.width, config.screen.height))
             node.run(stop, screen=screen, snapshot=args.snapshot, fps=5)
         else:
-            node.run(stop, screen=open_screen(config), snapshot=args.snapshot)
+            try:
+                screen = open_screen(config)
+            except pygame.error as exc:  # no screen (HDMI unplugged at boot): systemd starts it again
+                logger.error("cannot open the screen (%s); is SDL_VIDEODRIVER right for this machine?", exc)
+                return 1
+            node.run(stop, screen=screen, snapshot=args.snapshot)
     finally:
         node.stop()
         close = getattr(sink, "close", None)

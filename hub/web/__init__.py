@@ -93,6 +93,10 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
     # write unit until hub.web.auth opens hub.web.db.writing() where it writes
     for endpoint in ("auth.login", "auth.logout"):
         app.view_functions[endpoint] = writes(app.view_functions[endpoint])
+    from hub.web import wheels  # the nodes' wheelhouse: LAN staff listener only, no login
+
+    app.register_blueprint(wheels.bp)
+    app.config.setdefault(wheels.CONFIG_KEY, str(services.data_dir / "wheelhouse"))  # [web] wheelhouse
 
     @app.before_request
     def _refuse_nul() -> None:

@@ -117,6 +117,7 @@ def serve(hub: Hub) -> WebServers:
                 "SECRET_KEY": key,
                 "SESSION_COOKIE_SECURE": config.web.public_url.startswith("https://"),
                 "TRUSTED_PROXIES": config.web.trusted_proxies,
+                "WHEELHOUSE": config.web.wheelhouse or str(Path(config.data_dir) / "wheelhouse"),
             },
         )
         servers.append(

@@ -52,5 +52,6 @@ def install(bundle: Path, prefix: Path) -> Path:
     """Copy a bundle's files to ``prefix``, as a technician copies them to /etc/antrean on the Pi."""
     prefix.mkdir(parents=True, exist_ok=True)
     for item in bundle.iterdir():
-        shutil.copy2(item, prefix / item.name)
+        if item.is_file():  # appliance/ goes to /etc/systemd and /etc/chrony, not under the prefix
+            shutil.copy2(item, prefix / item.name)
     return prefix

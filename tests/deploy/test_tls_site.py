@@ -1,30 +1,31 @@
-"""Issue 13: the hub started from its provisioned bundle (TLS listener, one account per node) serves a
-kiosk, a counter and a display over mqtts:// trusting the site CA; Mosquitto started with the provisioned
-mosquitto.conf does the same; anonymous clients and clients not trusting the site CA are refused."""
+"""Issue 13: the hub started from its provisioned bundle (TLS listener, one account per node) serves the
+kiosk, counter and display programs started from their bundles over mqtts:// trusting the site CA;
+Mosquitto started with the provisioned mosquitto.conf does the same; anonymous clients and clients not
+trusting the site CA are refused."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 import tomllib
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
 
-from antrean.config import load_config
-from antrean.runtime import NodeRuntime
-from benchmarks.harness import HubProcess, ScriptedKiosk
-from firmware.display_node.config import DisplayConfig
+from benchmarks.harness import HubProcess
 from hub.broker import free_port
-from protocol import CounterCommand, CounterReply, DisplayState, MqttLink, Topics
 from protocol.transport import client_tls_context
+from tests.counter.test_cli import Lines
 from tests.deploy.site import NODES, install, provision, write_site
 
 pytestmark = pytest.mark.slow  # real hub processes and brokers
@@ -66,46 +67,64 @@ def _site(tmp_path: Path) -> Site:
     return Site(out, prefix, tls_port, plain_port)
 
 
-def _loop(site: Site) -> None:
-    """Ticket at kiosk-1, CALL at loket 1 from counter-1, the call on display-1's screen: all over TLS."""
-    topics = Topics(SITE)
-    screens: list[DisplayState] = []
-    # display-1 connects as the display program does: its bundle's config, through the node runtime
-    config = load_config(
-        DisplayConfig,
-        site.out / "display-1" / "display.toml",
-        env={},
-        overrides={"mqtt.url": site.url("display-1")},
-    )
-    assert config.mqtt.ca_file == site.ca_file
-    runtime = NodeRuntime(config, "display")
-    runtime.route(topics.display_state(), DisplayState, lambda _t, state: screens.append(state))
-    display = runtime.link
-    replies: list[CounterReply] = []
-    counter = MqttLink(site.url("counter-1"), client_id=f"antrean-{SITE}-counter-1", ca_file=site.ca_file)
-    counter.route(topics.counter_reply(1), lambda _t, payload: replies.append(CounterReply.decode(payload)))
-    kiosk = ScriptedKiosk(
-        site.url("kiosk-1"), SITE, "kiosk-1", client_id=f"antrean-{SITE}-kiosk-1", ca_file=site.ca_file
-    )
-    try:
-        assert display.start(wait=10) and counter.start(wait=10)
-        reply = kiosk.take(f"tls-{uuid.uuid4().hex[:8]}", deadline=20)
-        assert reply.ok and reply.ticket is not None
-        number = reply.ticket.number
-        counter.publish(
-            topics.counter_command(1), CounterCommand(request_id="call-1", action="call", source="button")
+def _program(site: Site, node: str, tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
+    """``antrean <role> --config BUNDLE/<role>.toml`` as the unit runs it, headless, pointed at 127.0.0.1."""
+    role = NODES[node]
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    env |= {
+        "SDL_AUDIODRIVER": "dummy",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "ANTREAN_VOICE_WARM_NUMBERS": "3",
+    }
+    config = site.out / node / f"{role}.toml"
+    command = [sys.executable, "-m", "antrean", role, "--config", str(config), "--mqtt-url", site.url(node)]
+    with (tmp_path / f"{node}.log").open("w") as log:
+        return subprocess.Popen(
+            [*command, *extra], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, env=env
         )
-        deadline = time.monotonic() + 15
-        while not (
-            replies and any(c.ticket and c.ticket.number == number for s in screens for c in s.counters)
-        ):
-            assert time.monotonic() < deadline, f"no call of {number} seen: replies {replies}"
-            time.sleep(0.05)
-        assert replies[0].ok and replies[0].ticket is not None and replies[0].ticket.number == number
+
+
+def _loop(site: Site, tmp_path: Path) -> None:
+    """The kiosk, counter and display programs started from their bundles (mqtts://, their own accounts,
+    verifying the site CA): a ticket printed at kiosk-1, CALL pressed at loket 1 of counter-1, the call
+    spoken on display-1."""
+    display = _program(site, "display-1", tmp_path, "--demo")
+    counter = _program(site, "counter-1", tmp_path, "--simulate")
+    kiosk = _program(site, "kiosk-1", tmp_path, "--demo")  # a simulated patient takes a number now and then
+    processes = (display, counter, kiosk)
+    try:
+        tickets = Lines(kiosk.stdout)
+        tickets.expect("kiosk kiosk-1: printed ticket ", timeout=40)
+        buttons = Lines(counter.stdout)
+        buttons.expect("loket 1 online", timeout=20)
+        assert counter.stdin is not None
+        counter.stdin.write("call 1\n")
+        counter.stdin.flush()
+        called = buttons.expect("loket 1 ack call ", timeout=20).split()[-1]
+        time.sleep(1)  # a ticket issued just before the call is printed by now
+        while not tickets.lines.empty():
+            tickets.seen.append(tickets.lines.get())
+        printed = [line.split("printed ticket ")[1].split()[0] for line in tickets.seen if "printed" in line]
+        assert called in printed, (called, printed)  # the kiosk printed it (the patient took one more?)
+        spoken = Lines(display.stdout).expect("[display-1] Loket 1: ", timeout=30)
+        assert re.match(rf"\[display-1\] Loket 1: {called}\b", spoken), spoken  # then what it spoke
+    except AssertionError:
+        for node in ("display-1", "counter-1", "kiosk-1"):
+            sys.stderr.write(f"--- {node}\n" + (tmp_path / f"{node}.log").read_text()[-3000:])
+        raise
     finally:
-        kiosk.close()
-        counter.stop()
-        display.stop()
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                assert process.wait(15) == 0
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+                for stream in (process.stdin, process.stdout):
+                    if stream is not None:
+                        stream.close()
 
 
 def _connect(
@@ -169,7 +188,7 @@ def test_hub_from_its_bundle_serves_the_nodes_over_tls(site: Site, tmp_path: Pat
     hub = HubProcess(site.prefix / "hub.toml", tmp_path / "hub.log").start()
     try:
         assert f"TLS on 127.0.0.1:{site.tls_port}" in hub.log()
-        _loop(site)
+        _loop(site, tmp_path)
         _refusals(site, tmp_path)
     finally:
         hub.stop()
@@ -212,7 +231,7 @@ def test_mosquitto_with_the_provisioned_conf_serves_the_same_loop(
             time.sleep(0.1)
         hub.start()
         assert "embedded MQTT broker" not in hub.log()
-        _loop(site)
+        _loop(site, tmp_path)
         _refusals(site, tmp_path)
     finally:
         hub.stop()
