@@ -10,7 +10,16 @@ from flask import Flask
 
 from tests.web.conftest import Web
 
-PUBLIC = {"auth.login", "main.home", "main.events", "public.ticket", "public.card", "static"}
+PUBLIC = {
+    "auth.login",
+    "main.home",
+    "main.events",
+    "public.ticket",
+    "public.card",
+    "static",
+    "wheels.index",  # the nodes fetch their wheels without an account (LAN staff listener only)
+    "wheels.wheel",
+}
 SAMPLE: dict[str, Any] = {  # url_for's values
     "number": 1,
     "counter_id": 1,
@@ -27,6 +36,7 @@ SAMPLE: dict[str, Any] = {  # url_for's values
     "token": "x" * 32,
     "code": "ACDEFGHJ",
     "filename": "app.css",
+    "name": "antrean-0.1.0-py3-none-any.whl",
 }
 
 

@@ -49,7 +49,10 @@ def test_huge_ids_in_urls_are_404(app: Flask, admin: Web) -> None:
     for endpoint, method, url in int_routes(app):
         response = admin.get(url) if method == "GET" else admin.post(url, {"request_id": "r1"})
         response.close()
-        assert response.status_code == 404, (endpoint, method, url, response.status_code)
+        # no route takes the id; a POST whose path also has a GET route (the loket's ticket desk) is told
+        # 405 by Werkzeug instead: a refusal either way, never the database's overflow (500)
+        expected = {404, 405} if method == "POST" else {404}
+        assert response.status_code in expected, (endpoint, method, url, response.status_code)
 
 
 def test_ids_with_thousands_of_digits_are_404(admin: Web) -> None:
@@ -81,7 +84,7 @@ QUERY_ARGS = [
 
 
 @pytest.mark.slow
-def test_garbage_in_every_query_string_never_gives_500(app: Flask, admin: Web, world: dict[str, int]) -> None:
+def test_garbage_in_every_query_string_never_gives_500(app: Flask, admin: Web, world: dict[str, Any]) -> None:
     """Every GET page with every query argument the views read set to each garbage value."""
     pages = []
     with app.test_request_context():
@@ -147,7 +150,7 @@ def form_fields() -> list[str]:
 
 
 @pytest.fixture
-def world(admin: Web, services: WebServices) -> dict[str, int]:
+def world(admin: Web, services: WebServices) -> dict[str, Any]:
     """A called ticket with a registration, a patient, a doctor and schedule: ids the POST routes find."""
     doctor_id, poly_id = doctor_on_duty(services)
     issue(services, payment="umum")
@@ -172,10 +175,11 @@ def world(admin: Web, services: WebServices) -> dict[str, int]:
         "item_id": 1,
         "document_id": 1,
         "action": "call",
+        "code": "ACDEFGHJ",  # a booking code (loket: confirm arrival)
     }
 
 
-def post_routes(app: Flask, ids: dict[str, int]) -> list[tuple[str, str]]:
+def post_routes(app: Flask, ids: dict[str, Any]) -> list[tuple[str, str]]:
     skip = {"auth.login", "auth.logout"}
     found = []
     with app.test_request_context():
@@ -187,7 +191,7 @@ def post_routes(app: Flask, ids: dict[str, int]) -> list[tuple[str, str]]:
 
 
 @pytest.mark.slow
-def test_garbage_in_every_form_never_gives_500(app: Flask, admin: Web, world: dict[str, int]) -> None:
+def test_garbage_in_every_form_never_gives_500(app: Flask, admin: Web, world: dict[str, Any]) -> None:
     """Every POST route, logged in as admin, with every known field set to each garbage value (all the same,
     then mixed): a form error is a 400 with a message, never a 500."""
     fields = form_fields()
