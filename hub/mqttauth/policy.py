@@ -3,8 +3,9 @@
 * a client with a user name must give that account's password (password file, or the hub's internal
   account, whose password the hub generates at each start); a client without one only if anonymous access is
   allowed (tests, and ``antrean demo`` on 127.0.0.1);
-* an authenticated client must use the client id ``antrean-{site}-{user}``, so no account can take over the
-  session of another (anonymous clients are exempt);
+* an authenticated client must use the client id ``antrean-{site}-{user}`` (or, for ``antrean doctor``
+  beside the running node, ``antrean-{site}-{user}.doctor``), so no account can take over the session of
+  another (anonymous clients are exempt; ``.`` is never part of a node id);
 * topics: the ACL file; the internal account reads and writes everything under ``antrean/{site}/``;
   without an ACL file (anonymous test/demo mode only) everything is allowed;
 * a retained message is accepted only on a topic the protocol defines as retained; payloads (and last wills)
@@ -31,6 +32,7 @@ from hub.mqttauth.acl import Access, Acl, covers
 from hub.mqttauth.passwords import hash_password, verify_password
 from protocol.payloads import MAX_PAYLOAD_BYTES
 from protocol.topics import TOPICS, Topics
+from protocol.transport import doctor_client_id
 
 logger = logging.getLogger(__name__)
 MAX_PAYLOAD = MAX_PAYLOAD_BYTES  # the protocol's own limit, enforced at the broker too
@@ -116,7 +118,10 @@ class BrokerPolicy:
             pass  # anonymous test/demo mode without accounts: a user name is only a label
         elif not self._password_ok(username, request.password):
             return f"wrong user name or password for {username!r}"
-        elif request.client_id != f"antrean-{self.site}-{username}":
+        elif request.client_id not in (
+            f"antrean-{self.site}-{username}",
+            doctor_client_id(self.site, username),
+        ):
             return (
                 f"client id {request.client_id!r} refused for user {username!r} "
                 f"(must be antrean-{self.site}-{username})"
