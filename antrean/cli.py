@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bpjs": ("hub.bpjs.cli", "BPJS PCare: peserta, poli, daftar, batal, sim"),
     "bench": ("antrean.bench", "benchmarks: antrean bench hub|kiosk|display|counter|web|bpjs"),
     "provision": ("antrean.provision.cli", "site bundles: antrean provision SITE.toml --out DIR"),
+    "doctor": ("antrean.doctor.cli", "check a node: antrean doctor --config FILE"),
     "demo": ("antrean.demo", "everything on one machine: broker, hub, simulated nodes"),
     "kiosk": ("firmware.kiosk_node.cli", "kiosk node: touch UI and ticket printer"),
     "display": ("firmware.display_node.cli", "display node: waiting-room screen and voice"),
