@@ -16,7 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("hub.cli_db", "database tasks: antrean db upgrade --config FILE"),
     "user": ("hub.web.cli_user", "web accounts: antrean user add ..."),
     "backup": ("hub.cli_backup", "database backups: antrean backup create|list|verify|restore"),
-    "broker": ("hub.cli_broker", "MQTT accounts: antrean broker passwd FILE USER"),
+    "broker": ("hub.cli_broker", "MQTT accounts: antrean broker passwd|revoke FILE USER"),
     "bpjs": ("hub.bpjs.cli", "BPJS PCare: peserta, poli, daftar, batal, sim"),
     "bench": ("antrean.bench", "benchmarks: antrean bench hub|kiosk|display|counter|web|bpjs"),
     "provision": ("antrean.provision.cli", "site bundles: antrean provision SITE.toml --out DIR"),

@@ -88,6 +88,10 @@ class BrokerPolicy:
         self.acl = acl
         self.allow_anonymous = allow_anonymous
         self.internal = internal
+        self._drop_shadowed()
+
+    def _drop_shadowed(self) -> None:
+        internal = self.internal
         if internal is not None and internal.username in self.passwords:
             logger.info(
                 "the password file has an account %r: the hub's internal account of that name replaces it "
@@ -95,6 +99,21 @@ class BrokerPolicy:
                 internal.username,
             )
             del self.passwords[internal.username]
+
+    def replace_accounts(self, other: BrokerPolicy) -> list[str]:
+        """Take the accounts and ACL of ``other`` (the files read again); returns the user names that are
+        gone. The internal account stays."""
+        gone = sorted(set(self.passwords) - set(other.passwords))
+        self.passwords, self.acl = dict(other.passwords), other.acl
+        self._drop_shadowed()
+        return gone
+
+    def knows(self, username: str | None) -> bool:
+        """Would a client of this user name still get in (its account exists, or anonymous is allowed)?"""
+        if username is None or (not self.passwords and self.internal is None and self.allow_anonymous):
+            return self.allow_anonymous
+        internal = self.internal is not None and username == self.internal.username
+        return internal or username in self.passwords
 
     # -- CONNECT ---------------------------------------------------------------------------------
 

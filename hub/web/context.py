@@ -21,6 +21,7 @@ from hub.web.ports import BpjsPort
 
 if TYPE_CHECKING:
     from hub.app import Hub
+    from hub.revoke import NodeAccounts
 
 
 def _ignore(_outcome: Outcome) -> None:
@@ -53,6 +54,7 @@ class WebServices:
     bpjs: BpjsPort | None = None
     notifier: Notifier = field(default_factory=Notifier)
     clock: Callable[[], datetime] = utcnow
+    accounts: NodeAccounts | None = None  # the nodes' MQTT accounts (revoking one), if the hub has any
 
     @cached_property
     def reader(self) -> Engine:
@@ -71,6 +73,8 @@ class WebServices:
 
 def services_from_hub(hub: Hub) -> WebServices:
     """Build :class:`WebServices` from a running :class:`hub.app.Hub`."""
+    from hub.revoke import NodeAccounts
+
     config = hub.config
     return WebServices(
         sessions=hub.sessions,
@@ -82,4 +86,5 @@ def services_from_hub(hub: Hub) -> WebServices:
         publish_all=hub.publisher.publish_all,
         bpjs=hub.bpjs,
         clock=hub.dispatcher.clock,
+        accounts=NodeAccounts(hub.config, hub.broker) if hub.config.broker.password_file else None,
     )
