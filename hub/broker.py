@@ -336,6 +336,8 @@ class BrokerProcess:
             process = self._process
             assert process is not None
             code = process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
             if self._stopping.is_set():
                 return
             logger.error(
