@@ -4,6 +4,7 @@ judges them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -139,6 +140,7 @@ class MqttSession:
         try:
             self._client.connect(self.address.host, self.address.port, keepalive=30)
         except (OSError, ssl.SSLError) as exc:
+            self.close()
             return f"cannot reach the broker at {where}: {exc}"
         self._client.loop_start()
         if not self._connack.wait(timeout) or self.code is None:
@@ -163,6 +165,10 @@ class MqttSession:
     def close(self) -> None:
         self._client.disconnect()
         self._client.loop_stop()
+        sock = self._client.socket()  # paho leaves it open after a refused CONNACK
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()
 
 
 def wait_for_hub_time(hub_clock: HubClock, timeout: float) -> float | None:

@@ -75,7 +75,9 @@ class Doctor:
             address, doctor_client_id(config.site, config.node_id), ca_file, hub_clock
         )
         topics = Topics(config.site)
-        refusal = session.connect(topics.hub_status())
+        tls_failed = any(c.name == "tls" and c.level == "FAIL" for c in found)
+        refusal = "account not tried: the TLS handshake failed" if tls_failed else None
+        refusal = refusal or session.connect(topics.hub_status())
         user = address.username or "(anonymous)"
         found.append(
             checks.outcome("broker", f"account {user} accepted at {address.host}:{address.port}", refusal)
