@@ -37,17 +37,17 @@ def record_node_status(sessions: sessionmaker[Session], status: NodeStatus) -> N
 
 
 def record_doctor_report(sessions: sessionmaker[Session], report: DoctorReport) -> None:
-    """Keep the report (its checks as JSON), its time and the clock offset it measured. A node not seen
-    before gets a row as ``offline`` (the doctor ran, the node program may not run)."""
+    """Keep the report (its checks as JSON), its time and the clock offset it measured. The version stays
+    the one the running node program reported; a node not seen before gets a row as ``offline`` with the
+    doctor's version (the doctor ran, the node program may not run)."""
     with sessions.begin() as session:
         known = session.get(NodeHealth, report.node) is not None
     values: dict[str, Any] = {
         "role": report.role,
-        "version": report.version,
         "clock_offset_s": report.clock_offset_s,
         "doctor_result": report.model_dump(mode="json", include={"ok", "checks"}),
         "doctor_at": report.checked_at,
     }
     if not known:
-        values.update(state="offline", details={}, last_seen=utcnow())
+        values.update(state="offline", version=report.version, details={}, last_seen=utcnow())
     _upsert(sessions, report.node, values)
