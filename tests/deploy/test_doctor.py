@@ -199,14 +199,22 @@ def test_doctor_against_a_hub_started_from_its_bundle(tmp_path: Path) -> None:
         )
         assert failing.returncode == 1 and "FAIL  broker" in failing.stdout
 
+        on_hub = Doctor(str(site.prefix / "hub.toml"), env={}, unit_dirs=(units,)).run()
+        assert _lines(on_hub) == {
+            "config": "OK", "broker": "OK", "tls": "OK", "broker-cert": "OK", "disk": "OK",
+            "watchdog": "WARN", "clock": "OK", "database": "OK",
+        }, render(on_hub)  # fmt: skip
+
         config = load_config(HubConfig, site.prefix / "hub.toml", env={})
         engine = create_engine(config.database_url)
         try:
             with Session(engine) as session:
                 row = session.scalar(select(NodeHealth).where(NodeHealth.node == "kiosk-1"))
+                own = session.get(NodeHealth, "hub")
             assert row is not None and row.doctor_result is not None and row.doctor_at is not None
             assert row.doctor_result["ok"] is True  # the last report sent: the command's
             assert row.clock_offset_s is not None and abs(row.clock_offset_s) < 2
+            assert own is not None and own.role == "hub" and own.doctor_result is not None
         finally:
             engine.dispose()
     finally:

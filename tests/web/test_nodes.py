@@ -156,6 +156,13 @@ def test_admin_revokes_a_connected_node_in_the_browser(browser: Browser, tmp_pat
         assert questions and "kiosk-1" in questions[0]
         wait_until(lambda: not kiosk.connected.is_set(), timeout=10)  # disconnected at once
         expect(page.locator("#node-kiosk-1")).to_contain_text("Dicabut")
+        for _ in range(50):  # the node's last will (offline) reaches the hub
+            if "Offline" in page.locator("#node-kiosk-1").inner_text():
+                break
+            page.wait_for_timeout(100)
+            page.goto(f"{url}/admin/node")
+        expect(page.locator("#node-kiosk-1")).to_contain_text("Offline")
+        page.locator("#node-kiosk-1 details summary").click()
         page.screenshot(path=str(artifacts_dir("web") / "node_revoked.png"), full_page=True)
         time.sleep(3)  # paho tries again every 1-5 s: each attempt is refused
         assert not kiosk.connected.is_set() and display.connected.is_set()
