@@ -21,7 +21,7 @@ from hub.db.models import AuditLog, NodeHealth
 from hub.mqttauth import read_password_file, set_password
 from hub.revoke import NodeAccounts
 from hub.web.context import WebServices
-from protocol import MqttLink, NodeStatus, Topics
+from protocol import MqttLink, NodeStatus, ProtocolError, Topics
 from tests.deploy.test_doctor import _kiosk_toml
 from tests.deploy.test_tls_site import _site
 from tests.support import artifacts_dir, wait_until
@@ -175,3 +175,50 @@ def test_admin_revokes_a_connected_node_in_the_browser(browser: Browser, tmp_pat
         for link in links:
             link.stop()
         hub.stop()
+
+
+def test_gateway_stores_a_doctor_report_of_the_node_on_its_own_topic(services: WebServices) -> None:
+    from typing import Any, cast
+
+    from hub.gateway import Gateway
+    from protocol import DoctorCheck, DoctorReport
+
+    gateway = Gateway(cast(Any, None), Topics("pkm"), services.dispatcher, cast(Any, None))
+    report = DoctorReport(
+        node="counter-1",
+        role="counter",
+        version="1.5.0",
+        checked_at=datetime(2026, 12, 2, 1, 0, tzinfo=UTC),
+        ok=True,
+        clock_offset_s=-0.8,
+        checks=[DoctorCheck(name="gpio", level="OK", detail="12 pins claimed with NativeFactory")],
+    )
+    gateway.on_node_doctor({"node": "counter-2"}, report.encode())  # another node's topic: ignored
+    gateway.on_node_doctor({"node": "counter-1"}, report.encode()[:-1] + b', "extra": 1}')  # strict: ignored
+    gateway.on_node_doctor({"node": "counter-1"}, b"")  # a cleared retained report
+    with services.sessions() as session:
+        assert session.get(NodeHealth, "counter-1") is None
+    gateway.on_node_doctor({"node": "counter-1"}, report.encode())
+    with services.sessions() as session:
+        row = session.get(NodeHealth, "counter-1")
+        assert row is not None and row.state == "offline" and row.version == "1.5.0"
+        assert row.clock_offset_s == -0.8 and row.doctor_result is not None
+        assert row.doctor_result["checks"][0]["name"] == "gpio"
+    status = NodeStatus(node="counter-1", role="counter", state="online", version="1.5.1")
+    gateway.on_node_status({"node": "counter-1"}, status.encode())
+    gateway.on_node_doctor({"node": "counter-1"}, report.encode())
+    with services.sessions() as session:
+        row = session.get(NodeHealth, "counter-1")
+        assert row is not None and row.state == "online" and row.version == "1.5.1"  # the running program's
+
+
+def test_hub_status_with_hub_time_is_read_by_nodes_of_before_and_refused_unknown_by_the_hub() -> None:
+    now = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+    status = NodeStatus(node="hub", role="hub", state="online", version="1.5", hub_time=now)
+    assert NodeStatus.decode(status.encode()).hub_time == now
+    old_shape = b'{"v": 1, "node": "hub", "role": "hub", "state": "online", "version": "1.4", "details": {}}'
+    assert NodeStatus.decode(old_shape).hub_time is None  # a hub of the previous release
+    newer = status.encode()[:-1] + b', "hub_zone": "WIB"}'
+    assert NodeStatus.decode(newer, tolerant=True).hub_time == now
+    with pytest.raises(ProtocolError):
+        NodeStatus.decode(newer)  # the hub stays strict
