@@ -21,6 +21,7 @@ from antrean.doctor.cli import render
 from antrean.doctor.roles import load_role
 from antrean.doctor.run import Doctor, Result
 from benchmarks.harness import HubProcess
+from hub.broker import free_port
 from hub.config import HubConfig
 from hub.db.models import NodeHealth
 from protocol import NodeStatus
@@ -219,3 +220,26 @@ def test_doctor_against_a_hub_started_from_its_bundle(tmp_path: Path) -> None:
             engine.dispose()
     finally:
         hub.stop()
+
+
+def test_display_and_counter_checks_without_a_broker(tmp_path: Path) -> None:
+    """The role's own lines come whatever the broker says; the audio opener and the pin factory are seams."""
+    port = free_port()  # nothing listens: the broker check fails, the others still run
+    display = tmp_path / "display.toml"
+    display.write_text(
+        f'node_id = "display-1"\n[mqtt]\nurl = "mqtt://display-1:x@127.0.0.1:{port}"\n'
+        f'[voice]\ncache_dir = "{tmp_path / "cache"}"\npiper_model = "{tmp_path / "id.onnx"}"\n'
+    )
+    result = Doctor(
+        str(display), env={}, open_audio=lambda device: "cannot open audio output (default): no device"
+    ).run()
+    lines = _lines(result)
+    assert lines["tls"] == "WARN" and lines["broker"] == "FAIL" and lines["audio"] == "FAIL"
+    assert lines["voice"] in ("WARN", "FAIL")  # the piper voice file is missing: espeak-ng, if installed
+    assert lines["clock"] == "WARN" and not result.sent
+    counter = tmp_path / "counter.toml"
+    counter.write_text(f'node_id = "counter-1"\n[mqtt]\nurl = "mqtt://counter-1:x@127.0.0.1:{port}"\n')
+    ok_pins = _lines(Doctor(str(counter), env={}, pin_factory=MockFactory()).run())
+    assert ok_pins["gpio"] == "OK"
+    _role, *rest = list(ok_pins)
+    assert rest == ["tls", "broker", "gpio", "disk", "watchdog", "clock"]
