@@ -23,17 +23,19 @@ def _upsert(sessions: sessionmaker[Session], node: str, values: dict[str, Any]) 
 
 
 def record_node_status(sessions: sessionmaker[Session], status: NodeStatus) -> None:
-    _upsert(
-        sessions,
-        status.node,
-        {
-            "role": status.role,
-            "state": status.state,
-            "version": status.version,
-            "details": dict(status.details),
-            "last_seen": utcnow(),
-        },
-    )
+    """Keep the status; a clock offset the node measured itself (``details.clock_offset_s``, sent while it
+    is more than 5 s off) replaces the one of its last doctor report."""
+    values: dict[str, Any] = {
+        "role": status.role,
+        "state": status.state,
+        "version": status.version,
+        "details": dict(status.details),
+        "last_seen": utcnow(),
+    }
+    offset = status.details.get("clock_offset_s")
+    if isinstance(offset, int | float) and not isinstance(offset, bool):
+        values["clock_offset_s"] = float(offset)
+    _upsert(sessions, status.node, values)
 
 
 def record_doctor_report(sessions: sessionmaker[Session], report: DoctorReport) -> None:

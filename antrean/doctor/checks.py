@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
+from antrean.runtime import CLOCK_WARN_S
 from protocol.payloads import DoctorCheck, DoctorLevel
 
 CERT_WARN_DAYS = 30
-CLOCK_WARN_S = 5.0
 CLOCK_FAIL_S = 60.0  # tickets would carry a time a minute off: the day's order and waits are wrong
 DISK_WARN_FRACTION = 0.10
 DISK_WARN_BYTES = 500 * 1024 * 1024

@@ -11,25 +11,20 @@ import socket
 import ssl
 import threading
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from protocol.errors import ProtocolError
-from protocol.payloads import NodeStatus, Payload
+from antrean.hubtime import Clock, HubClock, utc_now, wait_for_hub_time
+from protocol.payloads import Payload
 from protocol.topics import QOS
 from protocol.transport import BrokerAddress, client_tls_context
 
 UNIT_DIRS = (Path("/etc/systemd/system"), Path("/lib/systemd/system"), Path("/usr/lib/systemd/system"))
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["Clock", "HubClock", "MqttSession", "TlsSeen", "utc_now", "wait_for_hub_time"]
 
 
 def _cert_time(value: str) -> datetime:
@@ -76,34 +71,6 @@ def tls_handshake(host: str, port: int, ca_file: str, timeout: float = 5.0) -> T
     except (OSError, ssl.SSLError) as exc:
         return TlsSeen(error=f"TLS to {host}:{port} failed: {exc}")
     return TlsSeen(f"broker certificate {_subject(cert)}", _cert_time(str(cert["notAfter"])))
-
-
-@dataclass
-class HubClock:
-    """Live ``hub/status`` messages: the hub's clock against ours when each arrived."""
-
-    clock: Clock
-    offsets: list[float] = field(default_factory=list)
-    first_time: datetime | None = None
-    hub_state: str | None = None
-    seen: threading.Event = field(default_factory=threading.Event)
-
-    def on_status(self, payload: bytes, retained: bool) -> None:
-        try:
-            status = NodeStatus.decode(payload, tolerant=True)
-        except ProtocolError:
-            return
-        self.hub_state = status.state
-        if status.hub_time is None:
-            return
-        if self.first_time is None:
-            self.first_time = status.hub_time
-            if retained:  # the stored copy: of unknown age
-                return
-        elif status.hub_time <= self.first_time:
-            return
-        self.offsets.append((self.clock() - status.hub_time).total_seconds())
-        self.seen.set()
 
 
 class MqttSession:
@@ -169,11 +136,6 @@ class MqttSession:
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.close()
-
-
-def wait_for_hub_time(hub_clock: HubClock, timeout: float) -> float | None:
-    hub_clock.seen.wait(timeout)
-    return min(hub_clock.offsets, key=abs) if hub_clock.offsets else None
 
 
 def disk_usage(path: str) -> tuple[str, int, int]:

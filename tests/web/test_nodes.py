@@ -210,6 +210,12 @@ def test_gateway_stores_a_doctor_report_of_the_node_on_its_own_topic(services: W
     with services.sessions() as session:
         row = session.get(NodeHealth, "counter-1")
         assert row is not None and row.state == "online" and row.version == "1.5.1"  # the running program's
+        assert row.clock_offset_s == -0.8
+    skewed = status.model_copy(update={"details": {"clock_offset_s": 12.5}})  # the node measured it itself
+    gateway.on_node_status({"node": "counter-1"}, skewed.encode())
+    with services.sessions() as session:
+        row = session.get(NodeHealth, "counter-1")
+        assert row is not None and row.clock_offset_s == 12.5
 
 
 def test_hub_status_with_hub_time_is_read_by_nodes_of_before_and_refused_unknown_by_the_hub() -> None:
