@@ -38,10 +38,13 @@ def record_node_status(sessions: sessionmaker[Session], status: NodeStatus) -> N
     _upsert(sessions, status.node, values)
 
 
-def record_doctor_report(sessions: sessionmaker[Session], report: DoctorReport) -> None:
+def record_doctor_report(
+    sessions: sessionmaker[Session], report: DoctorReport, *, state: str | None = None
+) -> None:
     """Keep the report (its checks as JSON), its time and the clock offset it measured. The version stays
     the one the running node program reported; a node not seen before gets a row as ``offline`` with the
-    doctor's version (the doctor ran, the node program may not run)."""
+    doctor's version (the doctor ran, the node program may not run). ``state``: what the doctor saw itself
+    (the hub's own row: its broker answering or not)."""
     with sessions.begin() as session:
         known = session.get(NodeHealth, report.node) is not None
     values: dict[str, Any] = {
@@ -52,4 +55,6 @@ def record_doctor_report(sessions: sessionmaker[Session], report: DoctorReport) 
     }
     if not known:
         values.update(state="offline", version=report.version, details={}, last_seen=utcnow())
+    if state is not None:
+        values.update(state=state, version=report.version, last_seen=utcnow())
     _upsert(sessions, report.node, values)

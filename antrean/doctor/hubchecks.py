@@ -55,6 +55,7 @@ def _database(config: HubConfig, found: list[DoctorCheck], clock: probes.Clock) 
     try:
         result = checks.check("database", "OK", f"{engine.dialect.name} database open, schema up to date")
         every = [*found, result]
+        running = next(c.level == "OK" for c in found if c.name == "broker")
         record_doctor_report(
             sessions,
             DoctorReport(
@@ -66,6 +67,7 @@ def _database(config: HubConfig, found: list[DoctorCheck], clock: probes.Clock) 
                 clock_offset_s=0.0,
                 checks=every,
             ),
+            state="online" if running else "offline",
         )
         return result
     finally:

@@ -216,6 +216,7 @@ def test_doctor_against_a_hub_started_from_its_bundle(tmp_path: Path) -> None:
             assert row.doctor_result["ok"] is True  # the last report sent: the command's
             assert row.clock_offset_s is not None and abs(row.clock_offset_s) < 2
             assert own is not None and own.role == "hub" and own.doctor_result is not None
+            assert own.state == "online"  # its broker answered
         finally:
             engine.dispose()
     finally:
