@@ -10,7 +10,8 @@ ignored. Payloads are decoded as a tolerant reader (``v`` 1; fields a newer hub 
 node knows is validated: :meth:`protocol.payloads.Payload.decode`); an empty payload is a retained message
 being cleared, not a malformed one.
 
->>> from antrean.node import NodeConfig
+>>> from antrean.hubtime import HubClock
+from antrean.node import NodeConfig
 >>> runtime = NodeRuntime(NodeConfig(node_id="kiosk-1"), "kiosk", details={"printer": "ok"})
 >>> runtime.link.client_id
 'antrean-pkm-kiosk-1'
@@ -25,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 import antrean
+from antrean.hubtime import HubClock
 from antrean.node import NodeConfig
 from antrean.watchdog import Notifier, ServiceWatchdog
 from protocol.errors import ProtocolError
@@ -33,6 +35,8 @@ from protocol.payloads import NodeRole, NodeState, NodeStatus, Payload
 from protocol.topics import Topics
 
 logger = logging.getLogger(__name__)
+CLOCK_WARN_S = 5.0  # as antrean doctor: ticket times depend on the node's clock
+CLOCK_STEP_S = 1.0  # a published offset is updated when it moved this much
 
 P = TypeVar("P", bound=Payload)
 
@@ -109,6 +113,9 @@ class NodeRuntime:
         )
         # systemd: READY once connected, fed while the MQTT session is proven alive
         self.watchdog = ServiceWatchdog(self.link, notifier)
+        self.hub_clock = HubClock()
+        self.link.route(self.topics.hub_status(), self._on_hub_time)
+        self.link.on_connection_change(lambda up: self.hub_clock.reset() if up else None)
 
     def status(self, state: NodeState) -> NodeStatus:
         """This node's status message, with the current details."""
@@ -125,6 +132,21 @@ class NodeRuntime:
         the ``offline`` last will keeps the details it was given at the start."""
         self._details.update(details)
         self.link.set_status(self.status("online"))
+
+    def _on_hub_time(self, _topic: str, payload: bytes) -> None:
+        """Measure this node's clock against the hub's (``hub/status`` republished every few seconds). An
+        offset beyond :data:`CLOCK_WARN_S` goes into the status details (``clock_offset_s``) for the hub's
+        node page, and so does the first one back within it; an offset within it is not published."""
+        offset = self.hub_clock.on_status(payload)
+        if offset is None:
+            return
+        shown = self._details.get("clock_offset_s")
+        previous = float(shown) if isinstance(shown, int | float) else None
+        if abs(offset) > CLOCK_WARN_S or previous is not None:
+            rounded = round(offset, 1)
+            if previous is None or abs(rounded - previous) >= CLOCK_STEP_S:
+                logger.warning("clock %.1f s off the hub's (node minus hub)", offset)
+                self.set_details(clock_offset_s=rounded)
 
     def route(
         self,

@@ -15,6 +15,7 @@ from antrean import __version__
 from hub.bpjs.service import BpjsBridge, start_bridge
 from hub.broker import BrokerProcess, hub_broker_settings
 from hub.config import HubConfig, parse_hhmm
+from hub.db.base import utcnow
 from hub.db.checkpoint import WalCheckpointer
 from hub.db.database import open_database
 from hub.db.identity import sqlite_path
@@ -29,6 +30,7 @@ from protocol import MqttLink, NodeStatus, Topics
 
 logger = logging.getLogger(__name__)
 HOUSEKEEPING_S = 30.0
+HUB_TIME_S = 5.0  # hub/status is republished this often with the hub's clock (nodes' clock offset)
 
 
 def public_url(config: HubConfig) -> str:
@@ -41,12 +43,14 @@ def public_url(config: HubConfig) -> str:
 
 
 def hub_status(config: HubConfig, state: str) -> NodeStatus:
+    """The hub's retained status; ``online`` carries the hub's clock (``hub_time``) of this moment."""
     return NodeStatus(
         node=config.node_id,
         role="hub",
         state=state,
         version=__version__,
         details={"site_name": config.site_name},
+        hub_time=utcnow() if state == "online" else None,
     )
 
 
@@ -86,8 +90,15 @@ class Hub:
             except Exception:
                 logger.exception("housekeeping failed")
 
+    def tell_time(self) -> None:
+        """Republish ``hub/status`` with the hub's clock every :data:`HUB_TIME_S`, so that a node sees it
+        live (not retained) and measures its clock offset to within the network's delay."""
+        while not self.stop_event.wait(HUB_TIME_S):
+            self.link.set_status(hub_status(self.config, "online"))
+
     def run(self) -> None:
         threading.Thread(target=self.housekeeping, name="housekeeping", daemon=True).start()
+        threading.Thread(target=self.tell_time, name="hub-time", daemon=True).start()
         self.stop_event.wait()
 
     def stop(self) -> None:

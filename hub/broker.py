@@ -31,6 +31,7 @@ from urllib.parse import quote
 from hub.mqttauth import Acl, AclError, BrokerPolicy, InternalAccount, PasswordFileError, read_password_file
 
 if TYPE_CHECKING:
+    from hub.brokerguard import GuardedBroker
     from hub.config import HubConfig
 
 logger = logging.getLogger(__name__)
@@ -200,6 +201,7 @@ class EmbeddedBroker:
         self.settings = settings
         self.host, self.port = settings.host, settings.port
         self._policy = settings.policy()
+        self._broker: GuardedBroker | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopped: asyncio.Event | None = None
@@ -242,6 +244,7 @@ class EmbeddedBroker:
         try:
             broker = GuardedBroker(broker_config(self.host, self.port, self._policy, tls), self._policy)
             await broker.start()
+            self._broker = broker
         except Exception as exc:
             failure.append(exc)
             ready.set()
@@ -249,6 +252,18 @@ class EmbeddedBroker:
         ready.set()
         await self._stopped.wait()
         await broker.shutdown()
+
+    def reload(self, timeout: float = 10.0) -> list[str]:
+        """Read the password and ACL files again and disconnect at once every client whose account is gone
+        (a revoked node). Returns the disconnected client ids; a file that cannot be read leaves the
+        accounts as they were (:class:`BrokerStartError`)."""
+        fresh = self.settings.policy()
+        gone = self._policy.replace_accounts(fresh)
+        logger.warning("accounts reloaded (%d); removed: %s", len(fresh.passwords), ", ".join(gone) or "none")
+        if self._loop is None or self._broker is None:
+            return []
+        future = asyncio.run_coroutine_threadsafe(self._broker.drop_unknown(), self._loop)
+        return future.result(timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._loop is None or self._stopped is None or self._thread is None:
@@ -321,6 +336,8 @@ class BrokerProcess:
             process = self._process
             assert process is not None
             code = process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
             if self._stopping.is_set():
                 return
             logger.error(
@@ -343,6 +360,15 @@ class BrokerProcess:
                 self.restarts += 1
                 logger.warning("embedded MQTT broker running again (pid %s)", self.pid)
                 break
+
+    def reload(self) -> bool:
+        """Make the broker read its password and ACL files again and drop revoked clients (SIGHUP to the
+        child); False if it is not running (a restart reads the files anyway)."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            return False
+        process.send_signal(signal.SIGHUP)
+        return True
 
     @staticmethod
     def _terminate(process: subprocess.Popen[str], timeout: float = 10.0) -> None:
@@ -373,8 +399,11 @@ def _die_with_parent() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m hub.broker``: reads its :class:`BrokerSettings` as one JSON line on stdin, runs the
-    embedded broker until SIGTERM and prints "ready" once it listens."""
+    embedded broker until SIGTERM and prints "ready" once it listens. SIGHUP: read the password and ACL
+    files again (see :meth:`EmbeddedBroker.reload`)."""
     del argv
+    reload = threading.Event()
+    signal.signal(signal.SIGHUP, lambda *_: reload.set())  # first: a reload never kills the broker
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     # nothing here outlives the process (no persistence): on SIGTERM, from the hub or from the kernel when
@@ -391,7 +420,13 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write("ready\n")  # the parent waits for this line
     sys.stdout.flush()
     parent = os.getppid()
-    while not stop.wait(1.0):
+    while not stop.is_set():
+        if reload.wait(1.0):
+            reload.clear()
+            try:
+                broker.reload()
+            except Exception:  # a file unreadable now: keep serving with the accounts as they were
+                logger.exception("reloading the broker's accounts failed; the previous accounts stay")
         if os.getppid() != parent:  # the hub is gone (where PR_SET_PDEATHSIG is not available)
             break
     broker.stop()

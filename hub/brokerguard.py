@@ -123,6 +123,19 @@ class GuardedBroker(Broker):
         capped.replay()
         await self._client_connected(listener_name, capped, adapter)
 
+    async def drop_unknown(self) -> list[str]:
+        """Close the connection of every client whose account the policy no longer knows (revoked): at
+        once, as a lost connection (its last will goes out). Returns their client ids."""
+        dropped = []
+        for client_id, (session, handler) in list(self._sessions.items()):
+            if session.transitions.is_connected() and not self.policy.knows(session.username):
+                logger.warning("account %r revoked: disconnecting client %s", session.username, client_id)
+                writer = handler.writer
+                if writer is not None:
+                    await writer.close()
+                dropped.append(client_id)
+        return dropped
+
     async def _handle_message_delivery(
         self, client_session: Session, handler: Any, wait_deliver: asyncio.Future[Any]
     ) -> bool:

@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Requests, state publishing and the web run in threads: hand the GIL over within 1 ms instead of the
     # default 5 ms, so a call reaches the waiting room without waiting for another thread's time slice.
     sys.setswitchinterval(0.001)
-    from hub.app import build_hub
+    from hub.app import Hub, build_hub
     from hub.db.identity import IdentityError
 
     stop_requested = threading.Event()
@@ -77,8 +77,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     # before anything starts, so a stop during start-up is still a clean one
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    built: list[Hub] = []
+
+    def on_reload(_signum: int, _frame: FrameType | None) -> None:
+        """SIGHUP (systemctl reload antrean-hub): the embedded broker reads its account files again."""
+        if built and built[0].broker is not None and built[0].broker.reload():
+            logger.info("SIGHUP: the embedded broker reads its password and ACL files again")
+
+    signal.signal(signal.SIGHUP, on_reload)
     try:
         hub = build_hub(config, stop_event=stop_requested)
+        built.append(hub)
     except BrokerStartError as error:
         sys.stderr.write(f"antrean hub: {error}\n")
         return 3

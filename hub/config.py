@@ -61,6 +61,11 @@ class BrokerConfig(ConfigModel):
         "", description="The broker's certificate (PEM, signed by the site CA); required with tls_port"
     )
     keyfile: str = Field("", description="The private key of certfile (PEM, 0600); required with tls_port")
+    reload_command: str = Field(
+        "",
+        description="Run after a node's account is revoked, so an external broker reads password_file again, "
+        'e.g. "systemctl reload mosquitto"; empty: none (the embedded broker reloads by itself)',
+    )
 
     @model_validator(mode="after")
     def _tls_files(self) -> Self:

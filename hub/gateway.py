@@ -14,13 +14,14 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from hub.dispatch.service import Dispatcher, DispatchError, Outcome
-from hub.nodes import record_node_status
+from hub.nodes import record_doctor_report, record_node_status
 from hub.publisher import StatePublisher
 from protocol import (
     TOPICS,
     BookingRequest,
     CounterCommand,
     CounterReply,
+    DoctorReport,
     ErrorInfo,
     MqttLink,
     NodeStatus,
@@ -60,6 +61,7 @@ class Gateway:
             "booking_request": self.on_booking_request,
             "counter_command": self.on_counter_command,
             "node_status": self.on_node_status,
+            "node_doctor": self.on_node_doctor,
         }
 
     def install(self) -> None:
@@ -138,6 +140,24 @@ class Gateway:
             record_node_status(self.dispatcher.sessions, status)
         except Exception:
             logger.exception("recording the status of node %s failed", params["node"])
+
+    def on_node_doctor(self, params: dict[str, str], payload: bytes) -> None:
+        if not payload:
+            return  # a retained report cleared
+        try:
+            report = DoctorReport.decode(payload)
+        except ProtocolError as error:
+            logger.warning("invalid doctor report from node %s: %s", params["node"], error.detail)
+            return
+        if report.node != params["node"]:
+            logger.warning(
+                "doctor report on node %s's topic names node %s; ignored", params["node"], report.node
+            )
+            return
+        try:
+            record_doctor_report(self.dispatcher.sessions, report)
+        except Exception:
+            logger.exception("recording the doctor report of node %s failed", params["node"])
 
     # ---------------------------------------------------------------- plumbing
 

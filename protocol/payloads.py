@@ -342,6 +342,36 @@ class NodeStatus(Payload):
     state: NodeState
     version: str
     details: dict[str, Any] = Field(default_factory=dict)
+    hub_time: datetime | None = Field(
+        None,
+        description="hub/status only: the hub's clock (UTC) when it published; the hub republishes its "
+        "status every few seconds, so a node compares it with its own clock (antrean doctor: clock offset)",
+    )
+
+
+DoctorLevel = Literal["OK", "WARN", "FAIL"]
+
+
+class DoctorCheck(Part):
+    """One line of ``antrean doctor``: a check, its verdict and what was seen (English, for technicians)."""
+
+    name: str = Field(min_length=1, max_length=32)
+    level: DoctorLevel
+    detail: str = Field(max_length=500)
+
+
+class DoctorReport(Payload):
+    """The result of ``antrean doctor`` on a node (retained, so the hub gets it even if it was down)."""
+
+    node: str
+    role: NodeRole
+    version: str = Field(max_length=30)
+    checked_at: datetime = Field(description="the node's clock when the doctor ran")
+    ok: bool = Field(description="no check failed")
+    clock_offset_s: float | None = Field(
+        None, description="node clock minus hub clock in seconds, from hub/status; null: not measured"
+    )
+    checks: list[DoctorCheck] = Field(max_length=40)
 
 
 class Probe(Payload):

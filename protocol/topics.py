@@ -156,6 +156,15 @@ _SPECS = [
         "node availability; also the node's last will",
     ),
     TopicSpec(
+        "node_doctor",
+        "node/{node}/doctor",
+        "node",
+        "hub",
+        True,
+        p.DoctorReport,
+        "the last antrean doctor result of the node (the hub keeps it for the node-health page)",
+    ),
+    TopicSpec(
         "hub_status",
         "hub/status",
         "hub",
@@ -257,6 +266,9 @@ class Topics:
 
     def node_status(self, node: str) -> str:
         return self.build(TOPICS["node_status"], node=node)
+
+    def node_doctor(self, node: str) -> str:
+        return self.build(TOPICS["node_doctor"], node=node)
 
     def hub_status(self) -> str:
         return self.build(TOPICS["hub_status"])

@@ -41,6 +41,16 @@ def parse_mqtt_url(url: str) -> BrokerAddress:
     )
 
 
+def doctor_client_id(site: str, node: str) -> str:
+    """The client id of ``antrean doctor`` on ``node``: a session of its own beside the node's
+    ``antrean-{site}-{node}`` (``.`` is never part of a node id, so it is nobody else's id).
+
+    >>> doctor_client_id("pkm", "kiosk-1")
+    'antrean-pkm-kiosk-1.doctor'
+    """
+    return f"antrean-{site}-{node}.doctor"
+
+
 def client_tls_context(ca_file: str = "") -> ssl.SSLContext:
     """TLS for an ``mqtts://`` connection: the broker's certificate must chain to ``ca_file`` (a PEM file,
     e.g. the site CA ``/etc/antrean/ca.crt``; empty: the system's CAs) and name the host connected to.

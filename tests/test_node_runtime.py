@@ -145,3 +145,40 @@ def test_status_online_with_version_and_details_then_offline(mqtt_url: str, site
     assert last_status().version == antrean.__version__
     assert systemd.lines[-1] == "STOPPING=1"
     recorder.close()
+
+
+def test_a_clock_more_than_5_s_off_the_hub_is_in_the_node_status(mqtt_url: str, site: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    topics = Topics(site)
+    status_topic = topics.node_status("display-9")
+    recorder = Recorder(mqtt_url, status_topic)
+    config = NodeConfig.model_validate({"site": site, "node_id": "display-9", "mqtt": {"url": mqtt_url}})
+    runtime = NodeRuntime(config, "display")
+    skew = [timedelta(seconds=1)]
+    runtime.hub_clock.clock = lambda: datetime.now(UTC) + skew[0]
+
+    def hub_status() -> None:
+        now = datetime.now(UTC)
+        status = NodeStatus(node="hub", role="hub", state="online", version="1", hub_time=now)
+        recorder.link.publish(topics.hub_status(), status, retain=True)
+
+    def last_status() -> NodeStatus:
+        return NodeStatus.decode(recorder.last(status_topic))
+
+    try:
+        hub_status()  # the stored copy the node gets first: of unknown age, not measured
+        assert runtime.start(wait=10)
+        wait_until(lambda: last_status().state == "online")
+        hub_status()
+        wait_until(lambda: len(runtime.hub_clock.offsets) == 1)
+        assert "clock_offset_s" not in last_status().details  # 1 s off: not published
+        skew[0] = timedelta(seconds=30)
+        hub_status()
+        wait_until(lambda: last_status().details.get("clock_offset_s") is not None)
+        assert 29 < last_status().details["clock_offset_s"] < 31
+        skew[0] = timedelta(0)
+        hub_status()
+        wait_until(lambda: abs(last_status().details["clock_offset_s"]) < 1)  # back: said once
+    finally:
+        runtime.stop()

@@ -12,6 +12,7 @@ from hub.mqttauth.passwords import (
     hash_password,
     password_problem,
     read_password_file,
+    remove_account,
     set_password,
     verify_password,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "hash_password",
     "password_problem",
     "read_password_file",
+    "remove_account",
     "set_password",
     "topic_matches",
     "verify_password",

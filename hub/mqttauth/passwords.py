@@ -154,15 +154,8 @@ def password_problem(username: str, password: str) -> str | None:
     return None
 
 
-def set_password(path: str | Path, username: str, password: str) -> bool:
-    """Add or update ``username`` in the password file (created 0600 if missing; rewritten atomically, 0600,
-    keeping its owner). Returns True if the account is new."""
-    target = Path(path)
-    lines = target.read_text(encoding="utf-8").splitlines() if target.exists() else []
-    parse_password_lines("\n".join(lines), str(target))  # refuse to rewrite a file we cannot read
-    entry = f"{username}:{hash_password(password)}"
-    kept = [line for line in lines if line.partition(":")[0] != username]
-    created = len(kept) == len(lines)
+def _rewrite(target: Path, lines: list[str]) -> None:
+    """Write ``lines`` to ``target`` atomically, 0600, keeping the owner of the file it replaces."""
     fd, temp = tempfile.mkstemp(prefix=".passwd-", dir=target.parent or Path("."))
     try:
         os.fchmod(fd, 0o600)
@@ -171,9 +164,38 @@ def set_password(path: str | Path, username: str, password: str) -> bool:
             with contextlib.suppress(PermissionError):
                 os.fchown(fd, owner.st_uid, owner.st_gid)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write("\n".join([*kept, entry]) + "\n")
+            handle.write("".join(f"{line}\n" for line in lines))
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    return created
+
+
+def _lines(target: Path) -> list[str]:
+    lines = target.read_text(encoding="utf-8").splitlines() if target.exists() else []
+    parse_password_lines("\n".join(lines), str(target))  # refuse to rewrite a file we cannot read
+    return lines
+
+
+def set_password(path: str | Path, username: str, password: str) -> bool:
+    """Add or update ``username`` in the password file (created 0600 if missing; rewritten atomically, 0600,
+    keeping its owner). Returns True if the account is new."""
+    target = Path(path)
+    lines = _lines(target)
+    kept = [line for line in lines if line.partition(":")[0] != username]
+    _rewrite(target, [*kept, f"{username}:{hash_password(password)}"])
+    return len(kept) == len(lines)
+
+
+def remove_account(path: str | Path, username: str) -> bool:
+    """Remove ``username`` from the password file (rewritten as :func:`set_password` does). Returns False
+    when there was no such account (the file is then left alone)."""
+    target = Path(path)
+    if not target.exists():
+        raise PasswordFileError(f"password file {target} does not exist")
+    lines = _lines(target)
+    kept = [line for line in lines if line.partition(":")[0] != username]
+    if len(kept) == len(lines):
+        return False
+    _rewrite(target, kept)
+    return True

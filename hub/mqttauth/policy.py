@@ -3,8 +3,9 @@
 * a client with a user name must give that account's password (password file, or the hub's internal
   account, whose password the hub generates at each start); a client without one only if anonymous access is
   allowed (tests, and ``antrean demo`` on 127.0.0.1);
-* an authenticated client must use the client id ``antrean-{site}-{user}``, so no account can take over the
-  session of another (anonymous clients are exempt);
+* an authenticated client must use the client id ``antrean-{site}-{user}`` (or, for ``antrean doctor``
+  beside the running node, ``antrean-{site}-{user}.doctor``), so no account can take over the session of
+  another (anonymous clients are exempt; ``.`` is never part of a node id);
 * topics: the ACL file; the internal account reads and writes everything under ``antrean/{site}/``;
   without an ACL file (anonymous test/demo mode only) everything is allowed;
 * a retained message is accepted only on a topic the protocol defines as retained; payloads (and last wills)
@@ -31,6 +32,7 @@ from hub.mqttauth.acl import Access, Acl, covers
 from hub.mqttauth.passwords import hash_password, verify_password
 from protocol.payloads import MAX_PAYLOAD_BYTES
 from protocol.topics import TOPICS, Topics
+from protocol.transport import doctor_client_id
 
 logger = logging.getLogger(__name__)
 MAX_PAYLOAD = MAX_PAYLOAD_BYTES  # the protocol's own limit, enforced at the broker too
@@ -86,6 +88,10 @@ class BrokerPolicy:
         self.acl = acl
         self.allow_anonymous = allow_anonymous
         self.internal = internal
+        self._drop_shadowed()
+
+    def _drop_shadowed(self) -> None:
+        internal = self.internal
         if internal is not None and internal.username in self.passwords:
             logger.info(
                 "the password file has an account %r: the hub's internal account of that name replaces it "
@@ -93,6 +99,21 @@ class BrokerPolicy:
                 internal.username,
             )
             del self.passwords[internal.username]
+
+    def replace_accounts(self, other: BrokerPolicy) -> list[str]:
+        """Take the accounts and ACL of ``other`` (the files read again); returns the user names that are
+        gone. The internal account stays."""
+        gone = sorted(set(self.passwords) - set(other.passwords))
+        self.passwords, self.acl = dict(other.passwords), other.acl
+        self._drop_shadowed()
+        return gone
+
+    def knows(self, username: str | None) -> bool:
+        """Would a client of this user name still get in (its account exists, or anonymous is allowed)?"""
+        if username is None or (not self.passwords and self.internal is None and self.allow_anonymous):
+            return self.allow_anonymous
+        internal = self.internal is not None and username == self.internal.username
+        return internal or username in self.passwords
 
     # -- CONNECT ---------------------------------------------------------------------------------
 
@@ -116,7 +137,10 @@ class BrokerPolicy:
             pass  # anonymous test/demo mode without accounts: a user name is only a label
         elif not self._password_ok(username, request.password):
             return f"wrong user name or password for {username!r}"
-        elif request.client_id != f"antrean-{self.site}-{username}":
+        elif request.client_id not in (
+            f"antrean-{self.site}-{username}",
+            doctor_client_id(self.site, username),
+        ):
             return (
                 f"client id {request.client_id!r} refused for user {username!r} "
                 f"(must be antrean-{self.site}-{username})"

@@ -17,6 +17,7 @@ _EVERY_NODE = (
     "read {root}/hub/status",
     "read {root}/services",
     "write {root}/node/%u/status",
+    "write {root}/node/%u/doctor",
     "readwrite {root}/node/%u/probe",
 )
 _KIOSK = (

@@ -22,6 +22,7 @@ from protocol import PrintRequest
 
 if TYPE_CHECKING:
     from hub.app import Hub
+    from hub.revoke import NodeAccounts
 
 
 def _ignore(_outcome: Outcome) -> None:
@@ -59,6 +60,7 @@ class WebServices:
     notifier: Notifier = field(default_factory=Notifier)
     clock: Callable[[], datetime] = utcnow
     print_on_kiosk: Callable[[str, PrintRequest], object] = _no_broker  # a loket's print job to a kiosk
+    accounts: NodeAccounts | None = None  # the nodes' MQTT accounts (revoking one), if the hub has any
 
     @cached_property
     def reader(self) -> Engine:
@@ -77,6 +79,8 @@ class WebServices:
 
 def services_from_hub(hub: Hub) -> WebServices:
     """Build :class:`WebServices` from a running :class:`hub.app.Hub`."""
+    from hub.revoke import NodeAccounts
+
     config = hub.config
     return WebServices(
         sessions=hub.sessions,
@@ -89,4 +93,5 @@ def services_from_hub(hub: Hub) -> WebServices:
         bpjs=hub.bpjs,
         clock=hub.dispatcher.clock,
         print_on_kiosk=lambda node, job: hub.link.publish(hub.topics.kiosk_print(node), job),
+        accounts=NodeAccounts(hub.config, hub.broker) if hub.config.broker.password_file else None,
     )

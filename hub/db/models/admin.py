@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.base import Base, UtcDateTime, utcnow
@@ -106,6 +106,9 @@ class NodeHealth(Base):
     version: Mapped[str | None] = mapped_column(String(30))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    clock_offset_s: Mapped[float | None] = mapped_column(Float)
+    doctor_result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    doctor_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class SiteIdentity(Base):

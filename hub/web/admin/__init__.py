@@ -38,7 +38,7 @@ def changed_master(what: str) -> None:
     logger.info("%s changed: republishing state", what)
 
 
-from hub.web.admin import logs, master, settings, users, whatsapp  # noqa: E402  (routes on ``bp``)
+from hub.web.admin import logs, master, nodes, settings, users, whatsapp  # noqa: E402  (routes on ``bp``)
 
 __all__ = [
     "bp",
@@ -46,6 +46,7 @@ __all__ = [
     "columns",
     "logs",
     "master",
+    "nodes",
     "polys_in_order",
     "settings",
     "users",

@@ -1,4 +1,4 @@
-"""The audit log viewer with filters, and node health."""
+"""The audit log viewer with filters (node health: :mod:`hub.web.admin.nodes`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from flask import render_template, request
 from sqlalchemy import func, select
 
-from hub.db.models import AuditLog, NodeHealth, User
+from hub.db.models import AuditLog, User
 from hub.web.admin import bp
 from hub.web.db import db, services
 from hub.web.urls import db_int
@@ -20,7 +20,7 @@ AUDIT_PAGE = 50
 MAX_PAGE = 10**9  # the offset stays far inside what the database takes
 
 
-# ---------------------------------------------------------------- audit log and nodes
+# ---------------------------------------------------------------- audit log
 
 
 @bp.route("/audit")
@@ -63,9 +63,3 @@ def audit() -> str:
         usernames=usernames,
         args=args,
     )
-
-
-@bp.route("/node")
-def nodes() -> str:
-    rows = list(db().scalars(select(NodeHealth).order_by(NodeHealth.role, NodeHealth.node)))
-    return render_template("admin/nodes.html", rows=rows)

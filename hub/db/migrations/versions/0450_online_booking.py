@@ -1,14 +1,14 @@
 """online booking: bookable places per poly, the booking's name, WhatsApp consent and its secret link
 
 Revision ID: 0450
-Revises: 0300
+Revises: 0410
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0450"
-down_revision = "0300"
+down_revision = "0410"
 branch_labels = None
 depends_on = None
 
