@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from antrean.helptext import plain
 from hub.analytics.cli_hub import add_parsers, run
 from hub.analytics.queueing import mmc, servers_needed
 from hub.analytics.visits import VisitsError, analyze_visits, parse_visits
@@ -29,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="antrean analyze", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="antrean analyze", description=plain(__doc__, first_paragraph=True))
     sub = parser.add_subparsers(dest="what", required=True, parser_class=_Parser)
     mm = sub.add_parser("mm", help="M/M/1 or M/M/c measures for given rates (per hour)")
     mm.add_argument("--arrival-rate", type=float, required=True, help="λ, arrivals per hour")

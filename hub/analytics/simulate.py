@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from antrean.helptext import plain
 from hub.analytics.days import PROFILES, Day, profile_day, recorded_day
 from hub.analytics.simulation import Arrival, simulate_day
 from hub.analytics.visits import VisitsError
@@ -43,8 +44,8 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="antrean simulate",
-        description=__doc__.split("\n\n")[0],
-        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+        description=plain(__doc__, first_paragraph=True),
+        epilog=plain("\n\n".join(__doc__.split("\n\n")[1:])),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--day", required=True, help="busy, normal, quiet, or a CSV of a recorded day")
