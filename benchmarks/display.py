@@ -153,7 +153,7 @@ def call_latencies(
 
 
 def _words(numbers: list[int]) -> list[str]:
-    from firmware.display_node.speech import number_words
+    from protocol.speech import number_words
 
     return [number_words(n) for n in numbers]
 

@@ -39,8 +39,8 @@ from firmware.display_node.audio import AudioSink
 from firmware.display_node.cache import ClipCache
 from firmware.display_node.clip import Clip, chime, join, silence
 from firmware.display_node.config import DEFAULT_TEMPLATE
-from firmware.display_node.speech import call_parts, sentence
 from protocol.payloads import Announcement
+from protocol.speech import call_parts, sentence
 
 logger = logging.getLogger(__name__)
 

@@ -119,8 +119,8 @@ def say_main(argv: Sequence[str]) -> int:
     from firmware.display_node.audio import WavSink
     from firmware.display_node.cache import ClipCache
     from firmware.display_node.clip import read_wav
-    from firmware.display_node.speech import check_template
     from firmware.display_node.tts import Engine, EspeakEngine, FallbackEngine, PiperEngine, SpeechError
+    from protocol.speech import check_template
 
     try:
         check_template(args.template)

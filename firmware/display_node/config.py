@@ -15,8 +15,7 @@ from pydantic import Field, field_validator
 
 from antrean.config import ConfigModel
 from antrean.node import NodeConfig
-
-DEFAULT_TEMPLATE = "Nomor antrean, {huruf}, {nomor}. Silakan menuju {loket}."
+from protocol.speech import DEFAULT_TEMPLATE, check_template
 
 
 class ScreenConfig(ConfigModel):
@@ -66,8 +65,6 @@ class VoiceConfig(ConfigModel):
     @field_validator("template")
     @classmethod
     def _known_placeholders(cls, value: str) -> str:
-        from firmware.display_node.speech import check_template
-
         return check_template(value)
 
 

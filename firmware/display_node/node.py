@@ -30,9 +30,9 @@ from firmware.display_node.config import DisplayConfig, default_cache_dir
 from firmware.display_node.layout import Box
 from firmware.display_node.model import ScreenModel
 from firmware.display_node.render import Renderer
-from firmware.display_node.speech import warm_texts
 from firmware.display_node.tts import Engine, build_engine
 from protocol.payloads import Announcement, DisplayState, NodeStatus, Services
+from protocol.speech import warm_texts
 from protocol.topics import Topics
 
 logger = logging.getLogger(__name__)
