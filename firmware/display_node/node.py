@@ -26,11 +26,12 @@ from antrean.runtime import NodeRuntime
 from firmware.display_node.announcer import Announcer, Call
 from firmware.display_node.audio import AudioSink
 from firmware.display_node.cache import ClipCache
-from firmware.display_node.config import DisplayConfig, default_cache_dir
+from firmware.display_node.config import DisplayConfig, default_cache_dir, default_pack_dir
 from firmware.display_node.layout import Box
 from firmware.display_node.model import ScreenModel
 from firmware.display_node.render import Renderer
 from firmware.display_node.tts import Engine, build_engine
+from firmware.display_node.voicepack import PackError, PackStore, VoicePack, load_pack
 from protocol.payloads import Announcement, DisplayState, NodeStatus, Services
 from protocol.speech import warm_texts
 from protocol.topics import Topics
@@ -91,7 +92,12 @@ class DisplayNode:
             with_chime=voice.chime,
             pause=voice.pause_ms / 1000,
             volume=voice.volume,
+            word_gap=voice.word_gap_ms / 1000,
+            phrase_gap=voice.phrase_gap_ms / 1000,
         )
+        self.packs = PackStore(voice.pack_dir or default_pack_dir())
+        if voice.pack:
+            self.announcer.pack = self._load_pack()
         self._warmed: set[str] = set()
         self._warm_lock = threading.Lock()
         details: dict[str, object] = {"audio": audio_state, "tts": self.cache is not None}
@@ -124,6 +130,21 @@ class DisplayNode:
     def _on_announce(self, _topic: str, message: Announcement) -> None:
         self.model.highlight(message.counter, time.monotonic())
         self.announcer.submit(Call.of(message))
+
+    # -- voice pack -----------------------------------------------------------------------------
+
+    def _load_pack(self) -> VoicePack | None:
+        """The installed pack, or None (none installed, or one that cannot be read: logged)."""
+        directory = self.packs.current()
+        if directory is None:
+            return None
+        try:
+            pack = load_pack(directory)
+        except PackError as exc:
+            logger.warning("%s; calls are synthesized", exc)
+            return None
+        logger.info("voice pack %r (%d clips) loaded", pack.name, len(pack.clips))
+        return pack
 
     # -- clip cache -----------------------------------------------------------------------------
 

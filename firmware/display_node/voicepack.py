@@ -1,0 +1,146 @@
+"""The display's voice pack: recorded clips (protocol/voicepack.py) loaded, levelled and assembled into calls.
+
+A call is spoken from the pack only when the pack has every word of it; otherwise the whole call is
+synthesized (piper / espeak-ng): a sentence half in a recorded voice and half in a synthetic one sounds
+worse than either. Clips are converted at load (mono, the node's sample rate, one loudness) so that
+assembling a call is only joining bytes.
+
+>>> from firmware.display_node.clip import Clip, silence
+>>> tone = Clip(b"\\x00\\x10" * 2205)
+>>> pack = VoicePack("test", "v1", {k: tone for k in ("nomor", "antrean", "tiga")})
+>>> from protocol.speech import call_parts
+>>> parts = call_parts("Nomor antrean, {nomor}.", "3", "Loket 1")
+>>> pack.missing(parts), round(pack.assemble(parts, 0.12, 0.3).duration, 2)
+([], 0.72)
+>>> pack.missing(call_parts("Nomor antrean, {nomor}.", "4", "Loket 1"))
+['empat']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from firmware.display_node.clip import SAMPLE_RATE, Clip, join, read_wav, silence
+from protocol.errors import ProtocolError
+from protocol.speech import Part
+from protocol.voicepack import MANIFEST, VoicePackManifest, check_wav
+
+logger = logging.getLogger(__name__)
+
+TARGET_RMS = 3500.0  # about -19 dBFS: a clear voice with room for peaks
+MAX_PEAK = 29000
+
+
+class PackError(Exception):
+    """A pack folder that cannot be used (missing or bad manifest, a clip missing or damaged)."""
+
+
+@dataclass(frozen=True)
+class VoicePack:
+    name: str
+    version: str
+    clips: Mapping[str, Clip]
+
+    def missing(self, parts: list[Part]) -> list[str]:
+        """The keys of ``parts`` this pack has no clip for (a part without tokens counts as missing)."""
+        absent = [t.key for p in parts for t in p.tokens if t.key not in self.clips]
+        absent += [p.text for p in parts if not p.tokens]
+        return list(dict.fromkeys(absent))
+
+    def assemble(self, parts: list[Part], word_gap: float, phrase_gap: float) -> Clip:
+        """The call: the clips of each part ``word_gap`` apart, the parts ``phrase_gap`` apart."""
+        rate = next(iter(self.clips.values())).rate if self.clips else SAMPLE_RATE
+        word, phrase = silence(word_gap, rate), silence(phrase_gap, rate)
+        pieces: list[Clip] = []
+        for index, part in enumerate(parts):
+            if index:
+                pieces.append(phrase)
+            for position, token in enumerate(part.tokens):
+                if position:
+                    pieces.append(word)
+                pieces.append(self.clips[token.key])
+        return join(pieces, rate)
+
+
+def levelled(clip: Clip, rate: int = SAMPLE_RATE) -> Clip:
+    """``clip`` at ``rate`` and at one loudness (RMS ``TARGET_RMS``, peaks kept under ``MAX_PEAK``)."""
+    clip = clip.resampled(rate)
+    rms, peak = clip.rms(), clip.peak()
+    if rms < 1.0 or peak == 0:
+        return clip
+    return clip.scaled(min(TARGET_RMS / rms, MAX_PEAK / peak))
+
+
+def load_pack(directory: Path, rate: int = SAMPLE_RATE) -> VoicePack:
+    """Read, check (sha256, WAV format) and level every clip of the pack in ``directory``."""
+    try:
+        manifest = VoicePackManifest.decode((directory / MANIFEST).read_bytes(), tolerant=True)
+    except (OSError, ProtocolError) as exc:
+        raise PackError(f"voice pack {directory}: {exc}") from exc
+    clips: dict[str, Clip] = {}
+    for entry in manifest.clips:
+        path = directory / entry.path
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise PackError(f"voice pack {directory}: {exc}") from exc
+        if hashlib.sha256(data).hexdigest() != entry.sha256:
+            raise PackError(f"voice pack {directory}: {entry.path} does not match its sha256")
+        problem = check_wav(data)
+        if problem is not None:
+            raise PackError(f"voice pack {directory}: {entry.path}: {problem}")
+        clips[entry.key] = levelled(read_wav(data), rate)
+    return VoicePack(manifest.name, manifest.version, clips)
+
+
+class PackStore:
+    """Packs on disk under ``root``: one folder per version, ``current`` a symlink switched atomically."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def current_link(self) -> Path:
+        return self.root / "current"
+
+    def current(self) -> Path | None:
+        link = self.current_link
+        return link.resolve() if link.exists() else None
+
+    def current_version(self) -> str | None:
+        path = self.current()
+        return path.name if path is not None else None
+
+    def install(self, manifest: VoicePackManifest, clips: Mapping[str, bytes]) -> Path:
+        """Write the pack (every clip checked against the manifest), then switch ``current`` to it."""
+        for entry in manifest.clips:
+            data = clips.get(entry.key)
+            if data is None or hashlib.sha256(data).hexdigest() != entry.sha256:
+                raise PackError(f"clip {entry.key} missing or not the one the manifest names")
+        self.root.mkdir(parents=True, exist_ok=True)
+        final = self.root / manifest.version
+        if not final.is_dir():
+            staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=self.root))
+            (staging / "clips").mkdir()
+            for entry in manifest.clips:
+                (staging / entry.path).write_bytes(clips[entry.key])
+            (staging / MANIFEST).write_bytes(manifest.encode())
+            os.replace(staging, final)
+        link = self.root / f".current-{os.getpid()}"
+        link.unlink(missing_ok=True)
+        link.symlink_to(final.name)
+        os.replace(link, self.current_link)  # atomic: a reader sees the old pack or the new one
+        self._prune(keep=final)
+        return final
+
+    def _prune(self, keep: Path) -> None:
+        for child in self.root.iterdir():
+            if child.is_dir() and not child.is_symlink() and child != keep:
+                shutil.rmtree(child, ignore_errors=True)
