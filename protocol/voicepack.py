@@ -18,8 +18,10 @@ True
 
 from __future__ import annotations
 
+import array
 import hashlib
 import io
+import sys
 import wave
 from typing import Self
 
@@ -120,3 +122,40 @@ def check_wav(data: bytes) -> str | None:
     if frames / rate > MAX_CLIP_SECONDS:
         return f"clip of {frames / rate:.1f} s is longer than {MAX_CLIP_SECONDS:.0f} s"
     return None
+
+
+def trim_silence(
+    pcm: bytes, rate: int, *, relative: float = 0.08, floor: int = 250, pad: float = 0.04, frame: float = 0.01
+) -> bytes:
+    """16-bit mono PCM without the silence before and after the voice.
+
+    A 10 ms frame is voice when its mean absolute amplitude reaches ``relative`` × the loudest frame's (and
+    at least ``floor``, so a silent recording stays silent: it is returned empty); ``pad`` seconds are kept
+    on each side so that soft onsets and endings are not cut. Used for recorded clips (hub) and for words
+    a speech engine synthesized (display).
+
+    >>> quiet, loud = b"\\x10\\x00" * 8000, b"\\x00\\x20" * 4000
+    >>> len(trim_silence(quiet + loud + quiet, 16000)) // 2   # 4000 samples of voice + 2 × 40 ms of pad
+    5280
+    >>> trim_silence(quiet, 16000)
+    b''
+    """
+    samples = array.array("h")
+    samples.frombytes(pcm[: len(pcm) - len(pcm) % 2])
+    if sys.byteorder == "big":
+        samples.byteswap()
+    size = max(1, int(rate * frame))
+    energies = [
+        sum(abs(v) for v in samples[start : start + size]) / len(samples[start : start + size])
+        for start in range(0, len(samples), size)
+    ]
+    if not energies:
+        return b""
+    threshold = max(floor, relative * max(energies))
+    voiced = [index for index, energy in enumerate(energies) if energy >= threshold]
+    if not voiced:
+        return b""
+    margin = int(pad * rate)
+    first = max(0, voiced[0] * size - margin)
+    last = min(len(samples), (voiced[-1] + 1) * size + margin)
+    return pcm[2 * first : 2 * last]

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from firmware.display_node.audio import AudioSink
 from firmware.display_node.cache import ClipCache
 from firmware.display_node.clip import Clip, chime, join, silence
-from firmware.display_node.voicepack import VoicePack
+from firmware.display_node.voicepack import VoicePack, assemble
 from protocol.payloads import Announcement
 from protocol.speech import DEFAULT_TEMPLATE, call_parts, sentence
 
@@ -95,6 +95,7 @@ class Announcer:
         pack: VoicePack | None = None,
         word_gap: float = 0.12,
         phrase_gap: float = 0.3,
+        unit: str = "phrase",
     ) -> None:
         self.cache = cache
         self.sink = sink
@@ -103,6 +104,7 @@ class Announcer:
         # the recorded voice; replaced whole (one assignment) when the hub sends a new pack
         self.pack = pack
         self.word_gap, self.phrase_gap = word_gap, phrase_gap
+        self.unit = unit  # what the engine synthesizes: "word" (assembled like a pack) or "phrase"
         self.volume = volume
         self.chime: Clip | None = chime().scaled(volume) if with_chime else None
         self._queue: queue.Queue[Call | None] = queue.Queue()
@@ -164,6 +166,9 @@ class Announcer:
             logger.info("voice pack %r has no clip for %s; %s is synthesized", pack.name, missing, call.id)
         if self.cache is None:
             return text, None
+        if self.unit == "word" and all(part.tokens for part in parts):
+            words = {token.key: self.cache.get(token.text) for part in parts for token in part.tokens}
+            return text, assemble(parts, words, self.word_gap, self.phrase_gap).scaled(self.volume)
         gap = silence(self.pause)
         clips: list[Clip] = []
         for part in parts:

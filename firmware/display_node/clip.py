@@ -82,6 +82,12 @@ class Clip:
             out.append(int(source[low] + (source[high] - source[low]) * frac))
         return Clip(_to_bytes(out), rate)
 
+    def trimmed(self) -> Clip:
+        """Without the silence before and after the voice (a speech engine pads every word)."""
+        from protocol.voicepack import trim_silence
+
+        return Clip(trim_silence(self.pcm, self.rate), self.rate)
+
     def to_wav(self) -> bytes:
         buffer = io.BytesIO()
         with wave.open(buffer, "wb") as out:

@@ -66,8 +66,14 @@ class VoiceConfig(ConfigModel):
     phrase_gap_ms: int = Field(
         300, ge=0, le=2000, description="Silence between the phrases of a voice-pack call"
     )
+    unit: Literal["word", "phrase"] = Field(
+        "word",
+        description="What the engine synthesizes: word (each word once, calls assembled like a voice pack: "
+        "every number ready within seconds of the first start, small memory peaks) or phrase (better "
+        "prosody; numbers beyond warm_numbers are synthesized during the chime)",
+    )
     warm_numbers: int = Field(
-        200, ge=0, le=2000, description="Numbers 1..N synthesized into the clip cache at start"
+        200, ge=0, le=2000, description="unit = phrase: numbers 1..N synthesized into the clip cache at start"
     )
     cache_dir: Path | None = Field(
         None,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,7 +34,7 @@ from firmware.display_node.render import Renderer
 from firmware.display_node.tts import Engine, build_engine
 from firmware.display_node.voicepack import PackError, PackStore, VoicePack, load_pack
 from protocol.payloads import Announcement, DisplayState, NodeStatus, Services
-from protocol.speech import warm_texts
+from protocol.speech import pack_script, warm_texts
 from protocol.topics import Topics
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class DisplayNode:
             engine = engine or build_engine(
                 voice.engine, voice.piper_model, voice.espeak_voice, voice.espeak_speed
             )
-            self.cache = ClipCache(engine, voice.cache_dir or default_cache_dir())
+            self.cache = ClipCache(engine, voice.cache_dir or default_cache_dir(), trim=voice.unit == "word")
         self.announcer = Announcer(
             self.cache,
             sink,
@@ -94,11 +95,14 @@ class DisplayNode:
             volume=voice.volume,
             word_gap=voice.word_gap_ms / 1000,
             phrase_gap=voice.phrase_gap_ms / 1000,
+            unit=voice.unit,
         )
         self.packs = PackStore(voice.pack_dir or default_pack_dir())
         if voice.pack:
             self.announcer.pack = self._load_pack()
         self._warmed: set[str] = set()
+        self.started_at = time.monotonic()
+        self.ready_after: float | None = None  # seconds from start() until every clip of a call was ready
         self._warm_lock = threading.Lock()
         details: dict[str, object] = {"audio": audio_state, "tts": self.cache is not None}
         if self.cache is not None:
@@ -148,22 +152,40 @@ class DisplayNode:
 
     # -- clip cache -----------------------------------------------------------------------------
 
-    def _warm(self, lokets: list[str], prefixes: list[str], numbers: int = 0) -> None:
+    def _warm(
+        self,
+        lokets: list[str],
+        prefixes: list[str],
+        numbers: int = 0,
+        on_done: Callable[[int], None] | None = None,
+    ) -> None:
+        """Synthesize in the background what calls at ``lokets`` with ``prefixes`` need: every word
+        (unit = word: then any number is ready), or the phrases and numbers 1..``numbers``."""
         if self.cache is None:
             return
-        wanted = warm_texts(self.config.voice.template, lokets or ["Loket 1"], prefixes, numbers)
+        voice = self.config.voice
+        if voice.unit == "word":
+            wanted = [t.text for t in pack_script(prefixes, lokets or ["Loket 1"], voice.template)]
+        else:
+            wanted = warm_texts(voice.template, lokets or ["Loket 1"], prefixes, numbers)
         with self._warm_lock:
             todo = [t for t in wanted if t not in self._warmed]
             self._warmed.update(todo)
-        if todo:
-            self.cache.warm(todo)
+        if todo or on_done is not None:
+            self.cache.warm(todo, on_done=on_done)
+
+    def _ready(self, count: int) -> None:
+        self.ready_after = time.monotonic() - self.started_at
+        name = self.cache.engine.name if self.cache is not None else "-"
+        logger.info("voice ready: %d clips (%s) %.1f s after start", count, name, self.ready_after)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     def start(self, wait: float | None = None) -> bool:
         """Start the announcer, warm the clip cache, connect (optionally wait for the broker)."""
+        self.started_at = time.monotonic()
         self.announcer.start()
-        self._warm(DEFAULT_LOKETS, DEFAULT_PREFIXES, self.config.voice.warm_numbers)
+        self._warm(DEFAULT_LOKETS, DEFAULT_PREFIXES, self.config.voice.warm_numbers, on_done=self._ready)
         return self.runtime.start(wait=wait)
 
     def stop(self) -> None:

@@ -56,17 +56,22 @@ class VoicePack:
 
     def assemble(self, parts: list[Part], word_gap: float, phrase_gap: float) -> Clip:
         """The call: the clips of each part ``word_gap`` apart, the parts ``phrase_gap`` apart."""
-        rate = next(iter(self.clips.values())).rate if self.clips else SAMPLE_RATE
-        word, phrase = silence(word_gap, rate), silence(phrase_gap, rate)
-        pieces: list[Clip] = []
-        for index, part in enumerate(parts):
-            if index:
-                pieces.append(phrase)
-            for position, token in enumerate(part.tokens):
-                if position:
-                    pieces.append(word)
-                pieces.append(self.clips[token.key])
-        return join(pieces, rate)
+        return assemble(parts, self.clips, word_gap, phrase_gap)
+
+
+def assemble(parts: list[Part], clips: Mapping[str, Clip], word_gap: float, phrase_gap: float) -> Clip:
+    """``parts`` spoken from ``clips`` (token key → clip): words ``word_gap`` apart, parts ``phrase_gap``."""
+    rate = next(iter(clips.values())).rate if clips else SAMPLE_RATE
+    word, phrase = silence(word_gap, rate), silence(phrase_gap, rate)
+    pieces: list[Clip] = []
+    for index, part in enumerate(parts):
+        if index:
+            pieces.append(phrase)
+        for position, token in enumerate(part.tokens):
+            if position:
+                pieces.append(word)
+            pieces.append(clips[token.key])
+    return join(pieces, rate)
 
 
 def levelled(clip: Clip, rate: int = SAMPLE_RATE) -> Clip:
