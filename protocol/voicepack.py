@@ -21,8 +21,13 @@ from __future__ import annotations
 import array
 import hashlib
 import io
+import os
+import shutil
 import sys
+import tempfile
 import wave
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Self
 
 from pydantic import Field, field_validator, model_validator
@@ -34,6 +39,10 @@ MANIFEST = "manifest.json"
 MAX_CLIP_SECONDS = 4.0
 MAX_CLIP_BYTES = 48_000 * 2 * 2 * int(MAX_CLIP_SECONDS) + 1024  # stereo 48 kHz 16-bit, with headers
 MAX_CLIPS = 200
+
+
+class PackError(Exception):
+    """A pack that cannot be used (missing or bad manifest, a clip missing, damaged or not a usable WAV)."""
 
 
 class PackClip(Part):
@@ -124,6 +133,71 @@ def check_wav(data: bytes) -> str | None:
     return None
 
 
+def _samples(pcm: bytes) -> array.array[int]:
+    values = array.array("h")
+    values.frombytes(pcm[: len(pcm) - len(pcm) % 2])
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
+def _pcm(values: array.array[int]) -> bytes:
+    if sys.byteorder == "big":
+        values = array.array("h", values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def resample_pcm(pcm: bytes, rate: int, target: int) -> bytes:
+    """16-bit mono PCM from ``rate`` to ``target`` Hz by linear interpolation (good enough for speech).
+
+    >>> len(resample_pcm(b"\\x00\\x00" * 4800, 48000, 16000)) // 2
+    1600
+    """
+    if rate == target or not pcm:
+        return pcm
+    source = _samples(pcm)
+    count = max(1, round(len(source) * target / rate))
+    step = (len(source) - 1) / max(1, count - 1)
+    out = array.array("h")
+    for i in range(count):
+        position = i * step
+        low = int(position)
+        high = min(low + 1, len(source) - 1)
+        out.append(int(source[low] + (source[high] - source[low]) * (position - low)))
+    return _pcm(out)
+
+
+def read_pcm(data: bytes) -> tuple[bytes, int]:
+    """(mono 16-bit PCM, sample rate) of a 16-bit WAV (stereo is mixed down); ValueError if not one."""
+    try:
+        with wave.open(io.BytesIO(data), "rb") as wav:
+            if wav.getsampwidth() != 2:
+                raise ValueError(f"expected 16-bit WAV, got {8 * wav.getsampwidth()}-bit")
+            frames = wav.readframes(wav.getnframes())
+            rate, channels = wav.getframerate(), wav.getnchannels()
+    except (wave.Error, EOFError) as exc:
+        raise ValueError(f"not a PCM WAV file: {exc}") from exc
+    if channels == 1:
+        return frames, rate
+    values = _samples(frames)
+    mono = array.array(
+        "h", (sum(values[i : i + channels]) // channels for i in range(0, len(values), channels))
+    )
+    return _pcm(mono), rate
+
+
+def wav_bytes(pcm: bytes, rate: int) -> bytes:
+    """A mono 16-bit WAV file of ``pcm``."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm)
+    return buffer.getvalue()
+
+
 def trim_silence(
     pcm: bytes, rate: int, *, relative: float = 0.08, floor: int = 250, pad: float = 0.04, frame: float = 0.01
 ) -> bytes:
@@ -140,10 +214,7 @@ def trim_silence(
     >>> trim_silence(quiet, 16000)
     b''
     """
-    samples = array.array("h")
-    samples.frombytes(pcm[: len(pcm) - len(pcm) % 2])
-    if sys.byteorder == "big":
-        samples.byteswap()
+    samples = _samples(pcm)
     size = max(1, int(rate * frame))
     energies = [
         sum(abs(v) for v in samples[start : start + size]) / len(samples[start : start + size])
@@ -159,3 +230,49 @@ def trim_silence(
     first = max(0, voiced[0] * size - margin)
     last = min(len(samples), (voiced[-1] + 1) * size + margin)
     return pcm[2 * first : 2 * last]
+
+
+class PackStore:
+    """Packs on disk under ``root``: one folder per version, ``current`` a symlink switched atomically."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def current_link(self) -> Path:
+        return self.root / "current"
+
+    def current(self) -> Path | None:
+        link = self.current_link
+        return link.resolve() if link.exists() else None
+
+    def current_version(self) -> str | None:
+        path = self.current()
+        return path.name if path is not None else None
+
+    def install(self, manifest: VoicePackManifest, clips: Mapping[str, bytes]) -> Path:
+        """Write the pack (every clip checked against the manifest), then switch ``current`` to it."""
+        for entry in manifest.clips:
+            data = clips.get(entry.key)
+            if data is None or hashlib.sha256(data).hexdigest() != entry.sha256:
+                raise PackError(f"clip {entry.key} missing or not the one the manifest names")
+        self.root.mkdir(parents=True, exist_ok=True)
+        final = self.root / manifest.version
+        if not final.is_dir():
+            staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=self.root))
+            (staging / "clips").mkdir()
+            for entry in manifest.clips:
+                (staging / entry.path).write_bytes(clips[entry.key])
+            (staging / MANIFEST).write_bytes(manifest.encode())
+            os.replace(staging, final)
+        link = self.root / f".current-{os.getpid()}"
+        link.unlink(missing_ok=True)
+        link.symlink_to(final.name)
+        os.replace(link, self.current_link)  # atomic: a reader sees the old pack or the new one
+        self._prune(keep=final)
+        return final
+
+    def _prune(self, keep: Path) -> None:
+        for child in self.root.iterdir():
+            if child.is_dir() and not child.is_symlink() and child != keep:
+                shutil.rmtree(child, ignore_errors=True)

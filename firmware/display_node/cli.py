@@ -25,6 +25,7 @@ from antrean.node import add_common_arguments, common_overrides
 from firmware.display_node.config import DEFAULT_TEMPLATE, DisplayConfig
 
 logger = logging.getLogger(__name__)
+VOICE_FIRST_S = 15.0  # at most this long before the screen opens (a slow board's first start)
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 
@@ -222,6 +223,10 @@ def run_main(argv: Sequence[str]) -> int:
         signal.signal(signum, lambda *_: stop.set())
     node.start()
     logger.info("display node %s started for site %s", config.node_id, config.site)
+    # Voice first, then the screen: the speech engine's inferences while it warms (only at the very first
+    # start; afterwards the clips come from disk in well under a second) and the screen's buffers and first
+    # frame would otherwise add up to the process's memory peak.
+    node.wait_ready(VOICE_FIRST_S)
     try:
         if headless:  # nobody watches: a few frames a second keep the snapshot and the model going
             screen = pygame.Surface((config.screen.width, config.screen.height))

@@ -174,6 +174,13 @@ class DisplayNode:
         if todo or on_done is not None:
             self.cache.warm(todo, on_done=on_done)
 
+    def wait_ready(self, timeout: float) -> bool:
+        """True once the start's clips are all cached (at once when the voice is off)."""
+        deadline = time.monotonic() + timeout
+        while self.cache is not None and self.ready_after is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.cache is None or self.ready_after is not None
+
     def _ready(self, count: int) -> None:
         self.ready_after = time.monotonic() - self.started_at
         name = self.cache.engine.name if self.cache is not None else "-"

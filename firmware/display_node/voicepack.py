@@ -20,9 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,16 +27,14 @@ from pathlib import Path
 from firmware.display_node.clip import SAMPLE_RATE, Clip, join, read_wav, silence
 from protocol.errors import ProtocolError
 from protocol.speech import Part
-from protocol.voicepack import MANIFEST, VoicePackManifest, check_wav
+from protocol.voicepack import MANIFEST, PackError, PackStore, VoicePackManifest, check_wav
+
+__all__ = ["PackError", "PackStore", "VoicePack", "assemble", "levelled", "load_pack"]
 
 logger = logging.getLogger(__name__)
 
 TARGET_RMS = 3500.0  # about -19 dBFS: a clear voice with room for peaks
 MAX_PEAK = 29000
-
-
-class PackError(Exception):
-    """A pack folder that cannot be used (missing or bad manifest, a clip missing or damaged)."""
 
 
 @dataclass(frozen=True)
@@ -103,49 +98,3 @@ def load_pack(directory: Path, rate: int = SAMPLE_RATE) -> VoicePack:
             raise PackError(f"voice pack {directory}: {entry.path}: {problem}")
         clips[entry.key] = levelled(read_wav(data), rate)
     return VoicePack(manifest.name, manifest.version, clips)
-
-
-class PackStore:
-    """Packs on disk under ``root``: one folder per version, ``current`` a symlink switched atomically."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    @property
-    def current_link(self) -> Path:
-        return self.root / "current"
-
-    def current(self) -> Path | None:
-        link = self.current_link
-        return link.resolve() if link.exists() else None
-
-    def current_version(self) -> str | None:
-        path = self.current()
-        return path.name if path is not None else None
-
-    def install(self, manifest: VoicePackManifest, clips: Mapping[str, bytes]) -> Path:
-        """Write the pack (every clip checked against the manifest), then switch ``current`` to it."""
-        for entry in manifest.clips:
-            data = clips.get(entry.key)
-            if data is None or hashlib.sha256(data).hexdigest() != entry.sha256:
-                raise PackError(f"clip {entry.key} missing or not the one the manifest names")
-        self.root.mkdir(parents=True, exist_ok=True)
-        final = self.root / manifest.version
-        if not final.is_dir():
-            staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=self.root))
-            (staging / "clips").mkdir()
-            for entry in manifest.clips:
-                (staging / entry.path).write_bytes(clips[entry.key])
-            (staging / MANIFEST).write_bytes(manifest.encode())
-            os.replace(staging, final)
-        link = self.root / f".current-{os.getpid()}"
-        link.unlink(missing_ok=True)
-        link.symlink_to(final.name)
-        os.replace(link, self.current_link)  # atomic: a reader sees the old pack or the new one
-        self._prune(keep=final)
-        return final
-
-    def _prune(self, keep: Path) -> None:
-        for child in self.root.iterdir():
-            if child.is_dir() and not child.is_symlink() and child != keep:
-                shutil.rmtree(child, ignore_errors=True)
