@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import array
+import base64
 import hashlib
 import io
 import os
@@ -32,6 +33,7 @@ from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
+from protocol.errors import ProtocolError
 from protocol.payloads import Part, Payload
 from protocol.speech import is_key
 
@@ -39,6 +41,8 @@ MANIFEST = "manifest.json"
 MAX_CLIP_SECONDS = 4.0
 MAX_CLIP_BYTES = 48_000 * 2 * 2 * int(MAX_CLIP_SECONDS) + 1024  # stereo 48 kHz 16-bit, with headers
 MAX_CLIPS = 200
+SEND_RATE = 16000  # clips the hub stores and sends: mono 16-bit at 16 kHz ...
+SEND_SECONDS = 1.4  # ... of at most 1.4 s: 45 KB of WAV, 60 KB in base64, one MQTT message each
 
 
 class PackError(Exception):
@@ -96,6 +100,29 @@ class VoicePackManifest(Payload):
 
     def keys(self) -> set[str]:
         return {c.key for c in self.clips}
+
+
+class VoiceClip(Payload):
+    """One clip of the current pack, retained on ``display/voice/clip/{key}`` (WAV bytes in base64: a clip
+    of at most ``SEND_SECONDS`` at ``SEND_RATE`` Hz fits the 64 KiB payload limit)."""
+
+    key: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    wav: str = Field(description="the WAV file, base64")
+
+    @classmethod
+    def of(cls, key: str, data: bytes) -> VoiceClip:
+        return cls(key=key, sha256=hashlib.sha256(data).hexdigest(), wav=base64.b64encode(data).decode())
+
+    def data(self) -> bytes:
+        """The WAV bytes; ProtocolError when they are not the ones ``sha256`` names."""
+        try:
+            data = base64.b64decode(self.wav, validate=True)
+        except ValueError as exc:
+            raise ProtocolError(f"clip {self.key}: bad base64") from exc
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise ProtocolError(f"clip {self.key}: sha256 does not match")
+        return data
 
 
 def version_of(clips: list[PackClip]) -> str:
@@ -249,6 +276,10 @@ class PackStore:
     def current_version(self) -> str | None:
         path = self.current()
         return path.name if path is not None else None
+
+    def clear(self) -> None:
+        """No current pack any more (the folders stay until the next install prunes them)."""
+        self.current_link.unlink(missing_ok=True)
 
     def install(self, manifest: VoicePackManifest, clips: Mapping[str, bytes]) -> Path:
         """Write the pack (every clip checked against the manifest), then switch ``current`` to it."""

@@ -32,10 +32,11 @@ from firmware.display_node.layout import Box
 from firmware.display_node.model import ScreenModel
 from firmware.display_node.render import Renderer
 from firmware.display_node.tts import Engine, build_engine
-from firmware.display_node.voicepack import PackError, PackStore, VoicePack, load_pack
+from firmware.display_node.voicepack import PackError, PackReceiver, PackStore, VoicePack, load_pack
 from protocol.payloads import Announcement, DisplayState, NodeStatus, Services
 from protocol.speech import pack_script, warm_texts
-from protocol.topics import Topics
+from protocol.topics import TOPICS, Topics
+from protocol.voicepack import VoiceClip, VoicePackManifest
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,13 @@ class DisplayNode:
         self.runtime.route(self.topics.hub_status(), NodeStatus, self._on_hub_status)
         self.runtime.route(self.topics.services(), Services, self._on_services)
         self.runtime.route(self.topics.display_state(), DisplayState, self._on_state)
+        self.receiver = PackReceiver(self.packs, self._set_pack)
+        if voice.pack:
+            receiver = self.receiver
+            self.runtime.route(
+                self.topics.voice_pack(), VoicePackManifest, receiver.on_manifest, cleared=receiver.on_cleared
+            )
+            self.runtime.route(self.topics.filter(TOPICS["voice_clip"]), VoiceClip, receiver.on_clip)
         self.link.on_connection_change(self.model.set_broker)
 
     # -- MQTT handlers (paho's thread) ----------------------------------------------------------
@@ -149,6 +157,12 @@ class DisplayNode:
             return None
         logger.info("voice pack %r (%d clips) loaded", pack.name, len(pack.clips))
         return pack
+
+    def _set_pack(self, pack: VoicePack | None) -> None:
+        """The hub's new pack (one assignment: a call being assembled keeps the pack it started with)."""
+        self.announcer.pack = pack
+        if pack is None:
+            logger.info("the hub has no voice pack any more; calls are synthesized")
 
     # -- clip cache -----------------------------------------------------------------------------
 

@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from firmware.display_node.clip import SAMPLE_RATE, Clip, join, read_wav, silence
 from protocol.errors import ProtocolError
 from protocol.speech import Part
-from protocol.voicepack import MANIFEST, PackError, PackStore, VoicePackManifest, check_wav
+from protocol.voicepack import MANIFEST, PackError, PackStore, VoiceClip, VoicePackManifest, check_wav
 
-__all__ = ["PackError", "PackStore", "VoicePack", "assemble", "levelled", "load_pack"]
+__all__ = ["PackError", "PackReceiver", "PackStore", "VoicePack", "assemble", "levelled", "load_pack"]
 
 logger = logging.getLogger(__name__)
 
@@ -98,3 +99,79 @@ def load_pack(directory: Path, rate: int = SAMPLE_RATE) -> VoicePack:
             raise PackError(f"voice pack {directory}: {entry.path}: {problem}")
         clips[entry.key] = levelled(read_wav(data), rate)
     return VoicePack(manifest.name, manifest.version, clips)
+
+
+class PackReceiver:
+    """Collects the pack the hub keeps retained (``display/voice/pack`` and ``display/voice/clip/{key}``) and,
+    once every clip the manifest names has arrived intact, installs it (atomic switch on disk) and hands the
+    loaded pack to ``on_pack``, off paho's thread. A cleared manifest means: no pack (``on_pack(None)``)."""
+
+    def __init__(self, store: PackStore, on_pack: Callable[[VoicePack | None], None]) -> None:
+        self.store, self.on_pack = store, on_pack
+        self.manifest: VoicePackManifest | None = None
+        self.clips: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+        self._installing: str | None = None
+
+    def on_manifest(self, _topic: str, manifest: VoicePackManifest) -> None:
+        with self._lock:
+            self.manifest = manifest
+        self._check(manifest_arrived=True)
+
+    def on_cleared(self, _topic: str) -> None:
+        with self._lock:
+            self.manifest = None
+            self.clips.clear()
+            self.store.clear()
+        self.on_pack(None)
+
+    def on_clip(self, _topic: str, clip: VoiceClip) -> None:
+        try:
+            data = clip.data()
+        except ProtocolError as exc:
+            logger.warning("voice pack: %s", exc.detail)
+            return
+        with self._lock:
+            self.clips[clip.key] = data
+        self._check()
+
+    def _check(self, manifest_arrived: bool = False) -> None:
+        with self._lock:
+            manifest = self.manifest
+            if manifest is None or self._installing == manifest.version:
+                return
+            if manifest.version == self.store.current_version():
+                if manifest_arrived:
+                    self.clips.clear()  # the retained clips of the pack already installed: not needed
+                return
+            ready: dict[str, bytes] = {}
+            for entry in manifest.clips:
+                data = self.clips.get(entry.key)
+                if data is None or hashlib.sha256(data).hexdigest() != entry.sha256:
+                    data = self._installed(entry.path, entry.sha256)  # a word the new pack did not change
+                if data is None:
+                    return
+                ready[entry.key] = data
+            self._installing = manifest.version
+        threading.Thread(target=self._install, args=(manifest, ready), name="voice-pack", daemon=True).start()
+
+    def _installed(self, path: str, sha256: str) -> bytes | None:
+        directory = self.store.current()
+        try:
+            data = (directory / path).read_bytes() if directory is not None else None
+        except OSError:
+            return None
+        return data if data is not None and hashlib.sha256(data).hexdigest() == sha256 else None
+
+    def _install(self, manifest: VoicePackManifest, clips: dict[str, bytes]) -> None:
+        try:
+            pack = load_pack(self.store.install(manifest, clips))
+        except (PackError, OSError) as exc:
+            logger.error("voice pack %r from the hub not installed: %s", manifest.name, exc)
+            return
+        finally:
+            with self._lock:
+                self._installing = None
+                self.clips = {k: d for k, d in self.clips.items() if k not in clips}
+        logger.info("voice pack %r (%d clips) received and installed", pack.name, len(pack.clips))
+        self.on_pack(pack)
