@@ -21,6 +21,7 @@ from hub.web.ports import BpjsPort
 
 if TYPE_CHECKING:
     from hub.app import Hub
+    from hub.voicepack import VoicePacks
 
 
 def _ignore(_outcome: Outcome) -> None:
@@ -53,6 +54,7 @@ class WebServices:
     bpjs: BpjsPort | None = None
     notifier: Notifier = field(default_factory=Notifier)
     clock: Callable[[], datetime] = utcnow
+    voice: VoicePacks | None = None  # the recorded voice pack (hub/voicepack.py), sent to the displays
 
     @cached_property
     def reader(self) -> Engine:
@@ -82,4 +84,5 @@ def services_from_hub(hub: Hub) -> WebServices:
         publish_all=hub.publisher.publish_all,
         bpjs=hub.bpjs,
         clock=hub.dispatcher.clock,
+        voice=hub.voice,
     )

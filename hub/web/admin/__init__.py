@@ -38,6 +38,16 @@ def changed_master(what: str) -> None:
     logger.info("%s changed: republishing state", what)
 
 
-from hub.web.admin import logs, master, settings, users  # noqa: E402  (routes on ``bp``)
+from hub.web.admin import logs, master, settings, users, voice  # noqa: E402  (routes on ``bp``)
 
-__all__ = ["bp", "changed_master", "columns", "logs", "master", "polys_in_order", "settings", "users"]
+__all__ = [
+    "bp",
+    "changed_master",
+    "columns",
+    "logs",
+    "master",
+    "polys_in_order",
+    "settings",
+    "users",
+    "voice",
+]
