@@ -163,6 +163,7 @@ class DisplayNode:
         self.announcer.pack = pack
         if pack is None:
             logger.info("the hub has no voice pack any more; calls are synthesized")
+            self._warm(DEFAULT_LOKETS, DEFAULT_PREFIXES, self.config.voice.warm_numbers)
 
     # -- clip cache -----------------------------------------------------------------------------
 
@@ -178,8 +179,14 @@ class DisplayNode:
         if self.cache is None:
             return
         voice = self.config.voice
+        script = pack_script(prefixes, lokets or ["Loket 1"], voice.template)
+        pack = self.announcer.pack
+        if pack is not None and all(token.key in pack.clips for token in script):
+            if on_done is not None:  # the recorded voice says all of it: nothing to synthesize
+                on_done(0)
+            return
         if voice.unit == "word":
-            wanted = [t.text for t in pack_script(prefixes, lokets or ["Loket 1"], voice.template)]
+            wanted = [t.text for t in script]
         else:
             wanted = warm_texts(voice.template, lokets or ["Loket 1"], prefixes, numbers)
         with self._warm_lock:
@@ -197,8 +204,12 @@ class DisplayNode:
 
     def _ready(self, count: int) -> None:
         self.ready_after = time.monotonic() - self.started_at
-        name = self.cache.engine.name if self.cache is not None else "-"
-        logger.info("voice ready: %d clips (%s) %.1f s after start", count, name, self.ready_after)
+        pack = self.announcer.pack
+        if count == 0 and pack is not None:
+            source = f"voice pack {pack.name!r}"
+        else:
+            source = self.cache.engine.name if self.cache is not None else "-"
+        logger.info("voice ready: %d clips (%s) %.1f s after start", count, source, self.ready_after)
 
     # -- lifecycle ------------------------------------------------------------------------------
 

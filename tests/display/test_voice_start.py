@@ -94,3 +94,17 @@ def test_a_real_engine_word_loses_its_padding() -> None:
     trimmed = word.trimmed()
     assert 0.2 < trimmed.duration < word.duration
     assert trimmed.rms() > word.rms()
+
+
+def test_a_pack_that_says_everything_needs_no_synthesis(tmp_path: Path) -> None:
+    from tests.display.test_voicepack import install, recorded
+
+    script = [t.key for t in pack_script(list("ABCDEP"), [f"Loket {n}" for n in range(1, 7)])]
+    install(tmp_path / "packs", recorded(script))
+    engine = PaddedWords()
+    display = node(tmp_path, engine, pack=True, pack_dir=str(tmp_path / "packs"))
+    display.start()
+    assert wait_until(lambda: display.ready_after is not None, 5)
+    display._warm(["Loket 2"], ["P"])  # the hub's state and services: still nothing to synthesize
+    display.stop()
+    assert engine.texts == []
