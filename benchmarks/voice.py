@@ -91,20 +91,26 @@ def _status(pid: int) -> dict[str, float]:
     return fields
 
 
-def node_start(url: str, model: Path | None, workdir: Path, runs: int = 2) -> list[dict[str, float]]:
-    """Start ``antrean display`` ``runs`` times on the same cache (the first one cold): per run the seconds
-    from the process start to "voice ready", the peak resident memory until then plus 5 s of screen and a
-    call, and the resident memory after the call."""
+STARTS = ("first start (empty cache)", "restart (clips on disk)", "first start with a voice pack installed")
+
+
+def node_start(url: str, model: Path | None, workdir: Path) -> list[dict[str, float]]:
+    """Start ``antrean display`` for each of ``STARTS``: per start the seconds from the process start to
+    "voice ready", the peak resident memory until then plus 5 s of screen and a call, and the resident
+    memory after the call."""
     results = []
     workdir.mkdir(parents=True, exist_ok=True)
-    for run in range(runs):
+    for run, _label in enumerate(STARTS):
+        cache = workdir / ("cache" if run < 2 else "cache-pack")
+        if run == 2:
+            make_pack(workdir / "data" / "antrean" / "voice-pack")
         site = f"s{uuid.uuid4().hex[:8]}"
         topics = Topics(site)
         hub = MqttLink(url, client_id=f"bench-start-{site}")
         hub.start(wait=10)
         hub.publish(topics.services(), samples.services(), retain=True).wait_for_publish(5)
         hub.publish(topics.display_state(), samples.busy_day(), retain=True).wait_for_publish(5)
-        env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", XDG_CACHE_HOME=str(workdir),
+        env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", XDG_CACHE_HOME=str(cache),
                    XDG_DATA_HOME=str(workdir / "data"))  # fmt: skip
         if model is not None:
             env["ANTREAN_VOICE_PIPER_MODEL"] = str(model)
