@@ -16,6 +16,7 @@ import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from protocol.voicepack import read_pcm, resample_pcm, trim_silence, wav_bytes
 
@@ -45,10 +46,18 @@ class Clip:
         return values
 
     def peak(self) -> int:
+        np = _numpy()
+        if np is not None:
+            samples = np.frombuffer(self.pcm[: 2 * self.samples], dtype="<i2").astype(np.int32)
+            return int(np.abs(samples).max()) if samples.size else 0
         values = self._array()
         return max((abs(v) for v in values), default=0)
 
     def rms(self) -> float:
+        np = _numpy()
+        if np is not None:
+            samples = np.frombuffer(self.pcm[: 2 * self.samples], dtype="<i2").astype(np.float64)
+            return float(np.sqrt(np.mean(samples * samples))) if samples.size else 0.0
         values = self._array()
         if not values:
             return 0.0
@@ -67,8 +76,15 @@ class Clip:
         return Clip(numpy.clip(samples, -32768, 32767).astype("<i2").tobytes(), self.rate)
 
     def resampled(self, rate: int) -> Clip:
-        """Linear interpolation; good enough for speech between 16 and 48 kHz."""
-        return Clip(resample_pcm(self.pcm, self.rate, rate), rate)
+        """Linear interpolation; good enough for speech between 16 and 48 kHz (numpy when present)."""
+        np = _numpy()
+        if np is None or rate == self.rate or self.samples < 2:
+            return Clip(resample_pcm(self.pcm, self.rate, rate), rate)
+        source = np.frombuffer(self.pcm[: 2 * self.samples], dtype="<i2").astype(np.float64)
+        count = max(1, round(source.size * rate / self.rate))
+        positions = np.linspace(0, source.size - 1, count)
+        out = np.interp(positions, np.arange(source.size), source)
+        return Clip(out.astype("<i2").tobytes(), rate)
 
     def trimmed(self) -> Clip:
         """Without the silence before and after the voice (a speech engine pads every word)."""
@@ -79,6 +95,15 @@ class Clip:
 
     def save(self, path: str | Path) -> None:
         Path(path).write_bytes(self.to_wav())
+
+
+def _numpy() -> Any:
+    """numpy when installed (it comes with piper), else None: the pure-Python paths do the same, slower."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy
 
 
 def _to_bytes(values: array.array[int]) -> bytes:

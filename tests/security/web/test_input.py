@@ -172,6 +172,7 @@ def world(admin: Web, services: WebServices) -> dict[str, int]:
         "item_id": 1,
         "document_id": 1,
         "action": "call",
+        "key": "nomor",  # a word of the voice recording script
     }
 
 
