@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from antrean.helptext import plain
+
 BENCHES: dict[str, str] = {
     "hub": "benchmarks.hub",
     "kiosk": "benchmarks.kiosk",
@@ -16,6 +18,7 @@ BENCHES: dict[str, str] = {
     "counter": "benchmarks.counter",
     "bpjs": "benchmarks.bpjs",
     "web": "benchmarks.web",
+    "scale": "benchmarks.scale",
 }
 
 BENCHMARKS_MD = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -42,8 +45,14 @@ def percentile(samples: Sequence[float], q: float) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    usage = "usage: antrean bench {" + "|".join(BENCHES) + "} [--record] [ARGS]\n"
+    if args and args[0] in ("-h", "--help"):
+        sys.stdout.write(
+            usage + "\n" + plain(__doc__) + "\n\nantrean bench ROLE --help describes each one.\n"
+        )
+        return 0
     if not args or args[0] not in BENCHES:
-        sys.stderr.write("usage: antrean bench {" + "|".join(BENCHES) + "} [--record] [ARGS]\n")
+        sys.stderr.write(usage if not args else f"antrean bench: unknown benchmark {args[0]!r}\n" + usage)
         return 2
     module = importlib.import_module(BENCHES[args[0]])
     result: int = module.main(args[1:])

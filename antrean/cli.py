@@ -6,8 +6,9 @@ Roles are imported lazily so a counter node never loads the hub's dependencies.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from antrean import __version__
 
@@ -46,8 +47,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"antrean: unknown command {args[0]!r}\n\n" + usage())
         return 2
     module = importlib.import_module(entry[0])
-    result: int = module.main(args[1:])
-    return result
+    return run_command(f"antrean {args[0]}", module.main, args[1:])
+
+
+def run_command(prog: str, command: Callable[[list[str]], int], args: list[str]) -> int:
+    """Run one command; what a user's mistake or the machine raises (a missing device, a closed stdin,
+    Ctrl-C) becomes one line and a non-zero exit instead of a traceback. ``ANTREAN_DEBUG=1`` re-raises."""
+    try:
+        return command(args)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\n{prog}: interrupted\n")
+        return 130
+    except (OSError, EOFError) as error:
+        if os.environ.get("ANTREAN_DEBUG"):
+            raise
+        sys.stderr.write(f"{prog}: {describe_error(error)}\n")
+        return 1
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for an error of the machine.
+
+    >>> describe_error(FileNotFoundError(2, "No such file or directory", "/dev/usb/lp0"))
+    'cannot open /dev/usb/lp0: No such file or directory'
+    >>> describe_error(EOFError())
+    'no input: standard input is closed'
+    """
+    if isinstance(error, EOFError):
+        return "no input: standard input is closed"
+    if isinstance(error, OSError) and error.filename is not None:
+        return f"cannot open {error.filename}: {error.strerror or error}"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ Ctrl-C stops everything."""
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from antrean.helptext import plain
 from benchmarks.harness import HubProcess, user_add_args
 from hub.broker import free_port
 from protocol import DisplayState, MqttLink, Topics
@@ -31,6 +34,7 @@ SITE = "demo"
 LOKETS = (1, 2)
 NODES = ("kiosk-1", "display-1", "counter-1")
 WATCHER = "demo-watch"  # the progress lines: a read-only account like a display's
+LOCK_FILE = ".demo.lock"  # held while a demo runs in the folder
 
 
 def _wait_port(port: int, timeout: float = 20.0) -> bool:
@@ -57,6 +61,7 @@ class Child:
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             text=True,
             bufsize=1,
+            start_new_session=True,  # Ctrl-C reaches the demo only; it stops the nodes in order
         )
         threading.Thread(target=self._pump, args=(self.process.stdout,), daemon=True).start()
 
@@ -74,13 +79,42 @@ class Child:
             except (BrokenPipeError, OSError):
                 pass
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+
+    def wait(self, deadline: float) -> None:
+        """Until ``deadline`` (monotonic), then SIGKILL."""
+        try:
+            self.process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def stop_all(children: Sequence[Child], within: float) -> None:
+    """SIGTERM to all at once, each waited for until the common deadline."""
+    for child in children:
+        child.terminate()
+    deadline = time.monotonic() + within
+    for child in children:
+        child.wait(deadline)
+
+
+def clean_old_demos(root: Path) -> int:
+    """Remove earlier demos' temporary folders (``antrean-demo-*``) that no running demo holds; the count."""
+    removed = 0
+    for folder in root.glob("antrean-demo-*"):
+        if not folder.is_dir() or folder.is_symlink() or time.time() - folder.stat().st_mtime < 60:
+            continue
+        try:
+            with open(folder / LOCK_FILE, "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(folder)
+                removed += 1
+        except OSError:  # held by a running demo, or not ours to remove
+            continue
+    return removed
 
 
 _print_lock = threading.Lock()
@@ -90,6 +124,14 @@ def say(text: str) -> None:
     with _print_lock:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
+
+
+def run_quietly(argv: list[str], env: dict[str, str]) -> None:
+    """A set-up command whose output is shown only when it fails."""
+    done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"antrean demo: {' '.join(argv[2:4])} failed (exit {done.returncode})")
 
 
 def write_config(path: Path, data_dir: Path, broker_port: int, web_port: int, pcare_url: str) -> None:
@@ -140,7 +182,7 @@ def write_accounts(data_dir: Path, broker_port: int) -> dict[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="antrean demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="antrean demo", description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data-dir", help="keep the demo's database here (default: a new temporary folder)")
     parser.add_argument(
@@ -152,8 +194,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    os.umask(0o077)  # accounts, keys and the database: the demo's files are private like a site's
+    removed = clean_old_demos(Path(tempfile.gettempdir()))
     data_dir = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="antrean-demo-"))
     data_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(data_dir / LOCK_FILE, "a")  # noqa: SIM115  (held until the process ends)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    if removed:
+        say(f"removed {removed} old demo folder(s) from {tempfile.gettempdir()}")
+    screens = {"kiosk": data_dir / "kiosk.png", "display": data_dir / "display.png"}
     broker_port, web_port, pcare_port = free_port(), free_port(), free_port()
     mqtt_url = f"mqtt://127.0.0.1:{broker_port}"
     urls = write_accounts(data_dir, broker_port)
@@ -163,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     env = dict(os.environ)
     env.setdefault("ANTREAN_LOG_LEVEL", "WARNING")
+    env["PYGAME_HIDE_SUPPORT_PROMPT"] = "1"
     if args.headless or not env.get("DISPLAY"):
         env.pop("DISPLAY", None)
         env.pop("WAYLAND_DISPLAY", None)
@@ -210,23 +260,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not _wait_port(pcare_port):
             say("PCare simulator did not start; continuing without it")
         password = "Demo-" + secrets.token_hex(3) + "!9"
-        subprocess.run(
-            [*antrean, "db", "upgrade", "--config", str(config)],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        run_quietly([*antrean, "db", "upgrade", "--config", str(config)], env)
         for username, role, loket in (
             ("admin", "admin", None),
             ("loket1", "receptionist", 1),
             ("loket2", "receptionist", 2),
         ):
             extra = ["--counter", str(loket)] if loket else []
-            subprocess.run(
-                [*antrean, "user", *user_add_args(config, username, role, password, "--update", *extra)],
-                env=env,
-                check=True,
-                stdout=subprocess.DEVNULL,
+            run_quietly(
+                [*antrean, "user", *user_add_args(config, username, role, password, "--update", *extra)], env
             )
         hub = HubProcess(config, data_dir / "hub.log")
         hub.start()
@@ -239,11 +281,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         children.append(
             Child(
-                "kiosk", [*antrean, "kiosk", "--demo", "--patient", *common("kiosk-1")], node_env("kiosk-1")
+                "kiosk",
+                [
+                    *antrean,
+                    "kiosk",
+                    "--demo",
+                    "--patient",
+                    "--snapshot",
+                    str(screens["kiosk"]),
+                    *common("kiosk-1"),
+                ],
+                node_env("kiosk-1"),
             )
         )
         children.append(
-            Child("display", [*antrean, "display", "--demo", *common("display-1")], node_env("display-1"))
+            Child(
+                "display",
+                [*antrean, "display", "--demo", "--snapshot", str(screens["display"]), *common("display-1")],
+                node_env("display-1"),
+            )
         )
         lokets = [arg for n in LOKETS for arg in ("--counter", str(n))]
         counter = Child(
@@ -260,6 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"  web (loket and admin): http://127.0.0.1:{web_port}   login admin / loket1 / loket2, "
             f"password {password}"
         )
+        say(f"  loket page:            http://127.0.0.1:{web_port}/loket   (log in as loket1 or loket2)")
+        say(f"  screens (PNG, every 2 s): kiosk {screens['kiosk']}, TV {screens['display']}")
         say(f"  MQTT broker:           {mqtt_url}   (site '{SITE}': topics antrean/{SITE}/#)")
         say(
             f"  MQTT accounts:         {data_dir / 'mqtt.passwd'} (one per node), ACL {data_dir / 'mqtt.acl'}"
@@ -273,11 +331,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         say("")
         run_loop(urls[WATCHER], counter, stop, args.call_every, args.duration)
     finally:
-        for child in reversed(children):
-            child.stop()
+        say("stopping ...")
+        stop_all(children, within=1.5)  # the nodes (and the PCare simulator) first: none sees its hub go
         if hub is not None:
-            hub.stop()
-        say(f"demo stopped; hub log: {data_dir / 'hub.log'}")
+            hub.stop(timeout=1.0)
+        say(f"demo stopped; data, logs and screens stay in {data_dir} (removed by the next demo)")
     return 0
 
 
@@ -292,8 +350,8 @@ def run_loop(
         state = DisplayState.decode(payload)
         serving = ", ".join(f"{c.name}: {c.ticket.number if c.ticket else '-'}" for c in state.counters)
         line = (
-            f"[progress] diambil {state.totals.issued} | menunggu {state.totals.waiting} "
-            f"(prioritas {state.remaining_priority}, umum {state.remaining_general}) | {serving}"
+            f"[progress] issued {state.totals.issued} | waiting {state.totals.waiting} "
+            f"(priority {state.remaining_priority}, general {state.remaining_general}) | {serving}"
         )
         if line != last[0]:
             last[0] = line

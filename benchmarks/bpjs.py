@@ -21,6 +21,7 @@ from Crypto.Cipher import AES
 from Crypto.Util.Padding import unpad
 
 from antrean.bench import percentile, record_section
+from antrean.helptext import plain
 from antrean.logs import setup_logging
 from hub.bpjs import simdata
 from hub.bpjs.client import PcareClient
@@ -184,7 +185,7 @@ def markdown(samples: list[float], costs: list[Costs], dead: tuple[float, float]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="antrean bench bpjs", description=__doc__)
+    parser = argparse.ArgumentParser(prog="antrean bench bpjs", description=plain(__doc__))
     parser.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
     parser.add_argument("-n", type=int, default=500, help="number of lookups")
     parser.add_argument("--repeat", type=int, default=300, help="repetitions per decryption measurement")

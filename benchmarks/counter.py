@@ -27,6 +27,7 @@ from gpiozero.pins.mock import MockFactory, MockPin
 
 from antrean.bench import percentile, record_section
 from antrean.config import load_config
+from antrean.helptext import plain
 from benchmarks.harness import mqtt_broker, write_hub_config
 from firmware.counter_button.config import CounterConfig, quick_lokets
 from firmware.counter_button.machine import Event
@@ -179,7 +180,9 @@ def measure_idle_rss(url: str, site: str, watcher: Watcher, idle_s: float) -> fl
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="antrean bench counter", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="antrean bench counter", description=plain(__doc__, first_paragraph=True)
+    )
     parser.add_argument("--record", action="store_true", help="write the figures to docs/benchmarks.md")
     parser.add_argument("--samples", type=int, default=100, help="CALL presses to time (at most 190)")
     parser.add_argument("--idle", type=float, default=5.0, help="seconds the node idles before RSS is read")

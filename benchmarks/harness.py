@@ -114,9 +114,11 @@ def stop_process(process: subprocess.Popen[Any], timeout: float = 15.0) -> int:
 class HubProcess:
     """A real ``antrean hub`` process (``python -m hub --config ...``) with its log in a file."""
 
-    def __init__(self, config_path: Path, log_path: Path) -> None:
+    def __init__(self, config_path: Path, log_path: Path, *, cpus: set[int] | None = None) -> None:
+        """``cpus``: pin the hub (and the broker it starts) to these cores, e.g. ``{0}`` for a Pi's share."""
         self.config_path = config_path
         self.log_path = log_path
+        self.cpus = cpus
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -135,7 +137,10 @@ class HubProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,
+            start_new_session=True,  # a Ctrl-C in the terminal reaches whoever started it, who stops it
         )
+        if self.cpus:  # before it starts its broker child, which inherits the affinity
+            os.sched_setaffinity(self.process.pid, self.cpus)
         deadline = time.monotonic() + timeout
         while self._connections() <= before:
             if self.process.poll() is not None:

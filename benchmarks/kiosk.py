@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from antrean.bench import percentile, record_section
+from antrean.helptext import plain
 from benchmarks.harness import mqtt_broker, stop_process, write_hub_config
 from firmware.kiosk_node.config import KioskConfig
 from firmware.kiosk_node.printsim import NetworkPrinterSimulator
@@ -245,7 +246,9 @@ def report(latencies: list[float], idle: dict[str, float], takes: int, idle_s: f
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="antrean bench kiosk", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="antrean bench kiosk", description=plain(__doc__, first_paragraph=True)
+    )
     parser.add_argument("--record", action="store_true", help="write the kiosk section of docs/benchmarks.md")
     parser.add_argument("--takes", type=int, default=200, help="tickets to take (default 200)")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="idle measurement window")

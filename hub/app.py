@@ -15,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from antrean import __version__
 from hub.bpjs.service import BpjsBridge, start_bridge
 from hub.broker import BrokerProcess, hub_broker_settings
-from hub.config import HubConfig
+from hub.config import HubConfig, parse_hhmm
 from hub.db.checkpoint import WalCheckpointer
 from hub.db.database import open_database
 from hub.db.identity import sqlite_path
@@ -33,6 +33,9 @@ HOUSEKEEPING_S = 30.0
 
 
 def public_url(config: HubConfig) -> str:
+    """The base of the status URL printed in ticket QR codes: the public listener's when it has one."""
+    if config.public.port and config.public.url:
+        return config.public.url.rstrip("/")
     if config.web.public_url:
         return config.web.public_url.rstrip("/")
     return f"http://{socket.gethostname()}:{config.web.port}"
@@ -73,10 +76,13 @@ class Hub:
         self.stop_event.set()
 
     def housekeeping(self) -> None:
-        """Daily reset and opening-hours changes, checked every 30 s."""
+        """Daily reset, release of unconfirmed bookings and opening-hours changes, checked every 30 s."""
         while not self.stop_event.wait(HOUSEKEEPING_S):
             try:
                 self.publisher.apply(self.dispatcher.expire_previous_days())
+                self.publisher.apply(
+                    self.dispatcher.release_bookings(parse_hhmm(self.config.booking.release_at))
+                )
                 self.publisher.refresh_services()
             except Exception:
                 logger.exception("housekeeping failed")
@@ -148,7 +154,7 @@ def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading
     link.start()
     hub.voice = start_voice(hub)
     hub.bpjs = start_bpjs(hub)
-    if with_web and config.web.port:
+    if with_web and (config.web.port or config.public.port):
         hub.web = start_web(hub)
     return hub
 
@@ -166,5 +172,5 @@ def start_bpjs(hub: Hub) -> BpjsBridge:
 
 
 def start_web(hub: Hub) -> WebHandle:
-    """Start the loket/admin web on ``[web] host:port``."""
+    """Start the loket/admin web on ``[web] host:port`` and the public listener on ``[public] host:port``."""
     return serve(hub)

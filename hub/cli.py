@@ -10,10 +10,11 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from antrean.config import ConfigError, load_config
+from antrean.config import ConfigError
 from antrean.logs import setup_logging
 from antrean.watchdog import ServiceWatchdog
 from hub.broker import BrokerStartError, hub_broker_settings
+from hub.cli_config import load_hub_command_config
 from hub.config import HubConfig
 
 logger = logging.getLogger(__name__)
@@ -30,9 +31,10 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def load_hub_config(args: argparse.Namespace) -> HubConfig:
-    return load_config(
-        HubConfig,
+def load_hub_config(args: argparse.Namespace, prog: str = "antrean hub") -> HubConfig:
+    """The config named by ``--config`` with the command-line overrides; says which one is in use."""
+    return load_hub_command_config(
+        prog,
         args.config,
         overrides={
             "mqtt.url": args.mqtt_url,

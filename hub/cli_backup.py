@@ -8,11 +8,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from antrean.config import ConfigError, load_config
+from antrean.config import ConfigError
 from antrean.logs import setup_logging
 from hub import backup
 from hub.backup import BackupError, BackupInfo
-from hub.config import HubConfig
+from hub.cli_config import load_hub_command_config
 from hub.db.pgdump import PgToolError
 
 
@@ -38,7 +38,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        config = load_config(HubConfig, args.config)
+        config = load_hub_command_config("antrean backup", args.config)
     except ConfigError as error:
         sys.stderr.write(f"antrean backup: {error}\n")
         return 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import time
 from pathlib import Path
@@ -106,6 +107,95 @@ class WebConfig(ConfigModel):
     )
 
 
+class PublicConfig(ConfigModel):
+    """The public listener: what the internet may reach (ticket status page, online booking, the Mobile JKN
+    web service), on its own port, never the loket/admin pages."""
+
+    host: str = Field("0.0.0.0", description="Address the public listener listens on")
+    port: int = Field(
+        0,
+        ge=0,
+        le=65535,
+        description="Port of the public listener, e.g. 8081 (0: off). Expose only this port to the internet, "
+        "through a reverse proxy with HTTPS (see docs/public.md)",
+    )
+    url: str = Field(
+        "",
+        description="Base URL of the public listener as patients reach it, e.g. https://antrean.pkm.id; "
+        "printed in new ticket QR codes (empty: [web] public_url)",
+    )
+    threads: int = Field(8, ge=2, le=64, description="Public listener worker threads")
+    trusted_proxies: list[str] = Field(
+        [],
+        description="Addresses of reverse proxies / tunnels whose X-Forwarded-For is believed, "
+        'e.g. ["127.0.0.1"] for Caddy or cloudflared on the hub; any other address is its own client',
+    )
+    lan_networks: list[str] = Field(
+        [],
+        description='Networks of the puskesmas Wi-Fi/LAN, e.g. ["192.168.1.0/24"]: a patient whose '
+        "booking page comes from there may confirm arrival on the phone (empty: only at the kiosk or loket)",
+    )
+    notify_before: int = Field(
+        3,
+        ge=1,
+        le=50,
+        description="The open ticket page rings, vibrates and changes its title when this many are ahead",
+    )
+
+    @field_validator("lan_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not a network such as 192.168.1.0/24: {network!r}") from exc
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            try:
+                ipaddress.ip_address(address)
+            except ValueError as exc:
+                raise ValueError(f"not an IP address: {address!r}") from exc
+        return value
+
+
+class BookingSettings(ConfigModel):
+    """Online booking (public listener)."""
+
+    days_ahead: int = Field(
+        7, ge=0, le=60, description="A booking may be made for today up to this many days ahead"
+    )
+    release_at: str = Field(
+        "10:00",
+        description="Unconfirmed bookings of the day release their quota place at this time (HH:MM)",
+    )
+    closed_weekdays: list[int] = Field(
+        [7], description="Days no booking can be made for, 1 = Monday … 7 = Sunday"
+    )
+    per_phone_per_day: int = Field(
+        2, ge=1, le=20, description="Open bookings one phone number may hold for one day"
+    )
+    per_client_per_hour: int = Field(
+        10, ge=1, le=1000, description="Bookings one client address may make per hour"
+    )
+
+    @field_validator("release_at")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        return _check_hhmm(value)
+
+    @field_validator("closed_weekdays")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if any(day < 1 or day > 7 for day in value):
+            raise ValueError("weekdays are 1 (Monday) to 7 (Sunday)")
+        return value
+
+
 class QueueSettings(ConfigModel):
     """Queue rules. Keys set here are written to the live queue configuration at every start;
     keys not set keep what the admin set in the web."""
@@ -126,7 +216,7 @@ class QueueSettings(ConfigModel):
         ge=0,
         le=1440,
         description="Fairness cap: a general ticket waiting longer "
-        "is called before further priority tickets (0: off)",
+        "is called before further priority tickets (0: off; not applied when priority_ratio is strict)",
     )
     running_text: str = Field(
         "Selamat datang. Budayakan antre dan jaga kebersihan.",
@@ -195,6 +285,26 @@ class BackupConfig(ConfigModel):
     )
 
 
+class RetentionConfig(ConfigModel):
+    """What the daily prune (``antrean db prune``, after the night's backup) forgets; patients, tickets,
+    their events, registrations and BPJS outbox items are never pruned (docs/hub.md, Retention)."""
+
+    request_log_days: int = Field(
+        7,
+        ge=2,
+        le=3650,
+        description="Days the request-id log is kept (a retry is only answered the same day)",
+    )
+    bpjs_log_days: int = Field(
+        365, ge=30, le=36500, description="Days PCare call logs (with bodies) are kept"
+    )
+    audit_log_days: int = Field(1825, ge=365, le=36500, description="Days audit log rows are kept")
+    notification_days: int = Field(90, ge=7, le=36500, description="Days messages to patients are kept")
+    archive_dir: str = Field(
+        "", description="Where pruned rows are archived first (gzip'd JSON lines); empty: data_dir/archive"
+    )
+
+
 class HubConfig(ConfigModel):
     site: str = Field("pkm", description="MQTT root antrean/{site}")
     site_name: str = Field("Puskesmas Gladak Pakem", description="Name shown on kiosk, tickets and display")
@@ -210,11 +320,20 @@ class HubConfig(ConfigModel):
     queue: QueueSettings = Field(QueueSettings(), description="Queue rules")
     bpjs: BpjsSettings = Field(BpjsSettings(), description="BPJS bridge")
     backup: BackupConfig = Field(BackupConfig(), description="Backups (`antrean backup`)")
+    retention: RetentionConfig = Field(RetentionConfig(), description="Daily prune (`antrean db prune`)")
+    public: PublicConfig = Field(PublicConfig(), description="Public listener (internet-facing)")
+    booking: BookingSettings = Field(BookingSettings(), description="Online booking")
 
     @field_validator("site", "node_id")
     @classmethod
     def _segment(cls, value: str) -> str:
         return check_segment(value)
+
+    @model_validator(mode="after")
+    def _listeners(self) -> Self:
+        if self.public.port and self.public.port == self.web.port:
+            raise ValueError("[public] port must differ from [web] port: staff pages never share it")
+        return self
 
     @field_validator("timezone")
     @classmethod

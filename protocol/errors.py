@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import ValidationError
+
 ErrorCode = Literal[
     "invalid_request",
     "unknown_poly",
@@ -34,3 +36,27 @@ class ProtocolError(ValueError):
         super().__init__(detail)
         self.detail = detail
         self.request_id = request_id
+
+
+def validation_problems(error: ValidationError) -> str:
+    """A validation error on one line: each field's problem, the missing fields named together.
+
+    >>> from pydantic import BaseModel
+    >>> class Two(BaseModel):
+    ...     a: int
+    ...     b: int
+    ...     c: int
+    >>> try:
+    ...     Two.model_validate({"c": "x"})
+    ... except ValidationError as exc:
+    ...     print(validation_problems(exc))
+    missing a, b; c: Input should be a valid integer, unable to parse string as an integer
+    """
+    missing = [".".join(str(p) for p in e["loc"]) for e in error.errors() if e["type"] == "missing"]
+    problems = [f"missing {', '.join(missing)}"] if missing else []
+    problems += [
+        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
+        for e in error.errors()
+        if e["type"] != "missing"
+    ]
+    return "; ".join(problems)

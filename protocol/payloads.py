@@ -13,7 +13,7 @@ from typing import Any, Literal, Self, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from protocol.errors import MESSAGES, ErrorCode, ProtocolError
+from protocol.errors import MESSAGES, ErrorCode, ProtocolError, validation_problems
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 
@@ -120,11 +120,8 @@ class Payload(BaseModel):
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
-            )
             raise ProtocolError(
-                f"invalid {cls.__name__}: {problems}",
+                f"invalid {cls.__name__}: {validation_problems(exc)}",
                 request_id if isinstance(request_id, str) else None,
             ) from exc
 
@@ -225,6 +222,15 @@ class TicketReply(Reply):
         if self.ok and self.ticket is None:
             raise ValueError("ok ticket reply needs a ticket")
         return self
+
+
+class PrintRequest(Payload):
+    """The hub asks a kiosk to print a ticket the loket issued or reprints (the loket's own printer or the
+    kiosk's screen is down, its printer is not). Nothing is replied: the kiosk's status shows its printer."""
+
+    id: str = Field(min_length=1, max_length=64, description="unique per print job (logs)")
+    ticket: Ticket
+    reprint: bool = Field(description="true when the ticket was printed before (marked CETAK ULANG)")
 
 
 class BookingRequest(Payload):

@@ -67,6 +67,15 @@ _SPECS = [
         "the issued ticket or an error",
     ),
     TopicSpec(
+        "kiosk_print",
+        "kiosk/{node}/print",
+        "hub",
+        "kiosk",
+        False,
+        p.PrintRequest,
+        "print this ticket on the kiosk's printer (issued or reprinted at the loket)",
+    ),
+    TopicSpec(
         "booking_request",
         "kiosk/{node}/booking/request",
         "kiosk",
@@ -237,6 +246,9 @@ class Topics:
 
     def ticket_reply(self, node: str) -> str:
         return self.build(TOPICS["ticket_reply"], node=node)
+
+    def kiosk_print(self, node: str) -> str:
+        return self.build(TOPICS["kiosk_print"], node=node)
 
     def booking_request(self, node: str) -> str:
         return self.build(TOPICS["booking_request"], node=node)

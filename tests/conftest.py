@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,12 +36,13 @@ def site() -> str:
     return f"t{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh empty database: SQLite in tmp_path, or a schema of its own in ANTREAN_TEST_DATABASE_URL."""
+@contextmanager
+def fresh_database(folder: Path) -> Iterator[str]:
+    """The URL of a fresh empty database: SQLite in ``folder``, or a schema of its own in
+    ANTREAN_TEST_DATABASE_URL (dropped at the end)."""
     external = os.environ.get("ANTREAN_TEST_DATABASE_URL")
     if not external:
-        yield f"sqlite:///{tmp_path / 'antrean.db'}"
+        yield f"sqlite:///{folder / 'antrean.db'}"
         return
     from sqlalchemy import create_engine
 
@@ -53,6 +55,13 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     with admin.begin() as conn:
         conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
     admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh empty database: SQLite in tmp_path, or a schema of its own in ANTREAN_TEST_DATABASE_URL."""
+    with fresh_database(tmp_path) as url:
+        yield url
 
 
 class HubHandle(HubProcess):

@@ -23,6 +23,7 @@ from gpiozero.exc import BadPinFactory, GPIOZeroError
 from gpiozero.pins.mock import MockFactory
 
 from antrean.config import ConfigError, load_config
+from antrean.helptext import plain
 from antrean.logs import setup_logging
 from antrean.node import add_common_arguments, common_overrides
 from firmware.counter_button.config import CounterConfig, quick_lokets
@@ -35,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="antrean counter", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="antrean counter", description=plain(__doc__, first_paragraph=True))
     add_common_arguments(parser)
     parser.add_argument(
         "--counter",

@@ -113,6 +113,7 @@ class Announcer:
         self._busy = threading.Event()
         self._thread: threading.Thread | None = None
         self._speaker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts")
+        self._stopping = False
         self.on_start: list[Callable[[Call, str], None]] = []
         self.listeners: list[Listener] = []
         self.spoken: list[Spoken] = []
@@ -137,6 +138,7 @@ class Announcer:
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        self._stopping = True  # calls still queued are dropped: the node is going away
         self._queue.put(None)
         if self._thread is not None:
             self._thread.join(timeout)
@@ -178,11 +180,14 @@ class Announcer:
     def _run(self) -> None:
         while True:
             call = self._queue.get()
-            if call is None:
+            if call is None or self._stopping:
                 return
             try:
                 self._speak(call)
             except Exception:
+                if self._stopping:  # stopped in the middle of a call: nothing failed
+                    logger.debug("announcement %s cut short by the stop", call.id)
+                    return
                 logger.exception("announcement %s (%s) failed; continuing", call.id, call.ticket_number)
             finally:
                 if self._queue.empty():

@@ -180,7 +180,7 @@ def run_main(argv: Sequence[str]) -> int:
         "--window", type=parse_size, help="run in a window of WIDTHxHEIGHT instead of full screen"
     )
     parser.add_argument(
-        "--snapshot", type=Path, help="also save the screen to this PNG (at most once a second)"
+        "--snapshot", type=Path, help="also save the screen to this PNG (every 2 s while it changes)"
     )
     args = parser.parse_args(argv)
     overrides = common_overrides(args)
@@ -214,7 +214,7 @@ def run_main(argv: Sequence[str]) -> int:
         def show(call: object, sentence: str) -> None:
             ticket = getattr(call, "ticket_number", "?")
             counter = getattr(call, "counter_name", "?")
-            sys.stdout.write(f"[{config.node_id}] {counter}: {ticket} — {sentence}\n")
+            sys.stdout.write(f'[{config.node_id}] {counter}: {ticket}, spoken: "{sentence}"\n')
             sys.stdout.flush()
 
         node.announcer.on_start.append(show)

@@ -82,6 +82,7 @@ class Layout:
     cards: tuple[Box, ...]
     priority: Box
     general: Box
+    call_line: Box  # the seed's "Nomor P-003 silakan menuju LOKET 1" under the newest call
     list_rows: int  # entries shown per waiting list
     list_row_h: int
     ticker: Box
@@ -95,6 +96,7 @@ class Layout:
             "called_title": self.called_title,
             "priority": self.priority,
             "general": self.general,
+            "call_line": self.call_line,
             "ticker": self.ticker,
             "footer": self.footer,
         }
@@ -137,9 +139,9 @@ def compute_layout(counters: int, size: tuple[int, int]) -> Layout:
     unit = max(2, round(min(width, height) / 120))
     frame = Box(0, 0, width, height)
     if portrait:
-        header, title, body, ticker, footer = frame.rows(0.085, 0.04, 0.775, 0.05, 0.05)
+        header, title, body, call_line, ticker, footer = frame.rows(0.085, 0.04, 0.72, 0.055, 0.05, 0.05)
     else:
-        header, title, body, ticker, footer = frame.rows(0.13, 0.06, 0.68, 0.07, 0.06)
+        header, title, body, call_line, ticker, footer = frame.rows(0.115, 0.05, 0.67, 0.065, 0.05, 0.05)
     margin = 2 * unit
     body = body.inset(margin, unit)
     if portrait:
@@ -158,7 +160,7 @@ def compute_layout(counters: int, size: tuple[int, int]) -> Layout:
     called_title, card_area = called.rows(0.11 if not portrait else 0.09, 1.0)
     cards = card_grid(max(1, counters), card_area.inset(margin, margin), margin)
     row_height = max(5.5 * unit, min(priority.h / 7.5, 8 * unit))
-    list_rows = max(1, int((priority.h - 2.6 * row_height) / row_height))
+    list_rows = max(1, int((priority.h - 2.9 * row_height) / row_height))  # title, "Sisa", separator
     return Layout(
         size=(width, height),
         portrait=portrait,
@@ -171,6 +173,7 @@ def compute_layout(counters: int, size: tuple[int, int]) -> Layout:
         cards=cards,
         priority=priority,
         general=general,
+        call_line=call_line,
         list_rows=list_rows,
         list_row_h=round(row_height),
         ticker=ticker,

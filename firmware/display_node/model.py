@@ -28,6 +28,7 @@ class ScreenView:
     online: bool
     message: str  # offline or waiting text; "" when all is well
     highlighted: frozenset[int]  # counters whose newest call is highlighted now
+    latest_call: tuple[str, str] | None = None  # (ticket number, loket name) of the newest call seen
 
 
 class ScreenModel:
@@ -41,6 +42,7 @@ class ScreenModel:
         self._hub_online: bool | None = None
         self._broker_online = False
         self._highlight_until: dict[int, float] = {}
+        self._latest_call: tuple[str, str] | None = None
         self.version = 0
 
     def set_state(self, state: DisplayState, now: float) -> None:
@@ -53,6 +55,7 @@ class ScreenModel:
                     number = counter.ticket.number if counter.ticket else None
                     if number is not None and before.get(counter.counter) != number:
                         self._highlight_until[counter.counter] = now + self.highlight_seconds
+                        self._latest_call = (number, counter.name)
             self._state = state
             self.version += 1
 
@@ -75,6 +78,9 @@ class ScreenModel:
         """A call was announced at ``counter`` (also recalls): highlight its card."""
         with self._lock:
             self._highlight_until[counter] = now + self.highlight_seconds
+            for shown in self._state.counters if self._state is not None else ():
+                if shown.counter == counter and shown.ticket is not None:
+                    self._latest_call = (shown.ticket.number, shown.name)
             self.version += 1
 
     def view(self, now: float) -> ScreenView:
@@ -96,4 +102,5 @@ class ScreenModel:
                 online=self._broker_online and self._hub_online is not False,
                 message=message,
                 highlighted=lit,
+                latest_call=self._latest_call,
             )

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import pygame
 
 from antrean.runtime import NodeRuntime
+from antrean.snapshot import Snapshots
 from firmware.display_node.announcer import Announcer, Call
 from firmware.display_node.audio import AudioSink
 from firmware.display_node.cache import ClipCache
@@ -42,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LOKETS = [f"Loket {n}" for n in range(1, 7)]
 DEFAULT_PREFIXES = ["A", "B", "C", "D", "E", "P"]
+SNAPSHOT_EVERY_S = 2.0  # --snapshot: a PNG of the screen at most this often
 
 
 class SilentSink:
@@ -249,7 +251,7 @@ class DisplayNode:
             screen = open_screen(self.config)
         clock = pygame.time.Clock()
         windowed = pygame.display.get_surface() is screen
-        last_snapshot = 0.0
+        snapshots = Snapshots(snapshot, every_s=SNAPSHOT_EVERY_S)
         failures = 0
         while not stop.is_set():
             for event in pygame.event.get() if windowed else ():
@@ -269,10 +271,7 @@ class DisplayNode:
                 dirty = []
             if windowed and dirty:
                 pygame.display.update([pygame.Rect(b.as_tuple()) for b in dirty])
-            now = time.monotonic()
-            if snapshot is not None and dirty and now - last_snapshot >= 1.0:
-                pygame.image.save(screen, str(snapshot))
-                last_snapshot = now
+            snapshots.offer(screen, changed=bool(dirty))
             clock.tick(fps)
 
 

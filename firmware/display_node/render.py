@@ -56,6 +56,7 @@ HIGHLIGHT: Color = (255, 221, 0)
 HIGHLIGHT_ALT: Color = (255, 244, 160)
 TICKER: Color = (240, 245, 250)
 FOOTER: Color = (6, 17, 34)
+CALL_LINE: Color = (0, 84, 72)  # the line under the newest call: the header's green, darker
 ALERT: Color = (200, 28, 36)
 NOTICE: Color = (214, 120, 0)
 
@@ -183,6 +184,15 @@ def rect(box: Box) -> pygame.Rect:
     return pygame.Rect(box.as_tuple())
 
 
+def call_line_text(number: str, loket_name: str) -> str:
+    """The seed's line under the newest call.
+
+    >>> call_line_text("P-003", "Loket 1")
+    'Nomor P-003 silakan menuju LOKET 1'
+    """
+    return f"Nomor {number} silakan menuju {loket_name.upper()}"
+
+
 class Renderer:
     """Draws a :class:`ScreenView` onto a surface; ``render`` returns the regions it repainted."""
 
@@ -251,6 +261,10 @@ class Renderer:
         gen = (tuple(state.next_general[: lay.list_rows]), state.remaining_general) if state else None
         drawers.append(("priority", lay.priority, prio, lambda: self._list(surface, lay, True, prio)))
         drawers.append(("general", lay.general, gen, lambda: self._list(surface, lay, False, gen)))
+        line = call_line_text(*view.latest_call) if view.latest_call else ""
+        drawers.append(
+            ("call_line", lay.call_line, line, lambda: self._call_line(surface, lay.call_line, line))
+        )
         running = state.running_text if state else ""
         offset = self._ticker_offset(running, lay, t)
         drawers.append(
@@ -466,6 +480,14 @@ class Renderer:
             rest,
             "right",
         )
+
+    def _call_line(self, surface: pygame.Surface, box: Box, line: str) -> None:
+        if not line:  # no call since the start: no empty band
+            surface.fill(BACKGROUND, rect(box))
+            return
+        surface.fill(CALL_LINE, rect(box))
+        image = self.fonts.fit(line, "bold", int(box.h * 0.7), int(box.w * 0.94), WHITE, CALL_LINE)
+        blit_in(surface, image, box)
 
     def _ticker_offset(self, text: str, lay: Layout, t: float) -> int:
         if not text:

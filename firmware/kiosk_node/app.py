@@ -29,7 +29,15 @@ from firmware.kiosk_node.flow import Effect, Flow, Print, Screen, Send
 from firmware.kiosk_node.layout import Scene, build_scene
 from firmware.kiosk_node.printer import PrinterError, PrinterState, TicketPrinter, Transport, open_transport
 from firmware.kiosk_node.ticket import TicketSettings, render_ticket
-from protocol.payloads import BookingRequest, NodeStatus, Services, Ticket, TicketCancel, TicketReply
+from protocol.payloads import (
+    BookingRequest,
+    NodeStatus,
+    PrintRequest,
+    Services,
+    Ticket,
+    TicketCancel,
+    TicketReply,
+)
 from protocol.topics import Topics
 
 logger = logging.getLogger(__name__)
@@ -38,6 +46,8 @@ TICK_MS = 200  # the loop runs the timers at least this often
 # SDL cannot sleep until input arrives on every video driver (KMS/DRM and dummy poll), so the loop sleeps on
 # its own: touches are picked up within POLL_S, messages from other threads wake it at once.
 POLL_S = 0.02
+# keys a keyboard or a USB HID code reader sends besides characters (see Flow.typed)
+TYPED_KEYS = {pygame.K_RETURN: "enter", pygame.K_KP_ENTER: "enter", pygame.K_BACKSPACE: "backspace"}
 
 PrintListener = Callable[[Ticket, PrinterState, bool], None]
 
@@ -92,6 +102,7 @@ class KioskApp:
         self.runtime.route(self.topics.ticket_reply(node), TicketReply, self._on_reply)
         self.runtime.route(self.topics.booking_reply(node), TicketReply, self._on_reply)
         self.runtime.route(self.topics.hub_status(), NodeStatus, self._on_hub_status)
+        self.runtime.route(self.topics.kiosk_print(node), PrintRequest, self._on_print_request)
         self.link.on_connection_change(lambda up: self._post(lambda: self.flow.connection(up, self.clock())))
 
     def _post(self, job: Callable[[], list[Effect]]) -> None:
@@ -108,6 +119,21 @@ class KioskApp:
 
     def _on_hub_status(self, _topic: str, status: NodeStatus) -> None:
         self._post(lambda: self.flow.hub_status(status.state == "online", self.clock()))
+
+    def _on_print_request(self, _topic: str, job: PrintRequest) -> None:
+        """The loket sends a ticket to this kiosk's printer (it issued or reprints it): printed in the print
+        worker like the kiosk's own tickets, the touch flow untouched."""
+        logger.info("print job %s from the loket: ticket %s", job.id, job.ticket.number)
+        self._print_pool.submit(self._print_for_loket, job)
+
+    def _print_for_loket(self, job: PrintRequest) -> None:
+        try:
+            self.printer.print_bytes(render_ticket(job.ticket, self.ticket_settings(), reprint=job.reprint))
+            logger.info("printed ticket %s for the loket (job %s)", job.ticket.number, job.id)
+        except PrinterError as exc:
+            logger.error("ticket %s for the loket not printed (%s): %s", job.ticket.number, exc.state, exc)
+        except Exception:
+            logger.exception("ticket %s for the loket not printed", job.ticket.number)
 
     def _printer_state_changed(self, _state: PrinterState) -> None:
         self.runtime.set_details(printer=self.printer.state)
@@ -240,7 +266,11 @@ class KioskApp:
         if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE):
             self.stop_event.set()
             return
-        if event.type == pygame.MOUSEBUTTONDOWN:
+        if event.type == pygame.KEYDOWN:
+            key = TYPED_KEYS.get(event.key, event.unicode)
+            if key:
+                self._apply(self.flow.typed(key, self.clock()))
+        elif event.type == pygame.MOUSEBUTTONDOWN:
             if getattr(event, "touch", False):
                 return  # SDL's mouse copy of a touch: the FINGERDOWN is handled instead
             self.touch(*event.pos)

@@ -13,16 +13,19 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from antrean.config import ConfigError, load_config
 from antrean.logs import setup_logging
 from antrean.node import add_common_arguments, common_overrides
+from antrean.snapshot import Snapshots
 from firmware.kiosk_node.config import KioskConfig
 from firmware.kiosk_node.ticket import TicketSettings, render_ticket
-from protocol.errors import ProtocolError
+from protocol.errors import ProtocolError, validation_problems
 from protocol.payloads import Ticket
 
 logger = logging.getLogger(__name__)
@@ -42,6 +45,9 @@ def run_parser() -> argparse.ArgumentParser:
         "with a simulated patient taking a number every few seconds",
     )
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    parser.add_argument(
+        "--snapshot", type=Path, help="also save the screen to this PNG (every 2 s while it changes)"
+    )
     parser.add_argument(
         "--patient",
         action="store_true",
@@ -76,7 +82,10 @@ def _read_ticket(source: str) -> Ticket:
     data: Any = json.loads(text)
     if isinstance(data, dict) and isinstance(data.get("ticket"), dict):
         data = data["ticket"]  # a whole ticket reply is fine too
-    return Ticket.model_validate(data)
+    try:
+        return Ticket.model_validate(data)
+    except ValidationError as exc:  # one line, not pydantic's page
+        raise ValueError(validation_problems(exc)) from exc
 
 
 def render_main(argv: Sequence[str]) -> int:
@@ -94,8 +103,15 @@ def render_main(argv: Sequence[str]) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
-        with open(args.out, "wb") as handle:
-            handle.write(data)
+        try:
+            with open(args.out, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            hint = " (is the printer connected and switched on?)" if args.out.startswith("/dev/") else ""
+            sys.stderr.write(
+                f"antrean kiosk render-ticket: cannot write {args.out}: {exc.strerror or exc}{hint}\n"
+            )
+            return 1
     return 0
 
 
@@ -137,11 +153,18 @@ def run_main(argv: Sequence[str]) -> int:
         logger.error("cannot open the screen (%s); is SDL_VIDEODRIVER right for this machine?", exc)
         app.stop()
         return 1
-    tick: Callable[[], None] | None = (
-        SimulatedPatient(app) if headless or (args.demo and args.patient) else None
-    )
+    patient = SimulatedPatient(app) if headless or (args.demo and args.patient) else None
+    snapshots = Snapshots(args.snapshot)
+    drawn = [-1]
+
+    def tick() -> None:
+        if patient is not None:
+            patient()
+        changed, drawn[0] = app.flow.version != drawn[0], app.flow.version
+        snapshots.offer(app.surface, changed)
+
     try:
-        app.run(tick=tick)
+        app.run(tick=tick if patient is not None or args.snapshot else None)
     finally:
         app.stop()
     logger.info("kiosk %s stopped", config.node_id)

@@ -25,7 +25,7 @@ def announce_print(node_id: str) -> Callable[[Ticket, PrinterState, bool], None]
         outcome = "printed" if ok else f"NOT printed ({state})"
         sys.stdout.write(
             f"kiosk {node_id}: {outcome} ticket {ticket.number} "
-            f"({ticket.poly_name}, {PAYMENT_LABELS[ticket.payment_type]}, ahead {ticket.ahead})\n"
+            f"({ticket.poly_name}, payment {PAYMENT_LABELS[ticket.payment_type]}, {ticket.ahead} ahead)\n"
         )
         sys.stdout.flush()
 

@@ -221,6 +221,20 @@ class Flow:
         handler = _PRESS.get(self.screen)
         return handler(self, button, now) if handler else []
 
+    def typed(self, key: str, now: float) -> list[Effect]:
+        """A key from a keyboard, or from a QR/barcode reader that types what it reads (a USB HID scanner:
+        the booking code, then Enter). A code character on the start screen opens the booking screen;
+        ``"enter"`` sends, ``"backspace"`` deletes. No debounce: a reader types faster than any finger."""
+        key = key if key in ("enter", "backspace") else key.upper()
+        if self.screen == Screen.START and key in BOOKING_KEYS and len(key) == 1:
+            self.booking_code = ""
+            self._go(Screen.BOOKING, now)
+        if self.screen != Screen.BOOKING:
+            return []
+        self.last_touch = now
+        button = {"enter": "send", "backspace": "delete"}.get(key, f"key:{key}")
+        return self._on_booking(button, now)
+
     def reply(self, reply: TicketReply, now: float) -> list[Effect]:
         """The hub answered a ticket or booking request."""
         if self.pending is None or reply.request_id != self.pending.request.request_id:

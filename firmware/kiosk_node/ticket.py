@@ -91,8 +91,12 @@ def _wrapped(printer: Dummy, text: str, width: int) -> None:
         printer.textln(line)
 
 
-def render_ticket(ticket: Ticket, settings: TicketSettings) -> bytes:
-    """The exact ESC/POS bytes of one ticket, ending with a paper cut."""
+REPRINT_MARK = "CETAK ULANG"
+
+
+def render_ticket(ticket: Ticket, settings: TicketSettings, *, reprint: bool = False) -> bytes:
+    """The exact ESC/POS bytes of one ticket, ending with a paper cut; a reprint (a lost ticket printed
+    again at the loket's request) says so under the number."""
     paper = PAPER[settings.width_mm]
     p = Dummy()
     p.hw("INIT")
@@ -110,6 +114,8 @@ def render_ticket(ticket: Ticket, settings: TicketSettings) -> bytes:
         p.set(double_width=True, double_height=True)
         _wrapped(p, line, paper.chars // 2)
     p.set(normal_textsize=True, bold=False)
+    if reprint:
+        p.textln(f"** {REPRINT_MARK} **")
     p.textln("-" * paper.chars)
     p.set(align="left")
     rows = ticket_lines(ticket, settings.timezone)

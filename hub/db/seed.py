@@ -22,6 +22,17 @@ DEFAULT_POLYS = [
     ("E", "UGD", None, "E", 50, True, "UGD"),
 ]
 DEFAULT_COUNTERS = [(1, "Loket 1"), (2, "Loket 2")]
+HEALTHY_VISIT_WORDS = ("kia", "kb", "imunisasi")  # polys whose BPJS visits are healthy ones (kunjSakit false)
+
+
+def sick_visit_poly(name: str) -> bool:
+    """The BPJS visit type a poly's visits take by default: KIA, KB and immunisation are healthy visits.
+
+    >>> sick_visit_poly("Poli KIA/KB"), sick_visit_poly("Poli Imunisasi"), sick_visit_poly("Poli Gigi")
+    (False, False, True)
+    """
+    words = name.lower()
+    return not any(word in words for word in HEALTHY_VISIT_WORDS)
 
 
 def seed(session: Session, queue: QueueSettings) -> None:
@@ -37,6 +48,7 @@ def seed(session: Session, queue: QueueSettings) -> None:
                     queue_prefix=prefix,
                     quota_per_day=quota,
                     is_24_hours=always,
+                    kunj_sakit=sick_visit_poly(name),
                     room=room,
                     sort_order=order,
                 )

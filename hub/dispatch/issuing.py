@@ -17,6 +17,7 @@ import secrets
 from hub.db.models import Queue
 from hub.db.statuses import TicketStatus
 from hub.dispatch import sql
+from hub.dispatch.bookings import open_bookings
 from hub.dispatch.numbering import format_number, next_seq
 from hub.dispatch.operation import Operation
 from hub.dispatch.outcome import DispatchError
@@ -40,8 +41,10 @@ def new_ticket(
     actor: str,
     user_id: int | None = None,
     check_hours: bool = True,
+    reserved: bool = False,
 ) -> Queue:
-    """A ticket for ``poly_code`` if the poly is open and has quota left today (refused otherwise)."""
+    """A ticket for ``poly_code`` if the poly is open and has quota left today (refused otherwise); open
+    online bookings hold their places. ``reserved``: the ticket of a booking, whose place is held already."""
     session, rules = op.session, op.rules
     poly = session.scalar(sql.POLY_LOCKED, {"code": poly_code})
     if poly is None or not poly.is_active:
@@ -52,7 +55,7 @@ def new_ticket(
             f"Pendaftaran dibuka pukul {rules.operating_start:%H:%M}–{rules.operating_end:%H:%M}.",
         )
     used = sql.run(session, sql.QUOTA_USED, day=op.today, poly_id=poly.id).scalar() or 0
-    if used >= poly.quota_per_day:
+    if not reserved and used + open_bookings(session, op.today, poly.id) >= poly.quota_per_day:
         raise DispatchError("quota_full", f"Kuota {poly.name} hari ini sudah habis.")
     prefix = PRIORITY_PREFIX if category == "prioritas" else poly.queue_prefix
     seq = next_seq(session, op.today, prefix)

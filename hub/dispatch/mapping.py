@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.db.models import Counter, Polyclinic, Queue
-from hub.db.statuses import CALLABLE, ISSUED, REGISTERED_OR_LATER, TicketStatus
+from hub.db.models import Booking, Counter, Polyclinic, Queue
+from hub.db.statuses import CALLABLE, ISSUED, REGISTERED_OR_LATER, BookingStatus, TicketStatus
 from hub.dispatch import sql
 from hub.dispatch.dayview import DaySnapshot, DayView
 from hub.dispatch.operation import Operation, lokets
@@ -187,6 +187,13 @@ class ProtocolMapper:
                 .group_by(Queue.poly_id)
             ).all()
         )
+        held = dict(  # open online bookings hold their places
+            session.execute(
+                select(Booking.poly_id, func.count())
+                .where(Booking.service_date == op.today, Booking.status == BookingStatus.BOOKED)
+                .group_by(Booking.poly_id)
+            ).all()
+        )
         polys = list(
             session.scalars(
                 select(Polyclinic)
@@ -203,7 +210,7 @@ class ProtocolMapper:
                     code=p.code,
                     name=p.name,
                     prefix=p.queue_prefix,
-                    remaining=max(0, p.quota_per_day - used.get(p.id, 0)),
+                    remaining=max(0, p.quota_per_day - used.get(p.id, 0) - held.get(p.id, 0)),
                     open=open_now or p.is_24_hours,
                 )
                 for p in polys

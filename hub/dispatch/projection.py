@@ -109,7 +109,7 @@ class Projection:
     def view(op: Operation, snapshot: DaySnapshot) -> DayView:
         """``snapshot``'s tickets in true call order under the rules in force, and what estimates need."""
         rules = op.rules
-        order = snapshot.order(rules.rule, op.now.timestamp(), rules.max_general_wait_min * 60.0)
+        order = snapshot.order(rules.rule, op.now.timestamp(), rules.fairness_s)
         mean = snapshot.measured_service_min or float(rules.avg_service_min)
         open_counters = sum(1 for loket in lokets(op.session) if loket.is_active) or 1
         return DayView(order, mean, open_counters)

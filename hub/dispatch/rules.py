@@ -36,6 +36,12 @@ class QueueRules:
     running_text: str
     tts_enabled: bool
 
+    @property
+    def fairness_s(self) -> float:
+        """The fairness cap in seconds as it applies: none under ``strict``, which the seed defines as
+        priority always first (a general ticket never jumps ahead of a waiting priority one); 0 is off."""
+        return 0.0 if self.rule.strict else self.max_general_wait_min * 60.0
+
     @classmethod
     def from_settings(cls, settings: QueueSettings) -> QueueRules:
         return cls(

@@ -24,17 +24,18 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hub.db.base import reading, utcnow
 from hub.db.models import Booking, Queue
 from hub.db.statuses import CALLABLE, TicketStatus
-from hub.dispatch import bookings
+from hub.dispatch import bookings, sql
 from hub.dispatch.bookings import OnlineBooking
 from hub.dispatch.dayview import DaySnapshot
 from hub.dispatch.expiry import expire_previous_days
@@ -90,6 +91,7 @@ class Dispatcher:
         self.projection = Projection(sessions)
         self.mapper = ProtocolMapper(tz, public_url.rstrip("/"), site_name, motto)
         self.lokets = LoketCalls(self.projection, self.mapper)
+        self.booking_events = bookings.BookingEvents()
         forget_at_end(sessions)
 
     # ------------------------------------------------------------------ taking a number
@@ -184,16 +186,47 @@ class Dispatcher:
     # ------------------------------------------------------------------ online bookings
 
     def create_booking(self, **details: Unpack[OnlineBooking]) -> Booking:
-        """An online booking for ``details["day"]``; not callable until confirmed at a kiosk."""
-        return bookings.create_booking(self.sessions, **details)
+        """An online booking for ``details["day"]`` holding a place in the poly's quota (``quota_full``
+        otherwise); not callable until confirmed. Listeners of :attr:`booking_events` hear ``created``."""
+        with self.sessions.begin() as session:
+            booking = bookings.add_booking(session, self.clock(), **details)
+            info = bookings.info_of(session, booking)
+        self.booking_events.emit("created", info)
+        return booking
 
     def confirm_booking(self, request: BookingRequest, *, node: str) -> Outcome:
-        """The patient arrived: the booking becomes a ticket queued at this moment (status ``confirmed``)."""
+        """The patient arrived at kiosk ``node``: the booking becomes a ticket queued at this moment
+        (status ``confirmed``); the kiosk prints it."""
+        return self._confirm(
+            request.booking_code,
+            f"kiosk:{node}:booking",
+            request.request_id,
+            actor=f"kiosk:{node}",
+            node=node,
+        )
+
+    def confirm_booking_here(self, code: str, *, actor: str, user_id: int | None = None) -> Outcome:
+        """The patient arrived and says so at the loket (``actor`` ``web:user``) or on the phone on the
+        puskesmas Wi-Fi (``actor`` ``phone``)."""
+        request_id = f"web-{secrets.token_hex(8)}"
+        return self._confirm(code, "web:booking", request_id, actor=actor, node=None, user_id=user_id)
+
+    def _confirm(
+        self,
+        code: str,
+        scope: str,
+        request_id: str,
+        *,
+        actor: str,
+        node: str | None,
+        user_id: int | None = None,
+    ) -> Outcome:
+        confirmed: list[bookings.BookingInfo] = []
 
         def work(op: Operation) -> tuple[Outcome, int | None]:
             lock_queue(op.session)
             base = self.projection.snapshot(op.session, op.today)
-            booking = bookings.booked_for_today(op, request.booking_code)
+            booking = bookings.booked_for_today(op, code)
             queue = new_ticket(
                 op,
                 category=booking.queue_category,
@@ -202,19 +235,53 @@ class Dispatcher:
                 poly_code=bookings.poly_code_of(op, booking),
                 source=booking.source,
                 node=node,
-                request_id=request.request_id,
-                actor=f"kiosk:{node}",
+                request_id=request_id,
+                actor=actor,
+                user_id=user_id,
                 check_hours=False,
+                reserved=True,
             )
-            bookings.confirm(op, booking, queue, actor=f"kiosk:{node}")
-            return self._issued(op, base, queue, request.request_id), queue.id
+            bookings.confirm(op, booking, queue, actor=actor)
+            confirmed.append(bookings.info_of(op.session, booking))
+            return self._issued(op, base, queue, request_id), queue.id
 
-        return self.requests.once(f"kiosk:{node}:booking", request.request_id, TicketReply, work)
+        outcome = self.requests.once(scope, request_id, TicketReply, work)
+        for info in confirmed:
+            self.booking_events.emit("confirmed", info)
+        return outcome
+
+    def cancel_booking(self, code: str) -> Outcome:
+        """The patient cancels the booking ``code`` before confirming it: its place is free again."""
+        with self.sessions.begin() as session:
+            booking = bookings.find(session, code, lock=True)
+            if booking is None:
+                raise DispatchError("not_found", "Kode booking tidak ditemukan.")
+            bookings.cancel(session, booking)
+            info = bookings.info_of(session, booking)
+        self.booking_events.emit("cancelled", info)
+        return Outcome(services=True)
+
+    def release_bookings(self, release_at: time) -> Outcome:
+        """From ``release_at`` (local time) on, the service day's unconfirmed bookings give their places
+        back (see :func:`hub.dispatch.bookings.release_unconfirmed`)."""
+        with self.sessions.begin() as session:
+            op = self.day.begin(session)
+            moment = datetime.combine(op.today, release_at, self.tz)
+            released = bookings.release_unconfirmed(session, op.today, moment if op.now >= moment else None)
+            infos = [bookings.info_of(session, booking) for booking in released]
+        for info in infos:
+            self.booking_events.emit("released", info)
+        return Outcome(services=True) if infos else Outcome()
 
     def _issued(self, op: Operation, base: DaySnapshot, queue: Queue, request_id: str) -> Outcome:
         """The reply to a new ticket: its place in the call order, with the new ticket in it."""
         view = self.projection.view(op, self.projection.advance(op.session, base, add=(queue,)))
-        reply = TicketReply(request_id=request_id, ok=True, ticket=self.mapper.ticket(queue, view))
+        ticket = self.mapper.ticket(queue, view)
+        low, high = ticket.estimated_wait_min  # the seed's queues.estimated_time: when it should be called
+        at = queue.queued_at + timedelta(minutes=(low + high) / 2)
+        sql.run(op.session, sql.SET_ESTIMATE, queue_id=queue.id, at=at)  # prebuilt: the issue's hot path
+        set_committed_value(queue, "estimated_time", at)
+        reply = TicketReply(request_id=request_id, ok=True, ticket=ticket)
         return Outcome(reply=reply, live=True, services=True)
 
     # ------------------------------------------------------------------ a new service day

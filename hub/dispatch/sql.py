@@ -45,6 +45,7 @@ NEXT_SEQ = (
     .returning(QueueCounter.last_seq)
 )
 NEW_SEQ = insert(QueueCounter).values(last_seq=0)
+SET_ESTIMATE = update(Queue).where(Queue.id == bindparam("queue_id")).values(estimated_time=bindparam("at"))
 QUOTA_USED = (
     select(func.count())
     .select_from(Queue)

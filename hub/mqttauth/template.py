@@ -25,6 +25,7 @@ _KIOSK = (
     "write {root}/kiosk/{user}/booking/request",
     "read {root}/kiosk/{user}/ticket/reply",
     "read {root}/kiosk/{user}/booking/reply",
+    "read {root}/kiosk/{user}/print",
 )
 _COUNTER = ("write {root}/counter/+/command", "read {root}/counter/+/reply", "read {root}/counter/+/state")
 _DISPLAY = (

@@ -64,7 +64,7 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
     app.extensions["antrean"] = services
 
-    from hub.web import admin, auth, loket, main, patients, public, registration
+    from hub.web import admin, auth, loket, loket_bookings, main, patients, public, registration, reports
     from hub.web.auth import load_user
     from hub.web.db import close_db, writes
     from hub.web.templating import install
@@ -73,8 +73,22 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
     app.extensions["antrean_throttle"] = LoginThrottle()
     CSRFProtect(app)
     install(app)
-    for blueprint in (auth.bp, main.bp, loket.bp, registration.bp, patients.bp, admin.bp, public.bp):
+    for blueprint in (
+        auth.bp,
+        main.bp,
+        loket.bp,
+        registration.bp,
+        patients.bp,
+        admin.bp,
+        public.bp,
+        reports.bp,
+    ):
         app.register_blueprint(blueprint)
+    from hub.web import desk, signature
+
+    app.register_blueprint(desk.bp)
+    app.register_blueprint(signature.bp)
+    app.register_blueprint(loket_bookings.bp)
     # login and logout write through the request's session and commit it themselves: each runs as one
     # write unit until hub.web.auth opens hub.web.db.writing() where it writes
     for endpoint in ("auth.login", "auth.logout"):

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from antrean.config import ConfigError, load_config
-from hub.config import HubConfig
+from antrean.config import ConfigError
+from hub.cli_config import load_hub_command_config
 from hub.db.database import open_database
 from hub.db.identity import IdentityError
 from hub.db.models import User
@@ -35,14 +35,38 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def ask_password() -> str | None:
+    """Asked twice in a terminal; otherwise the first line of stdin (``echo "$PW" | antrean user add ...``).
+    None when there is none or the two answers differ."""
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline().rstrip("\r\n")
+        return line or None
+    try:
+        first = getpass.getpass("Password: ")
+        second = getpass.getpass("Password again: ")
+    except (EOFError, KeyboardInterrupt):
+        sys.stderr.write("\n")
+        return None
+    if first != second:
+        sys.stderr.write("antrean user: the two passwords differ\n")
+        return None
+    return first or None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        config = load_config(HubConfig, args.config)
+        config = load_hub_command_config("antrean user", args.config)
     except ConfigError as error:
         sys.stderr.write(f"antrean user: {error}\n")
         return 2
-    password = args.password if args.password is not None else getpass.getpass("Password: ")
+    password = args.password if args.password is not None else ask_password()
+    if password is None:
+        sys.stderr.write(
+            "antrean user: no password: give --password, run it in a terminal, "
+            "or pipe the password on stdin\n"
+        )
+        return 2
     problems = password_problems(password)
     if problems:
         sys.stderr.write("antrean user: weak password: " + "; ".join(problems) + "\n")

@@ -18,6 +18,7 @@ from hub.db.base import READ_ONLY, utcnow
 from hub.dispatch.service import Dispatcher, Outcome
 from hub.web.notify import Notifier
 from hub.web.ports import BpjsPort
+from protocol import PrintRequest
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -30,6 +31,10 @@ def _ignore(_outcome: Outcome) -> None:
 
 def _nothing() -> None:
     return None
+
+
+def _no_broker(node: str, job: PrintRequest) -> None:
+    raise RuntimeError(f"no MQTT link to send print job {job.id} to {node}")
 
 
 @dataclass
@@ -55,6 +60,7 @@ class WebServices:
     notifier: Notifier = field(default_factory=Notifier)
     clock: Callable[[], datetime] = utcnow
     voice: VoicePacks | None = None  # the recorded voice pack (hub/voicepack.py), sent to the displays
+    print_on_kiosk: Callable[[str, PrintRequest], object] = _no_broker  # a loket's print job to a kiosk
 
     @cached_property
     def reader(self) -> Engine:
@@ -85,4 +91,5 @@ def services_from_hub(hub: Hub) -> WebServices:
         bpjs=hub.bpjs,
         clock=hub.dispatcher.clock,
         voice=hub.voice,
+        print_on_kiosk=lambda node, job: hub.link.publish(hub.topics.kiosk_print(node), job),
     )

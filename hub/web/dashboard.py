@@ -1,16 +1,18 @@
-"""Today's figures for the admin dashboard (seed wireframe 8.4)."""
+"""Today's figures for the admin dashboard (seed wireframe 8.4). The BPJS bridge panel counts today's
+registrations (sent, failed, waiting) with the BPJS report's query, never all-time outbox totals."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Polyclinic, Queue, Registration
 from hub.db.statuses import AT_LOKET, CALLABLE, ISSUED, REGISTERED_OR_LATER, TicketStatus
+from hub.reports.bpjs import bridging
+from hub.reports.period import Period
 
 
 @dataclass
@@ -57,7 +59,8 @@ class DayFigures:
         return round(100 * part / whole) if whole else 0
 
 
-def day_figures(session: Session, day: date, bridge: dict[str, Any] | None = None) -> DayFigures:
+def day_figures(session: Session, day: date) -> DayFigures:
+    """The figures of service day ``day``: every count, BPJS ones included, is of that day only."""
     figures = DayFigures(day=day)
     polys = {
         p.id: PolyFigures(p.name)
@@ -103,14 +106,7 @@ def day_figures(session: Session, day: date, bridge: dict[str, Any] | None = Non
         ).all()
     )
     figures.new_patients, figures.old_patients = kinds.get("baru", 0), kinds.get("lama", 0)
-    bridged = session.scalar(
-        select(func.count())
-        .select_from(Registration)
-        .where(Registration.registration_date == day, Registration.bpjs_bridged)
-    )
-    figures.bridge = {"sent": int(bridged or 0), "failed": 0, "pending": 0}
-    if bridge:
-        figures.bridge["failed"] = int(bridge.get("failed", 0))
-        figures.bridge["pending"] = int(bridge.get("pending", 0))
+    bpjs = bridging(session, Period(day, day))[day]
+    figures.bridge = {"sent": bpjs.sent, "failed": bpjs.failed, "pending": bpjs.pending}
     figures.polys = list(polys.values())
     return figures

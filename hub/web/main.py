@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, Response, g, redirect, render_template, stream_with_context, url_for
 
 from hub.web.auth import login_required, passive
-from hub.web.bridge import outbox_summary
 from hub.web.dashboard import day_figures
+from hub.web.dashboard_online import OnlineFigures, online_figures
 from hub.web.db import db, services, today
 
 bp = Blueprint("main", __name__)
@@ -37,20 +37,21 @@ def events() -> Response:
 
 
 def _figures() -> Any:
-    summary = outbox_summary()
-    return day_figures(db(), today(), summary), summary
+    return day_figures(db(), today())
+
+
+def _online() -> OnlineFigures:
+    return online_figures(db(), today(), services().tz)
 
 
 @bp.route("/dashboard")
 @login_required
 def dashboard() -> str:
-    figures, summary = _figures()
-    return render_template("dashboard.html", f=figures, outbox=summary)
+    return render_template("dashboard.html", f=_figures(), online=_online())
 
 
 @bp.route("/dashboard/panel")
 @login_required
 @passive
 def dashboard_panel() -> str:
-    figures, summary = _figures()
-    return render_template("_dashboard_panel.html", f=figures, outbox=summary)
+    return render_template("_dashboard_panel.html", f=_figures(), online=_online())

@@ -31,6 +31,7 @@ def parse_poly(
         "quota_per_day": form.integer("quota_per_day", required=True, low=1, high=999),
         "room": form.text("room", max_len=50),
         "is_24_hours": form.flag("is_24_hours"),
+        "kunj_sakit": form.flag("kunj_sakit"),
         "is_active": form.flag("is_active"),
         "sort_order": form.integer("sort_order", low=0, high=999) or 0,
     }
@@ -38,6 +39,11 @@ def parse_poly(
         form.error("code", "Kode hanya huruf besar dan angka.")
     if values["queue_prefix"] and not _PREFIX.match(values["queue_prefix"]):
         form.error("queue_prefix", "Awalan 1–3 huruf; P dipakai untuk nomor prioritas.")
+    booking_quota = form.integer("booking_quota", low=0, high=999)  # blank: unchanged (new poly: 10)
+    if booking_quota is not None:
+        values["booking_quota"] = booking_quota
+        if values["quota_per_day"] is not None and booking_quota > values["quota_per_day"]:
+            form.error("booking_quota", "Tidak boleh melebihi kuota per hari.")
     for key, label in (("code", "Kode"), ("queue_prefix", "Awalan")):
         column = getattr(Polyclinic, key)
         other = session.scalar(select(Polyclinic).where(column == values[key]))

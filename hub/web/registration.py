@@ -51,6 +51,7 @@ def _render(
     session = db()
     queue = session.get(Queue, registration.queue_id) if registration.queue_id else None
     on_duty = visits.doctors_on_duty(session, today())
+    loads = {d.doctor.id: visits.doctor_load(session, d.doctor.id, today()) for d in on_duty}
     polys = list(
         session.scalars(select(Polyclinic).where(Polyclinic.is_active).order_by(Polyclinic.sort_order))
     )
@@ -63,11 +64,13 @@ def _render(
         queue=queue,
         polys=polys,
         on_duty=on_duty,
+        loads=loads,
         consent=consent,
         informer=informer,
         consent_items=visits.CONSENT_ITEMS,
         consent_done=visits.consent_complete(consent),
         status_names=visits.STATUS_NAMES,
+        rm_status_names=visits.RM_STATUS_NAMES,
         errors=errors or {},
         participant=participant,
         bpjs_available=bridge.available(),
@@ -115,11 +118,13 @@ def consent(registration_id: int) -> Any:
     flags = {key: form.flag(key) for key in visits.CONSENT_ITEMS}
     with writing() as session:
         registration, patient = registration_or_404(registration_id)
+        previous = visits.consent_of(session, registration.id)
         row = MandatoryInfoConsent(
             registration_id=registration.id,
             patient_id=patient.id,
             informed_by=g.user.id,
             informed_at=services().clock(),
+            consent_signature_file=previous.consent_signature_file if previous else None,  # still signed
             **flags,
         )
         session.add(row)
@@ -150,6 +155,7 @@ def save(registration_id: int) -> Any:
         payment=form.choice("payment_type", registration_service.PAYMENTS, required=True),
         complaint=form.text("keluhan", max_len=500),
         with_bridge=request.form.get("action") == "bridge",
+        kunj_sakit=visits.VISIT_TYPES.get(form.choice("kunj_sakit", list(visits.VISIT_TYPES)) or ""),
     )
     try:
         with writing() as session:
@@ -185,6 +191,13 @@ def bridged(registration: Registration, action: str, result: BridgeResult) -> No
         )
 
 
+def visit_is_sick(registration: Registration, poly: Polyclinic | None) -> bool:
+    """PCare's kunjSakit: the loket's choice for this visit, else the poly's type (KIA, KB: healthy)."""
+    if registration.kunj_sakit is not None:
+        return registration.kunj_sakit
+    return poly.kunj_sakit if poly is not None else True
+
+
 def _bridge(registration: Registration, complaint: str | None) -> Any:
     poly = db().get(Polyclinic, registration.poly_id) if registration.poly_id else None
     the_bridge = bridge.ready()
@@ -195,7 +208,7 @@ def _bridge(registration: Registration, complaint: str | None) -> Any:
         registration.id,
         kd_poli=(poly.bpjs_poly_code or "") if poly else "",
         keluhan=complaint or "",
-        kunj_sakit=True,
+        kunj_sakit=visit_is_sick(registration, poly),
         user_id=g.user.id,
     )
     bridged(registration, "bpjs_register", result)

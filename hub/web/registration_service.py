@@ -55,6 +55,7 @@ class SaveChoice:
     payment: str | None
     complaint: str | None
     with_bridge: bool
+    kunj_sakit: bool | None = None  # this visit's BPJS type; None: the poly's
 
 
 def save_problems(
@@ -64,9 +65,13 @@ def save_problems(
     bpjs_status: str | None,
     poly: Polyclinic | None,
     on_duty: Collection[tuple[int, int]],
+    doctor_full: str | None = None,
 ) -> dict[str, str]:
-    """Why ``choice`` cannot be saved (field → message); ``on_duty`` holds today's (doctor id, poly id)."""
+    """Why ``choice`` cannot be saved (field → message); ``on_duty`` holds today's (doctor id, poly id);
+    ``doctor_full`` says why the chosen doctor takes no more patients today (their schedule's max_patient)."""
     problems: dict[str, str] = {}
+    if doctor_full:
+        problems["doctor_id"] = doctor_full
     if choice.poly_id and (poly is None or not poly.is_active):
         problems["poly_id"] = "Poli tidak dikenal."
     if choice.doctor_id and (choice.doctor_id, choice.poly_id) not in on_duty:
@@ -176,6 +181,24 @@ def start(
     return registration, outcome
 
 
+def doctor_full(
+    session: Session, registration: Registration, choice: SaveChoice, duty: list[visits.OnDuty], today: date
+) -> str | None:
+    """The Indonesian refusal when the chosen doctor's schedule today has its ``max_patient`` already
+    (this registration not counted, so saving it again is no new patient)."""
+    if choice.doctor_id is None or choice.doctor_id == registration.doctor_id:
+        return None
+    for entry in duty:
+        if (entry.doctor.id, entry.poly.id) == (choice.doctor_id, choice.poly_id):
+            load = visits.doctor_load(session, entry.doctor.id, today, besides=registration.id)
+            if load >= entry.schedule.max_patient:
+                return (
+                    f"Jadwal {entry.doctor.name} hari ini sudah penuh ({entry.schedule.max_patient} pasien). "
+                    "Pilih dokter lain atau biarkan kosong."
+                )
+    return None
+
+
 def save(
     session: Session,
     registration: Registration,
@@ -190,13 +213,15 @@ def save(
     and so does its ticket while it is at a loket. ``form_errors`` (found parsing the form) come first."""
     lock_queue(session)
     poly = session.get(Polyclinic, choice.poly_id) if choice.poly_id else None
-    on_duty = {(d.doctor.id, d.poly.id) for d in visits.doctors_on_duty(session, today)}
+    duty = visits.doctors_on_duty(session, today)
+    on_duty = {(d.doctor.id, d.poly.id) for d in duty}
     problems = save_problems(
         choice,
         registration_status=registration.status,
         bpjs_status=registration.bpjs_status,
         poly=poly,
         on_duty=on_duty,
+        doctor_full=doctor_full(session, registration, choice, duty, today),
     )
     problems = {**problems, **(form_errors or {})}
     if problems:
@@ -205,9 +230,11 @@ def save(
         "poly_id": registration.poly_id,
         "doctor_id": registration.doctor_id,
         "payment_type": registration.payment_type,
+        "kunj_sakit": registration.kunj_sakit,
         "status": registration.status,
     }
     registration.poly_id, registration.doctor_id = choice.poly_id, choice.doctor_id
+    registration.kunj_sakit = choice.kunj_sakit
     registration.payment_type = choice.payment or "umum"
     registration.notes = choice.complaint
     registration.status = "registered"
@@ -221,6 +248,7 @@ def save(
             "poly_id": choice.poly_id,
             "doctor_id": choice.doctor_id,
             "payment_type": choice.payment,
+            "kunj_sakit": choice.kunj_sakit,
             "status": "registered",
         },
     )

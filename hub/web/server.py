@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
 import secrets
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +17,7 @@ from waitress.server import create_server
 from hub.web import create_app
 from hub.web.context import services_from_hub
 from hub.web.notify import Notifier
+from hub.web.public_app import PublicBlueprint, create_public_app
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -60,8 +64,32 @@ class WebServer:
         self._thread.join(5)
 
 
-def serve(hub: Hub) -> WebServer:
-    """Start the web for ``hub`` on ``[web] host:port``; the state the hub publishes wakes live pages."""
+class WebServers:
+    """The staff web and the public listener, stopped together."""
+
+    def __init__(self, servers: list[WebServer]) -> None:
+        self.servers = servers
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+def public_blueprints(hub: Hub) -> list[PublicBlueprint]:
+    """The public services beyond the ticket page and booking, each ``(blueprint, url_prefix)``: register
+    more here (e.g. the Mobile JKN web service under ``[jkn] ws_path``)."""
+    return []
+
+
+def _listen(app: Any, notifier: Notifier, host: str, port: int, threads: int, name: str) -> WebServer:
+    server = create_server(app, host=host, port=port, threads=threads, ident="antrean", channel_timeout=60)
+    logger.info("%s listening on %s:%s", name, host, port)
+    return WebServer(server, notifier).start()
+
+
+def serve(hub: Hub) -> WebServers:
+    """Start the loket/admin web on ``[web] host:port`` and the public listener on ``[public] host:port``
+    (each when its port is set); the state the hub publishes wakes live pages on both."""
     config = hub.config
     services = services_from_hub(hub)
     key_path = (
@@ -69,24 +97,44 @@ def serve(hub: Hub) -> WebServer:
         if config.web.secret_key_file
         else Path(config.data_dir) / "secret_key"
     )
-    secure = config.web.public_url.startswith("https://")
-    app = create_app(
-        services,
-        {
-            "SECRET_KEY": secret_key(key_path),
-            "SESSION_COOKIE_SECURE": secure,
-            "TRUSTED_PROXIES": config.web.trusted_proxies,
-        },
-    )
+    key = secret_key(key_path)
+    # each listener has its own notifier: streams held open by the internet never starve the lokets'
+    public_services = replace(services, notifier=Notifier(max_streams=max(1, config.public.threads - 2)))
     services.notifier.max_streams = max(1, config.web.threads - 2)
-    hub.link.route(hub.topics.display_state(), lambda _topic, _payload: services.notifier.notify())
-    server = create_server(
-        app,
-        host=config.web.host,
-        port=config.web.port,
-        threads=config.web.threads,
-        ident="antrean",
-        channel_timeout=60,
-    )
-    logger.info("web listening on %s:%s", config.web.host, config.web.port)
-    return WebServer(server, services.notifier).start()
+
+    def changed(_topic: str, _payload: bytes) -> None:
+        services.notifier.notify()
+        public_services.notifier.notify()
+
+    hub.link.route(hub.topics.display_state(), changed)
+    servers = []
+    if config.web.port:
+        app = create_app(
+            services,
+            {
+                "SECRET_KEY": key,
+                "SESSION_COOKIE_SECURE": config.web.public_url.startswith("https://"),
+                "TRUSTED_PROXIES": config.web.trusted_proxies,
+            },
+        )
+        servers.append(
+            _listen(app, services.notifier, config.web.host, config.web.port, config.web.threads, "web")
+        )
+    if config.public.port:
+        public = create_public_app(
+            public_services,
+            {
+                "SECRET_KEY": hmac.new(key.encode(), b"public", hashlib.sha256).hexdigest(),
+                "SESSION_COOKIE_SECURE": config.public.url.startswith("https://"),
+                "TRUSTED_PROXIES": config.public.trusted_proxies,
+                "LAN_NETWORKS": config.public.lan_networks,
+                "NOTIFY_BEFORE": config.public.notify_before,
+                "BOOKING": config.booking,
+            },
+            public_blueprints(hub),
+        )
+        pc = config.public
+        servers.append(
+            _listen(public, public_services.notifier, pc.host, pc.port, pc.threads, "public listener")
+        )
+    return WebServers(servers)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.db.models import (
@@ -27,6 +27,13 @@ CONSENT_ITEMS = {
     "service_info_given": "Info pelayanan diberikan",
     "general_consent": "Persetujuan umum ditandatangani",
 }
+RM_STATUS_NAMES = {  # the seed's rm_status values
+    "pending": "Belum disiapkan",
+    "created": "RM baru dibuat",
+    "retrieved": "RM lama diambil",
+    "delivered": "RM diantar ke poli",
+}
+VISIT_TYPES = {"sakit": True, "sehat": False}  # the BPJS visit type (PCare kunjSakit)
 STATUS_NAMES = {
     "processing": "Diproses",
     "registered": "Terdaftar",
@@ -84,12 +91,30 @@ def start(
         poly_id=queue.poly_id if queue else None,
         status="processing",
         registered_by=user_id,
+        # seed step 4: a new patient's record is created now, a returning patient's is taken from the files
+        rm_status="created" if new_patient else "retrieved",
     )
     session.add(registration)
     if queue is not None and queue.patient_id is None:
         queue.patient_id = patient.id
     session.flush()
     return registration
+
+
+def doctor_load(session: Session, doctor_id: int, day: date, *, besides: int | None = None) -> int:
+    """How many of ``day``'s registrations (not cancelled) are for ``doctor_id``, ``besides`` not counted."""
+    query = (
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.doctor_id == doctor_id,
+            Registration.registration_date == day,
+            Registration.status != "cancelled",
+        )
+    )
+    if besides is not None:
+        query = query.where(Registration.id != besides)
+    return int(session.scalar(query) or 0)
 
 
 def open_registration_for(session: Session, queue_id: int) -> Registration | None:

@@ -131,7 +131,9 @@ def test_demo_runs_headless_and_prints_calls(mqtt_url: str, site: str, tmp_path:
             )  # fmt: skip
             hub.publish(topics.display_announce(), announcement).wait_for_publish(5)
             line = process.stdout.readline() if process.stdout else ""
-            expected = "[display-1] Loket 1: P-004 — Nomor antrean, Pe, empat. Silakan menuju loket satu."
+            expected = (
+                '[display-1] Loket 1: P-004, spoken: "Nomor antrean, Pe, empat. Silakan menuju loket satu."'
+            )
             assert line.strip() == expected, log.read_text()
             wait_until(snapshot.exists, 10)
             time.sleep(0.2)

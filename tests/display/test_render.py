@@ -133,7 +133,7 @@ def test_only_what_changed_is_redrawn() -> None:
     )
     model.set_state(called, now=1.0)
     dirty = {name for name, _ in renderer.render(surface, model.view(1.5), later, t=0.1)}
-    assert dirty == {"card1", "general", "footer"}
+    assert dirty == {"card1", "general", "footer", "call_line"}  # "Nomor A-011 silakan menuju LOKET 2"
     # the highlight blinks while it lasts, then ends
     assert {n for n, _ in renderer.render(surface, model.view(2.0), later, t=0.6)} == {"ticker", "card1"}
     renderer.render(surface, model.view(20.0), later, t=0.6)

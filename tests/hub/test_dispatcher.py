@@ -74,12 +74,22 @@ def test_strict_priority_first(make_desk: Callable[..., Desk]) -> None:
 
 
 def test_fairness_cap_calls_an_overdue_general_ticket(make_desk: Callable[..., Desk]) -> None:
-    desk = make_desk(priority_ratio="strict", max_general_wait_min=30)
+    desk = make_desk(priority_ratio="2:1", max_general_wait_min=30)
     desk.ticket("umum")
     desk.clock.advance(minutes=31)
     desk.ticket("prioritas")
-    assert desk.call() == "A-001"
+    assert desk.call() == "A-001"  # the ratio alone would call P-001 first
     assert desk.call() == "P-001"
+
+
+def test_strict_priority_is_not_overridden_by_the_fairness_cap(make_desk: Callable[..., Desk]) -> None:
+    """``strict``: priority always first, as the seed says; the cap does not apply (docs/hub.md)."""
+    desk = make_desk(priority_ratio="strict", max_general_wait_min=30)
+    desk.ticket("umum")
+    desk.clock.advance(minutes=90)
+    desk.ticket("prioritas")
+    desk.ticket("prioritas")
+    assert [desk.call() for _ in range(3)] == ["P-001", "P-002", "A-001"]
 
 
 def test_counter_limited_to_a_category(desk: Desk) -> None:

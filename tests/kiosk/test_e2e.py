@@ -142,12 +142,12 @@ def test_online_booking_confirmed_on_the_keypad(
     database_url: str,
 ) -> None:
     hub_runner()
-    # the booking web page is not there yet: book the way it will, through the hub's dispatcher
+    # through the dispatcher (tests/web/test_booking_e2e.py books on the page)
     engine = make_engine(database_url)
     try:
         dispatcher = Dispatcher(make_session_factory(engine), tz=JAKARTA, public_url="http://hub")
         booking = dispatcher.create_booking(
-            day=service_date(datetime.now(UTC), JAKARTA, time_of_day(6, 0)),  # the service day (reset 06:00)
+            day=service_date(datetime.now(UTC), JAKARTA, time_of_day(0, 0)),  # test hubs reset at 00:00
             category="prioritas",
             reason="balita",
             payment="bpjs",

@@ -238,3 +238,24 @@ def test_hub_status_online_does_not_interrupt_a_patient() -> None:
     flow.hub_status(True, 3)
     flow.connection(True, 3)
     assert flow.screen == Screen.POLY
+
+
+def test_a_code_reader_types_the_booking_code_from_the_start_screen() -> None:
+    flow = ready_flow()
+    effects: list[object] = []
+    for key in "ac3d-ef9h":  # a USB HID reader types fast: no debounce; unknown characters are ignored
+        effects += flow.typed(key, 5.0)
+    assert flow.screen == Screen.BOOKING and flow.booking_code == "AC3DEF9H" and effects == []
+    flow.typed("backspace", 5.0)
+    flow.typed("H", 5.0)
+    [send] = flow.typed("enter", 5.0)
+    assert isinstance(send, Send) and isinstance(send.request, BookingRequest)
+    assert send.request.booking_code == "AC3DEF9H" and flow.screen == Screen.WAITING
+    assert flow.typed("A", 5.1) == [] and flow.screen == Screen.WAITING  # nothing typed away while waiting
+
+
+def test_keys_elsewhere_than_start_or_the_keypad_do_nothing() -> None:
+    flow = ready_flow()
+    walk(flow, "umum")
+    assert flow.typed("A", 2.0) == [] and flow.screen == Screen.PAYMENT
+    assert flow.typed("enter", 2.0) == [] and flow.screen == Screen.PAYMENT

@@ -186,3 +186,14 @@ def test_anonymous_mode_is_explicit() -> None:
 def test_docstring_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(f"hub.mqttauth.{name}"), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_only_the_hub_sends_a_kiosk_its_print_jobs() -> None:
+    acl = Acl.load(ACL)
+    own, other = "antrean/pkm/kiosk/kiosk-1/print", "antrean/pkm/kiosk/kiosk-2/print"
+    assert acl.allows("kiosk-1", "c", own, Access.READ) and not acl.allows("kiosk-1", "c", own, Access.WRITE)
+    assert not acl.allows("kiosk-1", "c", other, Access.READ)
+    assert acl.allows("hub", "c", own, Access.WRITE)
+    assert not acl.allows("counter-1", "c", own, Access.WRITE) and not acl.allows(
+        "display-1", "c", own, Access.READ
+    )

@@ -54,9 +54,10 @@ class LiveHub:
         return http
 
 
-def start_live_hub(hub_runner: Callable[..., Any], sim: SimulatorServer) -> LiveHub:
+def start_live_hub(hub_runner: Callable[..., Any], sim: SimulatorServer, extra_toml: str = "") -> LiveHub:
+    """``extra_toml``: queue keys, then further tables, before the ``[bpjs]`` table."""
     port = free_port()
-    handle = hub_runner(start=False, web_port=port, extra_toml=bpjs_toml(sim.url))
+    handle = hub_runner(start=False, web_port=port, extra_toml=extra_toml + bpjs_toml(sim.url))
     config = str(handle.config_path)
     for username, role, extra in (("admin", "admin", []), ("siti", "receptionist", ["--counter", "1"])):
         account = user_add_args(config, username, role, PASSWORD, "--name", username.title(), *extra)

@@ -260,3 +260,17 @@ def test_lokets_limit_categories_and_the_dispatcher_follows(admin: Web, services
         2, CounterCommand(request_id="lim-1", action="call", source="web"), actor="web:admin"
     ).reply
     assert reply is not None and reply.ticket is not None and reply.ticket.number == general
+
+
+def test_the_admin_sets_the_bookable_places_of_a_poly(admin: Web, services: WebServices) -> None:
+    with services.sessions() as session:
+        poly = session.scalar(select(Polyclinic).where(Polyclinic.code == "A"))
+        assert poly is not None and poly.booking_quota == 10
+    values = {"code": "A", "name": poly.name, "queue_prefix": poly.queue_prefix, "quota_per_day": "30",
+              "is_active": "1"}  # fmt: skip
+    too_many = admin.post(f"/admin/poli/{poly.id}", {**values, "booking_quota": "31"})
+    assert too_many.status_code == 400 and "melebihi kuota" in too_many.get_data(as_text=True)
+    assert admin.post(f"/admin/poli/{poly.id}", {**values, "booking_quota": "4"}).status_code == 302
+    with services.sessions() as session:
+        assert session.get(Polyclinic, poly.id).booking_quota == 4  # type: ignore[union-attr]
+    assert "Kuota booking online/hari" in admin.get(f"/admin/poli/{poly.id}").get_data(as_text=True)

@@ -25,6 +25,7 @@ SAMPLE: dict[str, Any] = {  # url_for's values
     "item_id": 1,
     "action": "call",
     "token": "x" * 32,
+    "code": "ACDEFGHJ",
     "filename": "app.css",
 }
 
@@ -114,6 +115,10 @@ def test_petugas_loket_views_dashboard_and_works_the_loket(staff: Web) -> None:
         "/loket/1/antrean",
         "/loket/1/kini",
         "/pasien/baru",
+        "/laporan/",
+        "/laporan/bpjs",
+        "/laporan/bulanan",
+        "/laporan/unduh?jenis=ringkasan&format=xlsx",
     ):
         assert staff.get(url).status_code == 200, url
     page = staff.get("/dashboard").get_data(as_text=True)

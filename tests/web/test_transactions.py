@@ -161,7 +161,7 @@ def test_delivery_whose_ticket_cannot_change_leaves_nothing(
     assert response.status_code == 409
     assert f"Status antrean {number} tidak dapat diubah" in response.text
     reg = registration(services, registration_id)
-    assert (reg.status, reg.rm_status, reg.completed_at) == ("registered", "pending", None)
+    assert (reg.status, reg.rm_status, reg.completed_at) == ("registered", "created", None)  # not delivered
     assert "rm_delivered" not in audit_actions(services)
     assert len(services.published) == published  # type: ignore[attr-defined]
     assert any(r.levelname == "ERROR" and "rolled back" in r.getMessage() for r in caplog.records)

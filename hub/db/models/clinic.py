@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Time
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Time, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.base import Base
@@ -20,7 +20,11 @@ class Polyclinic(Base):
     room: Mapped[str | None] = mapped_column(String(50))
     queue_prefix: Mapped[str] = mapped_column(String(5), unique=True)
     quota_per_day: Mapped[int] = mapped_column(Integer, default=30)
+    # places of quota_per_day that online bookings may take (web, mobile, JKN)
+    booking_quota: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     is_24_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    # BPJS visit type sent to PCare (kunjSakit): false for KIA, KB and immunisation (healthy visits)
+    kunj_sakit: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = created_at_column()

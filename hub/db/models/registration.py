@@ -32,6 +32,7 @@ class Registration(Base):
     info_consent_completed: Mapped[bool] = mapped_column(Boolean, default=False)
     poly_id: Mapped[int | None] = mapped_column(ForeignKey("polyclinics.id"))
     doctor_id: Mapped[int | None] = mapped_column(ForeignKey("doctors.id"))
+    kunj_sakit: Mapped[bool | None] = mapped_column(Boolean)  # this visit's BPJS type; None: the poly's
     status: Mapped[str] = mapped_column(String(20), default="processing")
     registered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

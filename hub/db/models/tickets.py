@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db.base import Base, UtcDateTime, utcnow
@@ -122,6 +122,9 @@ class Booking(Base):
     nik: Mapped[str | None] = mapped_column(String(16))
     bpjs_number: Mapped[str | None] = mapped_column(String(20))
     phone: Mapped[str | None] = mapped_column(String(20))
+    patient_name: Mapped[str | None] = mapped_column(String(100))
+    phone_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    secret: Mapped[str | None] = mapped_column(String(64), unique=True)  # the booking page's link
     status: Mapped[BookingStatus] = mapped_column(stored(BookingStatus), default=BookingStatus.BOOKED)
     queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -57,14 +57,16 @@ def polys(poly_id: int | None = None) -> Any:
                 "bpjs_poly_code",
                 "queue_prefix",
                 "quota_per_day",
+                "booking_quota",
                 "room",
                 "is_24_hours",
+                "kunj_sakit",
                 "is_active",
                 "sort_order",
             ],
         )
         if poly
-        else {"is_active": True}
+        else {"is_active": True, "kunj_sakit": True}
     )
     if request.method == "POST":
         with writing() as unit:
