@@ -226,7 +226,7 @@ def run_main(argv: Sequence[str]) -> int:
     # Voice first, then the screen: the speech engine's inferences while it warms (only at the very first
     # start; afterwards the clips come from disk in well under a second) and the screen's buffers and first
     # frame would otherwise add up to the process's memory peak.
-    node.wait_ready(VOICE_FIRST_S)
+    node.wait_ready(VOICE_FIRST_S, stop)
     try:
         if headless:  # nobody watches: a few frames a second keep the snapshot and the model going
             screen = pygame.Surface((config.screen.width, config.screen.height))

@@ -197,10 +197,13 @@ class DisplayNode:
         if todo or on_done is not None:
             self.cache.warm(todo, on_done=on_done)
 
-    def wait_ready(self, timeout: float) -> bool:
-        """True once the start's clips are all cached (at once when the voice is off)."""
+    def wait_ready(self, timeout: float, stop: threading.Event | None = None) -> bool:
+        """True once the start's clips are all cached (at once when the voice is off); gives up early when
+        ``stop`` is set."""
         deadline = time.monotonic() + timeout
         while self.cache is not None and self.ready_after is None and time.monotonic() < deadline:
+            if stop is not None and stop.is_set():
+                break
             time.sleep(0.02)
         return self.cache is None or self.ready_after is not None
 
