@@ -7,14 +7,18 @@ import io
 import json
 import wave
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hub.voicepack import MAX_ZIP_BYTES, ClipError, VoicePacks, prepare_clip, read_pack_zip
+from protocol import MqttLink, Topics
 from protocol.speech import pack_script
-from protocol.voicepack import SEND_RATE, read_pcm
+from protocol.voicepack import SEND_RATE, VoiceClip, VoicePackManifest, read_pcm
 from tests.display.test_voicepack import wav
+from tests.support import wait_until
 
 
 def spoken(seconds: float = 0.5, rate: int = 48000, channels: int = 1) -> bytes:
@@ -118,3 +122,27 @@ def test_the_draft_becomes_the_pack(tmp_path: Path) -> None:
     assert published == ["x"]
     with pytest.raises(ClipError, match="Kunci"):
         packs.save_draft("../x", spoken())
+
+
+@pytest.mark.slow
+def test_the_hub_sends_its_pack_at_every_start(
+    hub_runner: Callable[..., Any], tmp_path: Path, mqtt_url: str, site: str
+) -> None:
+    """A pack installed before the hub starts (the embedded broker keeps nothing across restarts) is retained
+    on the broker once the hub is up: manifest and every clip."""
+    packs = VoicePacks(tmp_path / "data" / "voice-pack")
+    manifest = packs.install("Suara Bu Ani", {"tiga": ("tiga", prepare_clip(spoken(0.3)))})
+    hub_runner()
+    received: dict[str, bytes] = {}
+    listener = MqttLink(mqtt_url, client_id=f"listener-{site}")
+    topics = Topics(site)
+    listener.route(topics.voice_pack(), lambda topic, payload: received.__setitem__(topic, payload))
+    listener.route(topics.voice_clip("tiga"), lambda topic, payload: received.__setitem__(topic, payload))
+    listener.start(wait=10)
+    try:
+        wait_until(lambda: len(received) == 2, 20)
+    finally:
+        listener.stop()
+    assert VoicePackManifest.decode(received[topics.voice_pack()]) == manifest
+    clip = VoiceClip.decode(received[topics.voice_clip("tiga")])
+    assert clip.data() == (packs.current() or (manifest, {}))[1]["tiga"]
