@@ -189,6 +189,14 @@ class VoicePacks:
             listener()
         return manifest
 
+    def remove(self) -> None:
+        """No pack any more: the displays go back to the synthesized voice (the draft stays)."""
+        with self._lock:
+            self.store.clear()
+        logger.info("voice pack removed")
+        for listener in self.listeners:
+            listener()
+
     def current(self) -> tuple[VoicePackManifest, dict[str, bytes]] | None:
         """The installed pack and its clips (None without one, or with one that cannot be read: logged)."""
         with self._lock:
@@ -214,7 +222,11 @@ class VoiceDistributor:
 
     def publish(self) -> None:
         pack = self.packs.current()
-        if pack is None:
+        if pack is None:  # no pack (or removed): a display that still has one forgets it
+            for key in sorted(self._sent):
+                self.link.publish(self.topics.voice_clip(key), b"", retain=True)
+            self._sent = set()
+            self.link.publish(self.topics.voice_pack(), b"", retain=True)
             return
         manifest, clips = pack
         for key, data in sorted(clips.items()):

@@ -38,7 +38,7 @@ def test_the_pack_reaches_the_display_and_is_replaced(mqtt_url: str, site: str, 
         packs.save_draft(token.key, spoken(0.25))
     link = MqttLink(mqtt_url, client_id=f"hub-{site}")
     link.start(wait=10)
-    VoiceDistributor(link, Topics(site), packs)
+    VoiceDistributor(link, Topics(site), packs)  # publishes whenever the pack changes
     engine = CountingEngine()
     node = display(mqtt_url, site, tmp_path, engine)
     node.start(wait=10)
@@ -67,7 +67,7 @@ def test_the_pack_reaches_the_display_and_is_replaced(mqtt_url: str, site: str, 
     node.start(wait=10)
     try:
         assert wait_until(lambda: node.announcer.pack is not None, 10)
-        link.publish(Topics(site).voice_pack(), b"", retain=True).wait_for_publish(5)
+        packs.remove()  # the admin's "Hapus paket": the hub clears the retained pack
         assert wait_until(lambda: node.announcer.pack is None, 10)
         assert node.packs.current() is None
     finally:

@@ -47,6 +47,10 @@ def test_words_recorded_one_by_one_become_the_pack(admin: Web, services: WebServ
     )
     assert manifest.name == "Suara Bu Ani" and [c.key for c in manifest.clips] == ["nomor"]
     assert last_audit(services, "voice_pack_publish").new_values == {"name": "Suara Bu Ani", "clips": 1}
+    response = admin.post("/admin/suara/hapus", follow_redirects=True)
+    assert "Paket suara dihapus" in response.get_data(as_text=True)
+    assert "Belum ada paket suara" in response.get_data(as_text=True)
+    assert last_audit(services, "voice_pack_remove").new_values == {"name": "Suara Bu Ani", "clips": 1}
 
 
 def test_a_zip_is_uploaded_or_refused(admin: Web, services: WebServices) -> None:

@@ -119,6 +119,16 @@ def voice_upload() -> Response:
     return redirect(url_for("admin.voice"))
 
 
+@bp.route("/suara/hapus", methods=["POST"])
+def voice_remove() -> Response:
+    current = packs().current()
+    packs().remove()
+    if current is not None:
+        _audit("voice_pack_remove", current[0].name, len(current[0].clips))
+    flash("Paket suara dihapus: layar kembali memakai suara sintetis.", "success")
+    return redirect(url_for("admin.voice"))
+
+
 def _audit(action: str, name: str, clips: int) -> None:
     with writing() as session:
         record(session, action, table="voice_pack", new_values={"name": name, "clips": clips})

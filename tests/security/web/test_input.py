@@ -173,6 +173,7 @@ def world(admin: Web, services: WebServices) -> dict[str, int]:
         "document_id": 1,
         "action": "call",
         "key": "nomor",  # a word of the voice recording script
+        "code": "BK-TEST",  # a booking code
     }
 
 
