@@ -7,7 +7,12 @@ On disk (what the hub stores and every display keeps)::
                               16-bit PCM mono WAV, at most MAX_CLIP_SECONDS long
 
 The manifest names every clip with its sha256 so a copy can be checked; ``version`` is the sha256 of the
-sorted (key, sha256) pairs, so two packs with the same clips have the same version.
+sorted (key, sha256) pairs, so two packs with the same clips have the same version. Over MQTT the manifest is
+retained on ``display/voice/pack`` and each clip (:class:`VoiceClip`) on ``display/voice/clip/{key}``.
+
+Also here, because the hub and the display both need them (the hub must not import firmware): the store of
+packs on disk with its atomic switch (:class:`PackStore`), and plain 16-bit PCM helpers (read a WAV, write
+one, resample, trim the silence around a word).
 
 >>> m = VoicePackManifest.build("Suara Bu Ani", {"tiga": ("tiga", b"RIFF..")})
 >>> m.clip("tiga").path, len(m.version)
