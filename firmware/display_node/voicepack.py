@@ -138,8 +138,8 @@ class PackReceiver:
     def _check(self, manifest_arrived: bool = False) -> None:
         with self._lock:
             manifest = self.manifest
-            if manifest is None or self._installing == manifest.version:
-                return
+            if manifest is None or self._installing is not None:
+                return  # one install at a time; the one running checks again when it is done
             if manifest.version == self.store.current_version():
                 if manifest_arrived:
                     self.clips.clear()  # the retained clips of the pack already installed: not needed
@@ -172,6 +172,7 @@ class PackReceiver:
         finally:
             with self._lock:
                 self._installing = None
-                self.clips = {k: d for k, d in self.clips.items() if k not in clips}
+                self.clips = {k: d for k, d in self.clips.items() if clips.get(k) != d}
         logger.info("voice pack %r (%d clips) received and installed", pack.name, len(pack.clips))
         self.on_pack(pack)
+        self._check()  # a newer manifest may have arrived meanwhile

@@ -126,3 +126,27 @@ def test_the_node_speaks_from_the_installed_pack(tmp_path: Path) -> None:
     assert node.announcer.pack is not None and node.announcer.pack.name == "Suara Bu Ani"
     off = DisplayConfig(node_id="display-1", voice={"pack": False, "pack_dir": str(tmp_path / "packs")})
     assert DisplayNode(off, sink=FakeSink(), engine=CountingEngine()).announcer.pack is None
+
+
+def test_the_receiver_ends_on_the_newest_pack_and_checks_every_clip(tmp_path: Path) -> None:
+    from firmware.display_node.voicepack import PackReceiver
+    from protocol.voicepack import VoiceClip
+    from tests.support import wait_until
+
+    got: list[str | None] = []
+    receiver = PackReceiver(PackStore(tmp_path), lambda pack: got.append(pack.version if pack else None))
+    packs = [recorded(["satu", "dua"]), recorded(["satu", "dua", "tiga"], seconds=0.3)]
+    manifests = [VoicePackManifest.build(f"v{i}", clips) for i, clips in enumerate(packs)]
+    # a damaged clip is refused; the pack waits for the right one
+    bad = VoiceClip.of("dua", packs[0]["dua"][1]).model_copy(update={"sha256": "0" * 64})
+    receiver.on_clip("t", bad)
+    receiver.on_manifest("t", manifests[0])
+    for key, (_text, data) in packs[0].items():
+        receiver.on_clip("t", VoiceClip.of(key, data))
+    receiver.on_manifest("t", manifests[1])  # arrives while the first one may still be installing
+    for key, (_text, data) in packs[1].items():
+        receiver.on_clip("t", VoiceClip.of(key, data))
+    assert wait_until(lambda: got and got[-1] == manifests[1].version, 10)
+    assert PackStore(tmp_path).current_version() == manifests[1].version
+    receiver.on_cleared("t")
+    assert got[-1] is None and PackStore(tmp_path).current() is None
