@@ -6,6 +6,7 @@ import logging
 import socket
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -24,6 +25,7 @@ from hub.dispatch.service import Dispatcher
 from hub.gateway import Gateway
 from hub.outreach import Outreach, start_outreach
 from hub.publisher import StatePublisher
+from hub.voicepack import VoiceDistributor, VoicePacks
 from hub.web.ports import WebHandle
 from hub.web.server import serve
 from protocol import MqttLink, NodeStatus, Topics
@@ -69,6 +71,7 @@ class Hub:
     web: WebHandle | None = None
     bpjs: BpjsBridge | None = None
     outreach: Outreach | None = None
+    voice: VoicePacks | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     exit_code: int = 0
 
@@ -164,11 +167,19 @@ def build_hub(config: HubConfig, *, with_web: bool = True, stop_event: threading
     gateway.install()
     publisher.start()
     link.start()
+    hub.voice = start_voice(hub)
     hub.bpjs = start_bpjs(hub)
     hub.outreach = start_outreach(hub)
     if with_web and (config.web.port or config.public.port):
         hub.web = start_web(hub)
     return hub
+
+
+def start_voice(hub: Hub) -> VoicePacks:
+    """The recorded voice pack: kept retained on the broker for every display (sent again at each start)."""
+    packs = VoicePacks(Path(hub.config.data_dir) / "voice-pack")
+    VoiceDistributor(hub.link, hub.topics, packs).publish()
+    return packs
 
 
 def start_bpjs(hub: Hub) -> BpjsBridge:

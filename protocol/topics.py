@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from protocol import payloads as p
+from protocol import voicepack as vp
 
 QOS = 1
 _SEGMENT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -147,6 +148,24 @@ _SPECS = [
         "one call to speak (chime + voice)",
     ),
     TopicSpec(
+        "voice_pack",
+        "display/voice/pack",
+        "hub",
+        "display",
+        True,
+        vp.VoicePackManifest,
+        "the recorded voice pack: its clips with their sha256 (cleared: no pack, calls are synthesized)",
+    ),
+    TopicSpec(
+        "voice_clip",
+        "display/voice/clip/{key}",
+        "hub",
+        "display",
+        True,
+        vp.VoiceClip,
+        "one clip of the voice pack (a WAV of one word, 16 kHz mono, in base64)",
+    ),
+    TopicSpec(
         "node_status",
         "node/{node}/status",
         "node",
@@ -263,6 +282,12 @@ class Topics:
 
     def display_announce(self) -> str:
         return self.build(TOPICS["display_announce"])
+
+    def voice_pack(self) -> str:
+        return self.build(TOPICS["voice_pack"])
+
+    def voice_clip(self, key: str) -> str:
+        return self.build(TOPICS["voice_clip"], key=key)
 
     def node_status(self, node: str) -> str:
         return self.build(TOPICS["node_status"], node=node)

@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 from firmware.display_node.audio import AudioSink
 from firmware.display_node.cache import ClipCache
 from firmware.display_node.clip import Clip, chime, join, silence
-from firmware.display_node.config import DEFAULT_TEMPLATE
-from firmware.display_node.speech import call_parts, sentence
+from firmware.display_node.voicepack import VoicePack, assemble
 from protocol.payloads import Announcement
+from protocol.speech import DEFAULT_TEMPLATE, call_parts, sentence
 
 logger = logging.getLogger(__name__)
 
@@ -92,11 +92,19 @@ class Announcer:
         with_chime: bool = True,
         pause: float = 0.18,
         volume: float = 1.0,
+        pack: VoicePack | None = None,
+        word_gap: float = 0.12,
+        phrase_gap: float = 0.3,
+        unit: str = "phrase",
     ) -> None:
         self.cache = cache
         self.sink = sink
         self.template = template
         self.pause = pause
+        # the recorded voice; replaced whole (one assignment) when the hub sends a new pack
+        self.pack = pack
+        self.word_gap, self.phrase_gap = word_gap, phrase_gap
+        self.unit = unit  # what the engine synthesizes: "word" (assembled like a pack) or "phrase"
         self.volume = volume
         self.chime: Clip | None = chime().scaled(volume) if with_chime else None
         self._queue: queue.Queue[Call | None] = queue.Queue()
@@ -148,11 +156,21 @@ class Announcer:
     # -- speaking -------------------------------------------------------------------------------
 
     def voice(self, call: Call) -> tuple[str, Clip | None]:
-        """The sentence and its audio (None when TTS is off), assembled from cached clips."""
+        """The sentence and its audio (None when TTS is off): from the voice pack when it has every word
+        of the call, else from synthesized (cached) phrases."""
         parts = call_parts(self.template, call.ticket_number, call.counter_name)
         text = sentence(parts)
+        pack = self.pack
+        if pack is not None:
+            missing = pack.missing(parts)
+            if not missing:
+                return text, pack.assemble(parts, self.word_gap, self.phrase_gap).scaled(self.volume)
+            logger.info("voice pack %r has no clip for %s; %s is synthesized", pack.name, missing, call.id)
         if self.cache is None:
             return text, None
+        if self.unit == "word" and all(part.tokens for part in parts):
+            words = {token.key: self.cache.get(token.text) for part in parts for token in part.tokens}
+            return text, assemble(parts, words, self.word_gap, self.phrase_gap).scaled(self.volume)
         gap = silence(self.pause)
         clips: list[Clip] = []
         for part in parts:

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from firmware.display_node.clip import Clip, read_wav
@@ -27,9 +27,14 @@ logger = logging.getLogger(__name__)
 class ClipCache:
     """Phrase → Clip for one engine; thread-safe; a disk directory survives restarts."""
 
-    def __init__(self, engine: Engine, directory: Path | None, memory_clips: int = 48) -> None:
+    def __init__(
+        self, engine: Engine, directory: Path | None, memory_clips: int = 48, *, trim: bool = False
+    ) -> None:
         self.engine = engine
-        self.directory = directory / _safe(engine.name) if directory else None
+        self.trim = trim  # words are kept without the engine's silence around them (assembled like a pack)
+        # one folder per engine and voice (the engine's name says both) and per kind of clip
+        folder = _safe(engine.name) + ("~words" if trim else "")
+        self.directory = directory / folder if directory else None
         # With a disk directory only the most recent clips stay in memory (a WAV read from the page cache
         # takes well under a millisecond); without one, everything stays.
         self.memory_clips = memory_clips
@@ -76,6 +81,8 @@ class ClipCache:
                 logger.warning("cached clip %s unreadable (%s); synthesizing again", path, exc)
         if clip is None:
             clip = self.engine.synthesize(text)
+            if self.trim:
+                clip = clip.trimmed()
             self.misses += 1
             if path is not None:
                 try:
@@ -90,8 +97,11 @@ class ClipCache:
                 self._clips.popitem(last=False)
         return clip
 
-    def warm(self, texts: Iterable[str], background: bool = True) -> None:
-        """Synthesize ``texts`` ahead of time (in a low-priority background thread by default)."""
+    def warm(
+        self, texts: Iterable[str], background: bool = True, on_done: Callable[[int], None] | None = None
+    ) -> None:
+        """Synthesize ``texts`` ahead of time (in a background thread by default, one after another: one
+        inference at a time keeps the memory peak low); ``on_done(count)`` once all are cached."""
         todo = list(texts)
 
         def run() -> None:
@@ -103,6 +113,8 @@ class ClipCache:
                 except Exception as exc:
                     logger.warning("warming %r failed: %s", text, exc)
             logger.info("clip cache warm: %d phrases (%s)", len(todo), self.engine.name)
+            if on_done is not None:
+                on_done(len(todo))
 
         if not background:
             run()

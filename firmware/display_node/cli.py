@@ -25,6 +25,7 @@ from antrean.node import add_common_arguments, common_overrides
 from firmware.display_node.config import DEFAULT_TEMPLATE, DisplayConfig
 
 logger = logging.getLogger(__name__)
+VOICE_FIRST_S = 15.0  # at most this long before the screen opens (a slow board's first start)
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 
@@ -111,6 +112,10 @@ def say_main(argv: Sequence[str]) -> int:
     parser.add_argument("--voice", help="piper voice model (.onnx); or the espeak-ng voice (default id)")
     parser.add_argument("--template", default=DEFAULT_TEMPLATE, help="call sentence template")
     parser.add_argument("--no-chime", action="store_true", help="voice only")
+    parser.add_argument(
+        "--unit", choices=["word", "phrase"], default="word", help="synthesize words (default) or phrases"
+    )
+    parser.add_argument("--pack", type=Path, help="speak from this voice pack folder (manifest.json, clips/)")
     parser.add_argument("--out", required=True, help="WAV file to write")
     args = parser.parse_args(argv)
     setup_logging("WARNING")
@@ -119,8 +124,9 @@ def say_main(argv: Sequence[str]) -> int:
     from firmware.display_node.audio import WavSink
     from firmware.display_node.cache import ClipCache
     from firmware.display_node.clip import read_wav
-    from firmware.display_node.speech import check_template
     from firmware.display_node.tts import Engine, EspeakEngine, FallbackEngine, PiperEngine, SpeechError
+    from firmware.display_node.voicepack import PackError, VoicePack, load_pack
+    from protocol.speech import call_parts, check_template
 
     try:
         check_template(args.template)
@@ -135,10 +141,22 @@ def say_main(argv: Sequence[str]) -> int:
         engine = FallbackEngine(PiperEngine(args.voice), EspeakEngine())
     else:
         engine = EspeakEngine(voice=args.voice or "id")
+    pack: VoicePack | None = None
+    if args.pack is not None:
+        try:
+            pack = load_pack(args.pack)
+        except PackError as exc:
+            sys.stderr.write(f"antrean display say: {exc}\n")
+            return 1
     out = Path(args.out)
     out.unlink(missing_ok=True)
     announcer = Announcer(
-        ClipCache(engine, None), WavSink(out), template=args.template, with_chime=not args.no_chime
+        ClipCache(engine, None, trim=args.unit == "word"),
+        WavSink(out),
+        template=args.template,
+        with_chime=not args.no_chime,
+        pack=pack,
+        unit=args.unit,
     )
     call = Call("say", args.ticket, args.counter, args.counter_name or f"Loket {args.counter}")
     try:
@@ -156,6 +174,10 @@ def say_main(argv: Sequence[str]) -> int:
     used = engine.name
     if isinstance(engine, FallbackEngine) and engine.failures:
         used = f"{engine.fallback.name} (piper failed)"
+    if pack is not None:
+        missing = pack.missing(call_parts(args.template, call.ticket_number, call.counter_name))
+        lacks = f"{used} (the voice pack lacks {', '.join(missing)})"
+        used = f"voice pack {pack.name!r}" if not missing else lacks
     clip = read_wav(out)
     sys.stdout.write(f"{out}: {clip.duration:.2f} s, {clip.rate} Hz, {used}\n{text}\n")
     return 0
@@ -222,6 +244,10 @@ def run_main(argv: Sequence[str]) -> int:
         signal.signal(signum, lambda *_: stop.set())
     node.start()
     logger.info("display node %s started for site %s", config.node_id, config.site)
+    # Voice first, then the screen: the speech engine's inferences while it warms (only at the very first
+    # start; afterwards the clips come from disk in well under a second) and the screen's buffers and first
+    # frame would otherwise add up to the process's memory peak.
+    node.wait_ready(VOICE_FIRST_S, stop)
     try:
         if headless:  # nobody watches: a few frames a second keep the snapshot and the model going
             screen = pygame.Surface((config.screen.width, config.screen.height))

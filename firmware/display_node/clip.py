@@ -12,12 +12,13 @@ True
 from __future__ import annotations
 
 import array
-import io
 import math
 import sys
-import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from protocol.voicepack import read_pcm, resample_pcm, trim_silence, wav_bytes
 
 SAMPLE_RATE = 22050
 
@@ -45,10 +46,18 @@ class Clip:
         return values
 
     def peak(self) -> int:
+        np = _numpy()
+        if np is not None:
+            samples = np.frombuffer(self.pcm[: 2 * self.samples], dtype="<i2").astype(np.int32)
+            return int(np.abs(samples).max()) if samples.size else 0
         values = self._array()
         return max((abs(v) for v in values), default=0)
 
     def rms(self) -> float:
+        np = _numpy()
+        if np is not None:
+            samples = np.frombuffer(self.pcm[: 2 * self.samples], dtype="<i2").astype(np.float64)
+            return float(np.sqrt(np.mean(samples * samples))) if samples.size else 0.0
         values = self._array()
         if not values:
             return 0.0
@@ -67,32 +76,34 @@ class Clip:
         return Clip(numpy.clip(samples, -32768, 32767).astype("<i2").tobytes(), self.rate)
 
     def resampled(self, rate: int) -> Clip:
-        """Linear interpolation; good enough for speech between 16 and 48 kHz."""
-        if rate == self.rate or not self.pcm:
-            return Clip(self.pcm, rate)
-        source = self._array()
-        count = max(1, round(len(source) * rate / self.rate))
-        step = (len(source) - 1) / max(1, count - 1)
-        out = array.array("h")
-        for i in range(count):
-            position = i * step
-            low = int(position)
-            high = min(low + 1, len(source) - 1)
-            frac = position - low
-            out.append(int(source[low] + (source[high] - source[low]) * frac))
-        return Clip(_to_bytes(out), rate)
+        """Linear interpolation; good enough for speech between 16 and 48 kHz (numpy when present)."""
+        np = _numpy()
+        if np is None or rate == self.rate or self.samples < 2:
+            return Clip(resample_pcm(self.pcm, self.rate, rate), rate)
+        source = np.frombuffer(self.pcm[: 2 * self.samples], dtype="<i2").astype(np.float64)
+        count = max(1, round(source.size * rate / self.rate))
+        positions = np.linspace(0, source.size - 1, count)
+        out = np.interp(positions, np.arange(source.size), source)
+        return Clip(out.astype("<i2").tobytes(), rate)
+
+    def trimmed(self) -> Clip:
+        """Without the silence before and after the voice (a speech engine pads every word)."""
+        return Clip(trim_silence(self.pcm, self.rate), self.rate)
 
     def to_wav(self) -> bytes:
-        buffer = io.BytesIO()
-        with wave.open(buffer, "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(self.rate)
-            out.writeframes(self.pcm)
-        return buffer.getvalue()
+        return wav_bytes(self.pcm, self.rate)
 
     def save(self, path: str | Path) -> None:
         Path(path).write_bytes(self.to_wav())
+
+
+def _numpy() -> Any:
+    """numpy when installed (it comes with piper), else None: the pure-Python paths do the same, slower."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy
 
 
 def _to_bytes(values: array.array[int]) -> bytes:
@@ -104,20 +115,8 @@ def _to_bytes(values: array.array[int]) -> bytes:
 
 def read_wav(data: bytes | str | Path) -> Clip:
     """A 16-bit WAV (mono, or stereo mixed down) as a Clip."""
-    source = io.BytesIO(data) if isinstance(data, bytes) else open(data, "rb")  # noqa: SIM115
-    with source, wave.open(source, "rb") as wav:
-        if wav.getsampwidth() != 2:
-            raise ValueError(f"expected 16-bit WAV, got {8 * wav.getsampwidth()}-bit")
-        frames = wav.readframes(wav.getnframes())
-        rate, channels = wav.getframerate(), wav.getnchannels()
-    if channels == 1:
-        return Clip(frames, rate)
-    values = array.array("h")
-    values.frombytes(frames)
-    mono = array.array(
-        "h", (sum(values[i : i + channels]) // channels for i in range(0, len(values), channels))
-    )
-    return Clip(mono.tobytes(), rate)
+    pcm, rate = read_pcm(data if isinstance(data, bytes) else Path(data).read_bytes())
+    return Clip(pcm, rate)
 
 
 def silence(seconds: float, rate: int = SAMPLE_RATE) -> Clip:

@@ -15,8 +15,7 @@ from pydantic import Field, field_validator
 
 from antrean.config import ConfigModel
 from antrean.node import NodeConfig
-
-DEFAULT_TEMPLATE = "Nomor antrean, {huruf}, {nomor}. Silakan menuju {loket}."
+from protocol.speech import DEFAULT_TEMPLATE, check_template
 
 
 class ScreenConfig(ConfigModel):
@@ -52,9 +51,29 @@ class VoiceConfig(ConfigModel):
         description="Call sentence; placeholders {huruf} (prefix letters), {nomor} (number in words), "
         "{loket} (loket name with numbers in words)",
     )
-    pause_ms: int = Field(180, ge=0, le=2000, description="Silence between the spoken parts of a call")
+    pause_ms: int = Field(
+        180, ge=0, le=2000, description="Silence between the synthesized parts of a call (piper, espeak-ng)"
+    )
+    pack: bool = Field(
+        True, description="Speak calls from the recorded voice pack the hub sends, when it has every word"
+    )
+    pack_dir: Path | None = Field(
+        None,
+        description="Where the voice pack is kept (none: $XDG_DATA_HOME/antrean/voice-pack, "
+        "i.e. ~/.local/share/antrean/voice-pack)",
+    )
+    word_gap_ms: int = Field(120, ge=0, le=1000, description="Silence between the words of a voice-pack call")
+    phrase_gap_ms: int = Field(
+        300, ge=0, le=2000, description="Silence between the phrases of a voice-pack call"
+    )
+    unit: Literal["word", "phrase"] = Field(
+        "word",
+        description="What the engine synthesizes: word (each word once, calls assembled like a voice pack: "
+        "every number ready within seconds of the first start, small memory peaks) or phrase (better "
+        "prosody; numbers beyond warm_numbers are synthesized during the chime)",
+    )
     warm_numbers: int = Field(
-        200, ge=0, le=2000, description="Numbers 1..N synthesized into the clip cache at start"
+        200, ge=0, le=2000, description="unit = phrase: numbers 1..N synthesized into the clip cache at start"
     )
     cache_dir: Path | None = Field(
         None,
@@ -66,14 +85,17 @@ class VoiceConfig(ConfigModel):
     @field_validator("template")
     @classmethod
     def _known_placeholders(cls, value: str) -> str:
-        from firmware.display_node.speech import check_template
-
         return check_template(value)
 
 
 def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "antrean" / "display"
+
+
+def default_pack_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "antrean" / "voice-pack"
 
 
 class DisplayConfig(NodeConfig):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,14 +28,16 @@ from antrean.snapshot import Snapshots
 from firmware.display_node.announcer import Announcer, Call
 from firmware.display_node.audio import AudioSink
 from firmware.display_node.cache import ClipCache
-from firmware.display_node.config import DisplayConfig, default_cache_dir
+from firmware.display_node.config import DisplayConfig, default_cache_dir, default_pack_dir
 from firmware.display_node.layout import Box
 from firmware.display_node.model import ScreenModel
 from firmware.display_node.render import Renderer
-from firmware.display_node.speech import warm_texts
 from firmware.display_node.tts import Engine, build_engine
+from firmware.display_node.voicepack import PackError, PackReceiver, PackStore, VoicePack, load_pack
 from protocol.payloads import Announcement, DisplayState, NodeStatus, Services
-from protocol.topics import Topics
+from protocol.speech import pack_script, warm_texts
+from protocol.topics import TOPICS, Topics
+from protocol.voicepack import VoiceClip, VoicePackManifest
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +88,7 @@ class DisplayNode:
             engine = engine or build_engine(
                 voice.engine, voice.piper_model, voice.espeak_voice, voice.espeak_speed
             )
-            self.cache = ClipCache(engine, voice.cache_dir or default_cache_dir())
+            self.cache = ClipCache(engine, voice.cache_dir or default_cache_dir(), trim=voice.unit == "word")
         self.announcer = Announcer(
             self.cache,
             sink,
@@ -93,8 +96,16 @@ class DisplayNode:
             with_chime=voice.chime,
             pause=voice.pause_ms / 1000,
             volume=voice.volume,
+            word_gap=voice.word_gap_ms / 1000,
+            phrase_gap=voice.phrase_gap_ms / 1000,
+            unit=voice.unit,
         )
+        self.packs = PackStore(voice.pack_dir or default_pack_dir())
+        if voice.pack:
+            self.announcer.pack = self._load_pack()
         self._warmed: set[str] = set()
+        self.started_at = time.monotonic()
+        self.ready_after: float | None = None  # seconds from start() until every clip of a call was ready
         self._warm_lock = threading.Lock()
         details: dict[str, object] = {"audio": audio_state, "tts": self.cache is not None}
         if self.cache is not None:
@@ -106,6 +117,13 @@ class DisplayNode:
         self.runtime.route(self.topics.hub_status(), NodeStatus, self._on_hub_status)
         self.runtime.route(self.topics.services(), Services, self._on_services)
         self.runtime.route(self.topics.display_state(), DisplayState, self._on_state)
+        self.receiver = PackReceiver(self.packs, self._set_pack)
+        if voice.pack:
+            receiver = self.receiver
+            self.runtime.route(
+                self.topics.voice_pack(), VoicePackManifest, receiver.on_manifest, cleared=receiver.on_cleared
+            )
+            self.runtime.route(self.topics.filter(TOPICS["voice_clip"]), VoiceClip, receiver.on_clip)
         self.link.on_connection_change(self.model.set_broker)
 
     # -- MQTT handlers (paho's thread) ----------------------------------------------------------
@@ -127,24 +145,84 @@ class DisplayNode:
         self.model.highlight(message.counter, time.monotonic())
         self.announcer.submit(Call.of(message))
 
+    # -- voice pack -----------------------------------------------------------------------------
+
+    def _load_pack(self) -> VoicePack | None:
+        """The installed pack, or None (none installed, or one that cannot be read: logged)."""
+        directory = self.packs.current()
+        if directory is None:
+            return None
+        try:
+            pack = load_pack(directory)
+        except PackError as exc:
+            logger.warning("%s; calls are synthesized", exc)
+            return None
+        logger.info("voice pack %r (%d clips) loaded", pack.name, len(pack.clips))
+        return pack
+
+    def _set_pack(self, pack: VoicePack | None) -> None:
+        """The hub's new pack (one assignment: a call being assembled keeps the pack it started with)."""
+        self.announcer.pack = pack
+        if pack is None:
+            logger.info("the hub has no voice pack any more; calls are synthesized")
+            self._warm(DEFAULT_LOKETS, DEFAULT_PREFIXES, self.config.voice.warm_numbers)
+
     # -- clip cache -----------------------------------------------------------------------------
 
-    def _warm(self, lokets: list[str], prefixes: list[str], numbers: int = 0) -> None:
+    def _warm(
+        self,
+        lokets: list[str],
+        prefixes: list[str],
+        numbers: int = 0,
+        on_done: Callable[[int], None] | None = None,
+    ) -> None:
+        """Synthesize in the background what calls at ``lokets`` with ``prefixes`` need: every word
+        (unit = word: then any number is ready), or the phrases and numbers 1..``numbers``."""
         if self.cache is None:
             return
-        wanted = warm_texts(self.config.voice.template, lokets or ["Loket 1"], prefixes, numbers)
+        voice = self.config.voice
+        script = pack_script(prefixes, lokets or ["Loket 1"], voice.template)
+        pack = self.announcer.pack
+        if pack is not None and all(token.key in pack.clips for token in script):
+            if on_done is not None:  # the recorded voice says all of it: nothing to synthesize
+                on_done(0)
+            return
+        if voice.unit == "word":
+            wanted = [t.text for t in script]
+        else:
+            wanted = warm_texts(voice.template, lokets or ["Loket 1"], prefixes, numbers)
         with self._warm_lock:
             todo = [t for t in wanted if t not in self._warmed]
             self._warmed.update(todo)
-        if todo:
-            self.cache.warm(todo)
+        if todo or on_done is not None:
+            self.cache.warm(todo, on_done=on_done)
+
+    def wait_ready(self, timeout: float, stop: threading.Event | None = None) -> bool:
+        """True once the start's clips are all cached (at once when the voice is off); gives up early when
+        ``stop`` is set."""
+        deadline = time.monotonic() + timeout
+        while self.cache is not None and self.ready_after is None and time.monotonic() < deadline:
+            if stop is not None and stop.is_set():
+                break
+            time.sleep(0.02)
+        return self.cache is None or self.ready_after is not None
+
+    def _ready(self, count: int) -> None:
+        self.ready_after = time.monotonic() - self.started_at
+        pack = self.announcer.pack
+        if count == 0 and pack is not None:
+            source = f"voice pack {pack.name!r}"
+        else:
+            source = self.cache.engine.name if self.cache is not None else "-"
+        logger.info("voice ready: %d clips (%s) %.1f s after start", count, source, self.ready_after)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     def start(self, wait: float | None = None) -> bool:
         """Start the announcer, warm the clip cache, connect (optionally wait for the broker)."""
+        self.started_at = time.monotonic()
         self.announcer.start()
-        self._warm(DEFAULT_LOKETS, DEFAULT_PREFIXES, self.config.voice.warm_numbers)
+        self._warm(DEFAULT_LOKETS, DEFAULT_PREFIXES, self.config.voice.warm_numbers, on_done=self._ready)
         return self.runtime.start(wait=wait)
 
     def stop(self) -> None:

@@ -40,7 +40,7 @@ class EspeakEngine:
         self, voice: str = "id", speed: int = 150, program: str = "espeak-ng", rate: int = SAMPLE_RATE
     ):
         self.voice, self.speed, self.program, self.rate = voice, speed, program, rate
-        self.name = f"espeak-ng:{voice}"
+        self.name = f"espeak-ng:{voice}" + (f"@{speed}" if speed != 150 else "")  # the cache's key
 
     def synthesize(self, text: str) -> Clip:
         program = shutil.which(self.program)

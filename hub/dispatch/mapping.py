@@ -25,7 +25,6 @@ from hub.dispatch.operation import Operation, lokets
 from hub.dispatch.outcome import LiveState
 from hub.dispatch.policy import estimate_wait
 from hub.dispatch.projection import Projection
-from hub.dispatch.speech import call_sentence
 from protocol import (
     Announcement,
     CounterState,
@@ -39,6 +38,7 @@ from protocol import (
     WaitingCounts,
 )
 from protocol.payloads import TicketStatus as WireStatus
+from protocol.speech import call_sentence
 
 NEXT_SHOWN = 10  # tickets of each class the waiting room shows as next
 

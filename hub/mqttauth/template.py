@@ -1,7 +1,7 @@
 """The site ACL of ``provisioning/mosquitto.acl``, for any site and any set of nodes (``antrean demo`` writes
 its own with it; a test checks that the shipped template says the same for site ``pkm``).
 
->>> print(site_acl("demo", displays=["display-1"]).splitlines()[-3])
+>>> print(site_acl("demo", displays=["display-1"]).splitlines()[-5])
 user display-1
 >>> print(site_acl("demo", counters=["counter-1"], lokets={"counter-1": [2]}).splitlines()[-3])
 topic write antrean/demo/counter/2/command
@@ -29,7 +29,12 @@ _KIOSK = (
     "read {root}/kiosk/{user}/print",
 )
 _COUNTER = ("write {root}/counter/+/command", "read {root}/counter/+/reply", "read {root}/counter/+/state")
-_DISPLAY = ("read {root}/display/state", "read {root}/display/announce")
+_DISPLAY = (
+    "read {root}/display/state",
+    "read {root}/display/announce",
+    "read {root}/display/voice/pack",
+    "read {root}/display/voice/clip/+",
+)
 
 
 def site_acl(

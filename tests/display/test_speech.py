@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from firmware.display_node.config import DEFAULT_TEMPLATE, VoiceConfig
-from firmware.display_node.speech import (
+from protocol.speech import (
     call_parts,
     check_template,
     number_words,

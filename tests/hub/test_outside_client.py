@@ -99,7 +99,7 @@ def test_plain_paho_client_against_the_hub_binary(tmp_path: Path) -> None:
         reply = wait_for("antrean/pkm/counter/1/reply")
         assert reply["ticket"]["number"] == "P-001"
         announce = wait_for("antrean/pkm/display/announce")
-        assert announce["text"] == "Nomor antrean, P, satu. Silakan menuju loket satu."
+        assert announce["text"] == "Nomor antrean, Pe, satu. Silakan menuju loket satu."
         state = wait_for("antrean/pkm/display/state", lambda p: p["counters"][0]["ticket"] is not None)
         assert [t["number"] for t in state["next_general"]] == ["A-001", "A-002"]
         client.publish("antrean/pkm/counter/1/command", b"{not json", qos=1)

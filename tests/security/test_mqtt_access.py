@@ -109,6 +109,8 @@ def test_display_is_read_only(secured: SecuredBroker) -> None:
         f"{ROOT}/kiosk/display-1/ticket/request",
         f"{ROOT}/kiosk/kiosk-1/ticket/request",
         f"{ROOT}/node/kiosk-1/status",
+        f"{ROOT}/display/voice/pack",  # nobody on the waiting-room Wi-Fi replaces the voice of the calls
+        f"{ROOT}/display/voice/clip/tiga",
     ]
     for topic in forbidden:
         display.publish(topic, b'{"v":1,"attack":true}')
@@ -124,6 +126,10 @@ def test_display_is_read_only(secured: SecuredBroker) -> None:
     hub.publish(f"{ROOT}/display/state", b'{"v":1,"state":1}', retain=True)
     display.subscribe(f"{ROOT}/display/state")
     wait_until(lambda: display.on(f"{ROOT}/display/state"), timeout=10)
+    # and the hub's voice pack
+    hub.publish(f"{ROOT}/display/voice/clip/tiga", b'{"v":1,"clip":1}', retain=True)
+    display.subscribe(f"{ROOT}/display/voice/clip/+")
+    wait_until(lambda: display.on(f"{ROOT}/display/voice/clip/tiga"), timeout=10)
     display.close()
     hub.close()
 

@@ -38,7 +38,7 @@ def changed_master(what: str) -> None:
     logger.info("%s changed: republishing state", what)
 
 
-from hub.web.admin import logs, master, nodes, settings, users, whatsapp  # noqa: E402  (routes on ``bp``)
+from hub.web.admin import logs, master, nodes, settings, users, voice, whatsapp  # noqa: E402  (routes on ``bp``)
 
 __all__ = [
     "bp",
@@ -50,5 +50,6 @@ __all__ = [
     "polys_in_order",
     "settings",
     "users",
+    "voice",
     "whatsapp",
 ]

@@ -176,6 +176,7 @@ def world(admin: Web, services: WebServices) -> dict[str, Any]:
         "document_id": 1,
         "action": "call",
         "code": "ACDEFGHJ",  # a booking code (loket: confirm arrival)
+        "key": "nomor",  # a word of the voice recording script
     }
 
 

@@ -1,13 +1,18 @@
-"""What a call says, as pure functions: ticket number + loket → the parts of an Indonesian sentence.
+"""What a call says, the one owner of the sentence: ticket number + loket → the Indonesian sentence, its
+parts (phrases a speech engine synthesizes) and each part's tokens (the keys of a voice pack's clips).
 
-A call is split into parts so that every part that repeats (the template's fixed words, prefixes,
-numbers, loket names) is synthesized once and reused from the clip cache.
+The hub puts :func:`call_sentence` in ``display/announce`` ``text``; the display speaks :func:`call_parts`
+of the same template, from synthesized phrases or from a recorded voice pack's clips (``Part.tokens``).
 
->>> parts = call_parts("Nomor antrean, {huruf}, {nomor}. Silakan menuju {loket}.", "P-003", "Loket 1")
+>>> parts = call_parts(DEFAULT_TEMPLATE, "P-003", "Loket 1")
 >>> [p.text for p in parts]
 ['Nomor antrean,', 'Pe,', 'tiga.', 'Silakan menuju', 'loket satu.']
 >>> sentence(parts)
 'Nomor antrean, Pe, tiga. Silakan menuju loket satu.'
+>>> [t.key for t in parts[1].tokens + parts[2].tokens + parts[4].tokens]
+['huruf-p', 'tiga', 'loket', 'satu']
+>>> call_sentence("A-115", "Loket 2")
+'Nomor antrean, A, seratus lima belas. Silakan menuju loket dua.'
 """
 
 from __future__ import annotations
@@ -17,7 +22,14 @@ from dataclasses import dataclass
 
 from num2words import num2words
 
+DEFAULT_TEMPLATE = "Nomor antrean, {huruf}, {nomor}. Silakan menuju {loket}."
 PLACEHOLDERS = ("huruf", "nomor", "loket")
+# Every word num2words uses for 0..99,999 in Indonesian: a voice pack with these speaks any ticket number.
+NUMBER_WORDS = (
+    "nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan",
+    "sepuluh", "sebelas", "belas", "puluh", "seratus", "ratus", "seribu", "ribu",
+)  # fmt: skip
+_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _FIELD = re.compile(r"\{(\w*)\}")
 
 # How Indonesians say the letters of the alphabet: "Pe" is heard as P where "P" alone may be swallowed.
@@ -52,11 +64,43 @@ LETTER_NAMES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class Token:
+    """One word of a call: ``key`` names its clip in a voice pack (``[a-z0-9-]``), ``text`` is said."""
+
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Part:
-    """One clip of a call: ``text`` is synthesized; ``kind`` says whether it repeats across calls."""
+    """One phrase of a call: ``text`` is synthesized; ``kind`` says whether it repeats across calls;
+    ``tokens`` are its words, the clips a voice pack assembles it from."""
 
     text: str
     kind: str  # "fixed" | "huruf" | "nomor" | "loket"
+    tokens: tuple[Token, ...] = ()
+
+
+def is_key(key: str) -> bool:
+    """True for a well-formed clip key (``tiga``, ``huruf-p``)."""
+    return _KEY.fullmatch(key) is not None
+
+
+def word_tokens(text: str) -> tuple[Token, ...]:
+    """``Silakan menuju`` → tokens ``silakan``, ``menuju`` (punctuation dropped, lower case keys)."""
+    tokens = []
+    for word in re.findall(r"[^\W_]+", text):
+        key = word.lower()
+        if is_key(key):
+            tokens.append(Token(key, word))
+    return tuple(tokens)
+
+
+def letter_tokens(letters: str) -> tuple[Token, ...]:
+    """``KB`` → ``huruf-k`` (Ka), ``huruf-b`` (Be)."""
+    return tuple(
+        Token(f"huruf-{ch.lower()}", LETTER_NAMES[ch.upper()]) for ch in letters if ch.upper() in LETTER_NAMES
+    )
 
 
 def check_template(template: str) -> str:
@@ -121,6 +165,12 @@ def call_parts(template: str, ticket_number: str, counter_name: str) -> list[Par
         "nomor": number_words(seq) if seq is not None else numbers_in_words(ticket_number),
         "loket": numbers_in_words(counter_name),
     }
+    ascii_prefix = prefix.isascii() and prefix.isalpha()
+    tokens = {
+        "huruf": letter_tokens(prefix) if ascii_prefix else word_tokens(values["huruf"]),
+        "nomor": word_tokens(values["nomor"]),
+        "loket": word_tokens(values["loket"]),
+    }
     parts: list[Part] = []
     pieces = _FIELD.split(template)  # literal, name, literal, name, ..., literal
     for index, piece in enumerate(pieces):
@@ -128,11 +178,11 @@ def call_parts(template: str, ticket_number: str, counter_name: str) -> list[Par
             value = values[piece]
             if value:
                 following = pieces[index + 1] if index + 1 < len(pieces) else ""
-                parts.append(Part(_sentence_end(value, following), piece))
+                parts.append(Part(_sentence_end(value, following), piece, tokens[piece]))
             continue
         literal = piece.strip().lstrip(".,!?").strip() if index > 0 else piece.strip()
         if literal and any(ch.isalnum() for ch in literal):
-            parts.append(Part(literal, "fixed"))
+            parts.append(Part(literal, "fixed", word_tokens(literal)))
     if values["huruf"] == "":
         return [p for p in parts if p.kind != "huruf"]
     return parts
@@ -141,6 +191,35 @@ def call_parts(template: str, ticket_number: str, counter_name: str) -> list[Par
 def sentence(parts: list[Part]) -> str:
     """The whole call as one line of text (printed and logged)."""
     return " ".join(part.text for part in parts)
+
+
+def call_sentence(ticket_number: str, counter_name: str, template: str = DEFAULT_TEMPLATE) -> str:
+    """The sentence the hub sends in ``display/announce`` ``text``: the display speaks the same."""
+    return sentence(call_parts(template, ticket_number, counter_name))
+
+
+def call_tokens(ticket_number: str, counter_name: str, template: str = DEFAULT_TEMPLATE) -> list[Token]:
+    """Every word of the call in speaking order: the clips a voice pack plays."""
+    return [token for part in call_parts(template, ticket_number, counter_name) for token in part.tokens]
+
+
+def pack_script(
+    prefixes: list[str], counter_names: list[str], template: str = DEFAULT_TEMPLATE
+) -> list[Token]:
+    """Every clip a voice pack needs to speak any number 0..99,999 with these prefixes at these lokets:
+    the template's words, the letters, the number words, the words of the loket names (no repeats)."""
+    tokens: list[Token] = []
+    for part in call_parts(template, "A-1", counter_names[0] if counter_names else "Loket 1"):
+        if part.kind == "fixed":
+            tokens += part.tokens
+    tokens += letter_tokens("".join(prefixes))
+    tokens += [Token(word, word) for word in NUMBER_WORDS]
+    for name in counter_names:
+        tokens += word_tokens(numbers_in_words(name))
+    unique: dict[str, Token] = {}
+    for token in tokens:
+        unique.setdefault(token.key, token)
+    return list(unique.values())
 
 
 def warm_texts(template: str, counter_names: list[str], prefixes: list[str], numbers: int) -> list[str]:
