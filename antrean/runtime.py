@@ -10,8 +10,7 @@ ignored. Payloads are decoded as a tolerant reader (``v`` 1; fields a newer hub 
 node knows is validated: :meth:`protocol.payloads.Payload.decode`); an empty payload is a retained message
 being cleared, not a malformed one.
 
->>> from antrean.hubtime import HubClock
-from antrean.node import NodeConfig
+>>> from antrean.node import NodeConfig
 >>> runtime = NodeRuntime(NodeConfig(node_id="kiosk-1"), "kiosk", details={"printer": "ok"})
 >>> runtime.link.client_id
 'antrean-pkm-kiosk-1'

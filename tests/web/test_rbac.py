@@ -37,6 +37,7 @@ SAMPLE: dict[str, Any] = {  # url_for's values
     "code": "ACDEFGHJ",
     "filename": "app.css",
     "name": "antrean-0.1.0-py3-none-any.whl",
+    "node": "kiosk-1",
     "key": "nomor",  # a word of the voice recording script
 }
 

@@ -177,6 +177,7 @@ def world(admin: Web, services: WebServices) -> dict[str, Any]:
         "action": "call",
         "code": "ACDEFGHJ",  # a booking code (loket: confirm arrival)
         "key": "nomor",  # a word of the voice recording script
+        "node": "kiosk-1",  # a node (revoke)
     }
 
 
