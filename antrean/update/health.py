@@ -4,11 +4,13 @@ executable on PATH; tests put a recording one there), the health command is plug
 A release is healthy when, during the whole window (``--health-timeout``, 60 s by default), the unit stays
 active without a restart (a watchdog kill or a crash makes systemd restart it: ``NRestarts`` grows) and the
 health command passed once. The health command is the new release's ``antrean doctor --config FILE`` when
-it has one and a config is given, else its ``antrean --version``.
+it has one and a config is given (only its checks a release can break count: config, TLS, the broker
+account), else its ``antrean --version``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -54,8 +56,25 @@ def health_command(release: Path, config: str | None) -> list[str]:
             [antrean, "doctor", "--help"], capture_output=True, check=False, env=release_env()
         )
         if has_doctor.returncode == 0:
-            return [antrean, "doctor", "--config", config]
+            return [antrean, "doctor", "--config", config, "--json", "--no-report"]
     return [antrean, "--version"]
+
+
+# what a release can break; a printer out of paper or a full disk is not a reason to roll a release back
+RELEASE_CHECKS = frozenset({"config", "tls", "broker"})
+
+
+def doctor_verdict(output: str) -> str | None:
+    """From ``antrean doctor --json``: None unless a check a release can break failed.
+
+    >>> doctor_verdict('{"checks": [{"name": "printer", "level": "FAIL", "detail": "paper out"}]}') is None
+    True
+    >>> doctor_verdict('{"checks": [{"name": "broker", "level": "FAIL", "detail": "not authorised"}]}')
+    'broker: not authorised'
+    """
+    checks = json.loads(output).get("checks", [])
+    failed = [c for c in checks if c.get("level") == "FAIL" and c.get("name") in RELEASE_CHECKS]
+    return "; ".join(f"{c['name']}: {c.get('detail', '')}" for c in failed) or None
 
 
 def run_check(command: Sequence[str], timeout: float = 60) -> str | None:
@@ -68,6 +87,12 @@ def run_check(command: Sequence[str], timeout: float = 60) -> str | None:
         return f"{' '.join(command)}: {error}"
     if done.returncode == 0:
         return None
+    if "doctor" in command and "--json" in command:
+        try:
+            verdict = doctor_verdict(done.stdout)
+        except (ValueError, AttributeError):
+            verdict = "antrean doctor printed no report"
+        return None if verdict is None else f"antrean doctor: {verdict}"
     lines = (done.stdout + done.stderr).strip().splitlines()
     return f"{' '.join(command)} exited with {done.returncode}" + (f": {lines[-1]}" if lines else "")
 

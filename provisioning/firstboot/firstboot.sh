@@ -58,7 +58,8 @@ echo "$WHEELHOUSE" > "$root/source"
 systemctl daemon-reload
 systemctl enable "$unit"
 if ! "$release/bin/antrean" update --root "$root" --version "$VERSION" --unit "$unit" \
-    --config "$SYSROOT$PREFIX/$ROLE.toml" --health-timeout "${HEALTH_TIMEOUT:-60}" >> "$LOG" 2>&1; then
+    --config "$SYSROOT$PREFIX/$ROLE.toml" --health-timeout "${HEALTH_TIMEOUT:-60}" \
+    ${HEALTH_COMMAND:+--health-command "$HEALTH_COMMAND"} >> "$LOG" 2>&1; then
     log "$unit is not healthy yet: see journalctl -u $unit"
 fi
 systemctl disable antrean-firstboot.service

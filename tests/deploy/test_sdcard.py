@@ -230,6 +230,9 @@ def test_first_boot_installs_the_bundle_and_antrean_from_the_hubs_wheelhouse(
     wait_until(lambda: _answers(f"http://127.0.0.1:{web_port}/wheels/"), 20)
     with (root / "etc" / "antrean" / "firstboot.env").open("a") as installed:
         installed.write("HEALTH_TIMEOUT=2\n")  # a minute on a Pi
+        # the release's doctor reads /etc/antrean/ca.crt, outside this sandbox's root (the doctor has its
+        # own tests, tests/deploy/test_doctor.py): here the release only has to run
+        installed.write("HEALTH_COMMAND='{release}/bin/antrean --version'\n")
     served = tmp_path / "data" / "wheelhouse"
     served.mkdir()
     shutil.copy2(wheelhouse / f"antrean-{GOOD}-py3-none-any.whl", served)
