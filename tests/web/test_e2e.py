@@ -213,7 +213,9 @@ def run_day(browser: Browser, live: LiveHub, kiosk: ScriptedKiosk) -> None:
     loket.click("#btn-consent")
     expect(loket.locator(".flash.success")).to_contain_text("Informasi wajib tercatat lengkap")
     loket.select_option("#f-poly_id", label="Poli Umum")
-    loket.select_option("#f-doctor_id", label="dr. Ahmad Fauzi (00:00–23:59)")
+    doctor = loket.locator("#f-doctor_id option", has_text="dr. Ahmad Fauzi (00:00–23:59, 0/")
+    expect(doctor).to_contain_text("pasien")  # the schedule's load: n/max_patient
+    loket.select_option("#f-doctor_id", doctor.get_attribute("value"))
     loket.select_option("#f-payment_type", "bpjs")
     loket.fill("#f-keluhan", "demam tiga hari")
     loket.click("#btn-bridge")
