@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, g, redirect, render_template, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, stream_with_context, url_for
 
-from hub.analytics.staffing import staffing_advice
+from hub.analytics.staffing import StaffingAdvice, staffing_advice
+from hub.dispatch.rules import load_settings
 from hub.web.auth import login_required, passive
 from hub.web.dashboard import day_figures
 from hub.web.dashboard_online import OnlineFigures, online_figures
@@ -49,8 +51,21 @@ def _online() -> OnlineFigures:
 @login_required
 def dashboard() -> str:
     figures = _figures()
-    advice = staffing_advice(db(), today=figures.day, tz=services().tz)  # weeks of history: not live
-    return render_template("dashboard.html", f=figures, online=_online(), advice=advice)
+    return render_template("dashboard.html", f=figures, online=_online(), advice=_advice(figures.day))
+
+
+def _advice(day: date) -> StaffingAdvice:
+    """The staffing advice from the weeks before ``day``: computed once a day (and again when the admin
+    changes the target wait), not on every dashboard view — it reads weeks of tickets (~70 ms a view on a
+    year of history, `antrean bench scale`), and those weeks do not change during the day."""
+    cache: dict[tuple[date, float], StaffingAdvice] = current_app.extensions.setdefault("antrean_advice", {})
+    key = (day, load_settings(db()).target_wait_min)
+    advice = cache.get(key)
+    if advice is None:
+        advice = staffing_advice(db(), today=day, tz=services().tz, target_wait_min=key[1])
+        cache.clear()  # one day, one target: the newest
+        cache[key] = advice
+    return advice
 
 
 @bp.route("/dashboard/panel")
