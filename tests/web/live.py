@@ -66,11 +66,17 @@ def start_live_hub(hub_runner: Callable[..., Any], sim: SimulatorServer, extra_t
     handle.start()
     url = f"http://127.0.0.1:{port}"
 
+    wait_for_http(f"{url}/login")
+    return LiveHub(url, handle, sim)
+
+
+def wait_for_http(url: str, timeout: float = 20) -> None:
+    """Until ``url`` answers at all (the hub opens its staff and public listeners one after the other)."""
+
     def up() -> bool:
         try:
-            return requests.get(f"{url}/login", timeout=2).status_code == 200
+            return requests.get(url, timeout=2).status_code < 500
         except requests.ConnectionError:
             return False
 
-    wait_until(up, timeout=20, interval=0.1)
-    return LiveHub(url, handle, sim)
+    wait_until(up, timeout=timeout, interval=0.1)

@@ -22,7 +22,7 @@ from hub.web.humancheck import WORDS
 from tests.kiosk.conftest import make_kiosk  # noqa: F401  (the fixture)
 from tests.kiosk.driver import pump
 from tests.support import artifacts_dir
-from tests.web.live import LiveHub, start_live_hub
+from tests.web.live import LiveHub, start_live_hub, wait_for_http
 from tests.web.test_e2e import CHROMIUM_ARGS, login
 
 pytestmark = pytest.mark.slow  # a browser, a kiosk and a real hub
@@ -47,6 +47,7 @@ def live(hub_runner: Callable[..., Any], pcare_sim: Any) -> tuple[LiveHub, str]:
         '[booking]\nclosed_weekdays = []\nrelease_at = "23:59"\n'
     )
     hub = start_live_hub(hub_runner, pcare_sim, extra)
+    wait_for_http(f"http://127.0.0.1:{port}/booking")
     return hub, f"http://127.0.0.1:{port}"
 
 
