@@ -145,12 +145,6 @@ class PublicConfig(ConfigModel):
         description='Networks of the puskesmas Wi-Fi/LAN, e.g. ["192.168.1.0/24"]: a patient whose '
         "booking page comes from there may confirm arrival on the phone (empty: only at the kiosk or loket)",
     )
-    notify_before: int = Field(
-        3,
-        ge=1,
-        le=50,
-        description="The open ticket page rings, vibrates and changes its title when this many are ahead",
-    )
 
     @field_validator("lan_networks")
     @classmethod
@@ -346,7 +340,11 @@ class WhatsAppConfig(ConfigModel):
         "", description='Gateway: body field carrying the token; empty: header "Authorization: <token>"'
     )
     notify_before: int = Field(
-        3, ge=1, le=50, description='"Giliran Anda sebentar lagi" when this many tickets are ahead'
+        3,
+        ge=1,
+        le=50,
+        description='"Giliran Anda sebentar lagi" when this many tickets are ahead: the WhatsApp message, '
+        "and the open ticket page rings, vibrates and changes its title (one number for both)",
     )
     reminder_time: str = Field("18:00", description="When the reminder for tomorrow's bookings goes (HH:MM)")
     timeout_s: float = Field(10.0, gt=0, le=60, description="Timeout of one send (s)")

@@ -118,6 +118,7 @@ def serve(hub: Hub) -> WebServers:
                 "SESSION_COOKIE_SECURE": config.web.public_url.startswith("https://"),
                 "TRUSTED_PROXIES": config.web.trusted_proxies,
                 "WHEELHOUSE": config.web.wheelhouse or str(Path(config.data_dir) / "wheelhouse"),
+                "NOTIFY_BEFORE": config.whatsapp.notify_before,  # the ticket page of tickets printed earlier
             },
         )
         servers.append(
@@ -131,7 +132,7 @@ def serve(hub: Hub) -> WebServers:
                 "SESSION_COOKIE_SECURE": config.public.url.startswith("https://"),
                 "TRUSTED_PROXIES": config.public.trusted_proxies,
                 "LAN_NETWORKS": config.public.lan_networks,
-                "NOTIFY_BEFORE": config.public.notify_before,
+                "NOTIFY_BEFORE": config.whatsapp.notify_before,
                 "BOOKING": config.booking,
             },
             public_blueprints(hub),

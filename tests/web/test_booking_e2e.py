@@ -43,8 +43,9 @@ def browser() -> Iterator[Browser]:
 def live(hub_runner: Callable[..., Any], pcare_sim: Any) -> tuple[LiveHub, str]:
     port = free_port()
     extra = (
-        f'[public]\nport = {port}\nurl = "http://127.0.0.1:{port}"\nnotify_before = 2\n'
+        f'[public]\nport = {port}\nurl = "http://127.0.0.1:{port}"\n'
         '[booking]\nclosed_weekdays = []\nrelease_at = "23:59"\n'
+        "[whatsapp]\nnotify_before = 2\n"
     )
     hub = start_live_hub(hub_runner, pcare_sim, extra)
     wait_for_http(f"http://127.0.0.1:{port}/booking")
