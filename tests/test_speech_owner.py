@@ -3,6 +3,7 @@ says, and the clips a voice pack plays are the words of that sentence."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ from protocol.speech import DEFAULT_TEMPLATE, NUMBER_WORDS, call_parts, call_tok
 LOKET_NAMES = st.sampled_from(["Loket 1", "Loket 2", "Loket 12", "Loket BPJS", "Loket Pendaftaran 3"])
 
 
+@pytest.mark.slow  # a property test with 300 examples
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from("ABCDEP"), st.integers(1, 99_999), st.integers(1, 12), LOKET_NAMES)
 def test_hub_text_is_the_display_sentence(prefix: str, seq: int, number: int, name: str) -> None:

@@ -15,6 +15,8 @@ from hub.bpjs.service import BpjsBridge
 from hub.db.models import BpjsLog, BpjsOutbox, Registration, User
 from tests.bpjs.conftest import ACTIVE, ASTRAL, CREDS, INACTIVE, BridgeKit, add_registration
 
+pytestmark = pytest.mark.slow  # the bridge thread against the PCare simulator, with back-off timings
+
 MakeBridge = Callable[..., BridgeKit]
 
 

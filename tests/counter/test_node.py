@@ -20,6 +20,8 @@ from tests.fakehub import FakeHub
 from tests.netproxy import CuttableLink
 from tests.support import Recorder, wait_until
 
+pytestmark = pytest.mark.slow  # a real counter node over the broker with LED/buzzer timings
+
 StartNode = Callable[..., RunningNode]
 
 
