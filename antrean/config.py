@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
 from typing import Any, TypeVar, get_args, get_origin
 
@@ -138,3 +140,19 @@ def describe_config(model: type[ConfigModel], title: str) -> str:
 
     walk(model, "")
     return "\n".join(lines) + "\n"
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def check_hhmm(value: str) -> str:
+    """A time of day as the configs write it, ``HH:MM`` (validators raise on anything else)."""
+    if not _HHMM.match(value):
+        raise ValueError(f"must be a time HH:MM, got {value!r}")
+    return value
+
+
+def parse_hhmm(value: str) -> time:
+    """``"07:30"`` → ``time(7, 30)`` (after :func:`check_hhmm`)."""
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))

@@ -13,9 +13,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from antrean import __version__
+from antrean.config import parse_hhmm
 from hub.bpjs.service import BpjsBridge, start_bridge
 from hub.broker import BrokerProcess, hub_broker_settings
-from hub.config import HubConfig, parse_hhmm
+from hub.config import HubConfig
 from hub.db.base import utcnow
 from hub.db.checkpoint import WalCheckpointer
 from hub.db.database import open_database

@@ -51,8 +51,8 @@ def _num(value: float | None, fmt: str = ".1f") -> str:
 
 
 def hours_report(session: Session, args: argparse.Namespace, tz: Any) -> tuple[dict[str, Any], list[str]]:
+    from antrean.config import parse_hhmm
     from hub.analytics.measure import load_times, measure_hours, measure_lokets
-    from hub.config import parse_hhmm
     from hub.dispatch.rules import load_settings
 
     settings = load_settings(session)

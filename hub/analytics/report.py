@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from antrean.config import parse_hhmm
 from hub.analytics.measure import measure_hours
 from hub.analytics.staffing import StaffingAdvice, advice_between
-from hub.config import parse_hhmm
 from hub.dispatch.rules import load_settings
 from hub.reports.model import Cell, Column, Section, Table
 from hub.reports.period import Period

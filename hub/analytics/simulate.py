@@ -24,12 +24,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from antrean.config import parse_hhmm
 from antrean.helptext import plain
 from hub.analytics.days import PROFILES, Day, profile_day, recorded_day
 from hub.analytics.simulation import Arrival, simulate_day
 from hub.analytics.visits import VisitsError
 from hub.analytics.waits import summarize, summary_lines
-from hub.config import QueueSettings, parse_hhmm
+from hub.config import QueueSettings
 from hub.dispatch.policy import CallRule
 
 DEFAULT_SERVICE_MIN = float(QueueSettings().avg_service_minutes)

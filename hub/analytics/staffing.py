@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from antrean.config import parse_hhmm
 from hub.analytics.measure import load_times, open_fraction
 from hub.analytics.queueing import mmc, servers_needed
-from hub.config import parse_hhmm
 from hub.dispatch.rules import load_settings
 
 WORKDAYS = (0, 1, 2, 3, 4)  # Monday..Friday

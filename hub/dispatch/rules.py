@@ -10,7 +10,8 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.config import QueueSettings, parse_hhmm
+from antrean.config import parse_hhmm
+from hub.config import QueueSettings
 from hub.db.models import QueueConfig
 from hub.dispatch.policy import CallRule
 from hub.dispatch.sql import RULES

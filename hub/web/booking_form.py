@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from hub.config import BookingSettings, parse_hhmm
+from antrean.config import parse_hhmm
+from hub.config import BookingSettings
 from hub.db.models import Polyclinic
 from hub.dispatch.bookings import bookable
 from hub.phone import PhoneError, normalise_phone

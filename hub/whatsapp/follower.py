@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.config import WhatsAppConfig, parse_hhmm
+from antrean.config import parse_hhmm
+from hub.config import WhatsAppConfig
 from hub.db.models import Booking, Counter, Polyclinic, Queue, TicketEvent
 from hub.db.statuses import CALLABLE, BookingStatus, TicketStatus
 from hub.dispatch.numbering import format_number
