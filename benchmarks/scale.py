@@ -38,7 +38,7 @@ from antrean.helptext import plain
 from benchmarks.harness import ScriptedKiosk, stop_process, user_add_args, write_hub_config
 from benchmarks.history import build_history
 from benchmarks.hub import call_latency, throughput
-from benchmarks.web import FIRST, LAST, PASSWORD, login
+from benchmarks.web import FIRST, LAST, PASSWORD, login, wait_for_web
 from hub.broker import free_port
 from hub.db.models import Polyclinic
 from protocol import CounterCommand, MqttLink, NodeStatus, TicketRequest, Topics
@@ -138,18 +138,6 @@ def _listening(port: int) -> bool:
         return False
 
 
-def _wait_web(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{url}/login", timeout=2)
-            return
-        except requests.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
 def _timed(samples: list[float], action: Any) -> Any:
     started = time.perf_counter()
     result = action()
@@ -247,7 +235,7 @@ def measure(workdir: Path, days: int) -> ScaleFigures:
     process, start_s = _start_hub(config, data_dir / "hub.log", mqtt_url, site)
     try:
         url = f"http://127.0.0.1:{web_port}"
-        _wait_web(url)
+        wait_for_web(url)
         kiosk = ScriptedKiosk(mqtt_url, site, "bench-scale-kiosk")
         issue: list[float] = []
         try:

@@ -131,6 +131,19 @@ def seed_patients(database_url: str, count: int, rng: random.Random) -> tuple[fl
     return time.perf_counter() - started, [str(row["nik"]) for row in rows]
 
 
+def wait_for_web(url: str, timeout: float = 30) -> None:
+    """Until the hub's web at ``url`` answers (it opens after the hub connected to its broker)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            requests.get(f"{url}/login", timeout=2)
+            return
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def login(url: str, username: str) -> requests.Session:
     http = requests.Session()
     token = _META.search(http.get(f"{url}/login", timeout=10).text)
@@ -248,15 +261,7 @@ def run(count: int, workdir: Path) -> Figures:
     hub = HubProcess(config, workdir / "hub.log").start()
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{url}/login", timeout=2)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        wait_for_web(url)
         http = login(url, "bench")
         search = search_latency(url, http, niks, rng)
         post_ms, display_ms = call_latency(url, http, broker.url, site)
