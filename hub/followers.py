@@ -14,7 +14,6 @@ Usage (needs a running hub; not run as a doctest)::
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.db.base import utcnow
 from hub.db.models import Booking, TicketEvent
+from hub.worker import Worker
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -62,9 +62,7 @@ class QueueTail:
         self.followers = list(followers)
         self.interval_s = interval_s
         self._clock = clock
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = Worker("queue-followers", self._drain, interval_s)
         since = clock() - LOOK_BACK
         with sessions() as session:
             self.event_cursor = _cursor(session, TicketEvent.id, TicketEvent.at >= since)
@@ -108,25 +106,15 @@ class QueueTail:
         return len(events) + len(bookings)
 
     def wake(self) -> None:
-        self._wake.set()
+        self._worker.wake()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                while self.step() >= BATCH:
-                    pass
-            except Exception:
-                logger.exception("queue tail failed")
-            self._wake.wait(self.interval_s)
-            self._wake.clear()
+    def _drain(self) -> None:
+        while self.step() >= BATCH:
+            pass
 
     def start(self) -> QueueTail:
-        self._thread = threading.Thread(target=self._run, name="queue-followers", daemon=True)
-        self._thread.start()
+        self._worker.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(10)
+        self._worker.stop()

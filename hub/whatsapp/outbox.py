@@ -11,7 +11,6 @@ Usage (needs a running hub; not run as a doctest)::
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +26,7 @@ from hub.db.models import Notification
 from hub.phone import phone_or_none
 from hub.whatsapp.providers import OutgoingMessage, Provider
 from hub.whatsapp.templates import PARAMS, load_templates, render
+from hub.worker import Worker
 
 logger = logging.getLogger(__name__)
 LEASE_S = 120.0
@@ -100,9 +100,7 @@ class WhatsAppSender:
         self.provider = provider
         self.config = config
         self._clock = clock
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = Worker("whatsapp-sender", self.step, config.interval_s)
 
     def _due(self, session: Session, now: datetime) -> list[tuple[int, str | None]]:
         """Due messages, oldest first, skipping a phone whose earlier message still waits."""
@@ -186,24 +184,11 @@ class WhatsAppSender:
         return tried
 
     def wake(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.step()
-            except Exception:
-                logger.exception("WhatsApp sender failed")
-            self._wake.wait(self.config.interval_s)
-            self._wake.clear()
+        self._worker.wake()
 
     def start(self) -> WhatsAppSender:
-        self._thread = threading.Thread(target=self._run, name="whatsapp-sender", daemon=True)
-        self._thread.start()
+        self._worker.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(10)
+        self._worker.stop()
