@@ -12,11 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -30,14 +28,12 @@ import pygame
 
 from antrean.bench import percentile, record_section
 from benchmarks.harness import mqtt_broker
-from benchmarks.voice import STARTS, ms, node_start, row, spread, voice_tables
+from benchmarks.voice import STARTS, display_under_test, ms, node_start, row, spread, voice_tables
 from firmware.display_node import samples
 from firmware.display_node.model import ScreenModel
 from firmware.display_node.render import Renderer
 from firmware.display_node.tts import Engine, EspeakEngine, PiperEngine
-from protocol import MqttLink
-from protocol.payloads import Announcement, NodeStatus
-from protocol.topics import Topics
+from protocol.payloads import NodeStatus
 
 WALL = datetime(2026, 2, 26, 8, 15, tzinfo=ZoneInfo("Asia/Jakarta"))
 
@@ -94,47 +90,18 @@ def proc_rss_mb(pid: int) -> tuple[float, float]:
 def node_process(url: str, model: Path | None, seconds: float, workdir: Path) -> dict[str, float]:
     """Run ``antrean display`` (1920×1080, busy day, piper if given) as its own process, let it warm
     its clip cache, then measure its CPU while idle, and its memory before and after a call."""
-    site = f"n{uuid.uuid4().hex[:8]}"
-    topics = Topics(site)
-    hub = MqttLink(url, client_id=f"bench-node-{site}")
-    hub.start(wait=10)
-    hub.publish(topics.services(), samples.services(), retain=True).wait_for_publish(5)
-    hub.publish(topics.display_state(), samples.busy_day(), retain=True).wait_for_publish(5)
-    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", XDG_CACHE_HOME=str(workdir),
-               XDG_DATA_HOME=str(workdir / "data"))  # fmt: skip
-    if model is not None:
-        env["ANTREAN_VOICE_PIPER_MODEL"] = str(model)
-    log_path = workdir / "node.log"
-    command = [sys.executable, "-m", "firmware.display_node", "--window", "1920x1080", "--mqtt-url", url,
-               "--site", site, "--node-id", "display-bench"]  # fmt: skip
     figures: dict[str, float] = {}
-    with log_path.open("w") as log, subprocess.Popen(command, env=env, stdout=log, stderr=log) as process:
-        try:
-            started = time.monotonic()
-            while "voice ready" not in log_path.read_text():
-                if process.poll() is not None or time.monotonic() - started > 300:
-                    raise RuntimeError("display node did not warm up:\n" + log_path.read_text())
-                time.sleep(0.2)
-            figures["warm_s"] = time.monotonic() - started
-            time.sleep(1.0)
-            cpu_before, wall_before = proc_cpu_seconds(process.pid), time.monotonic()
-            time.sleep(seconds)
-            cpu = proc_cpu_seconds(process.pid) - cpu_before
-            figures["idle_cpu"] = 100 * cpu / (time.monotonic() - wall_before)
-            figures["rss_idle"], _ = proc_rss_mb(process.pid)
-            message = Announcement(
-                id="bench-1", ticket_number="A-437", category="umum", counter=1, counter_name="Loket 1",
-                text="", repeat=False,
-            )  # fmt: skip
-            hub.publish(topics.display_announce(), message).wait_for_publish(5)
-            time.sleep(8.0)  # chime and voice at real speed on SDL's dummy device
-            figures["rss_call"], figures["rss_peak"] = proc_rss_mb(process.pid)
-        finally:
-            process.terminate()
-            process.wait(20)
-            hub.publish(topics.display_state(), b"", retain=True)
-            hub.publish(topics.services(), b"", retain=True).wait_for_publish(5)
-            hub.stop()
+    with display_under_test(url, model, workdir, workdir / "data", workdir / "node.log", "node") as node:
+        figures["warm_s"] = node.wait_ready(poll=0.2)
+        time.sleep(1.0)
+        cpu_before, wall_before = proc_cpu_seconds(node.process.pid), time.monotonic()
+        time.sleep(seconds)
+        cpu = proc_cpu_seconds(node.process.pid) - cpu_before
+        figures["idle_cpu"] = 100 * cpu / (time.monotonic() - wall_before)
+        figures["rss_idle"], _ = proc_rss_mb(node.process.pid)
+        node.announce("bench-1", "A-437", 1)
+        time.sleep(8.0)  # chime and voice at real speed on SDL's dummy device
+        figures["rss_call"], figures["rss_peak"] = proc_rss_mb(node.process.pid)
     return figures
 
 

@@ -16,7 +16,9 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -91,6 +93,61 @@ def _status(pid: int) -> dict[str, float]:
     return fields
 
 
+@dataclass
+class DisplayRun:
+    """A real ``antrean display`` process under test, fed by a stand-in hub on its own site."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    hub: MqttLink
+    topics: Topics
+    started: float
+
+    def wait_ready(self, poll: float) -> float:
+        """Seconds from the process start until it logs "voice ready"."""
+        while "voice ready" not in self.log_path.read_text():
+            if self.process.poll() is not None or time.monotonic() - self.started > 300:
+                raise RuntimeError("display node never got ready:\n" + self.log_path.read_text())
+            time.sleep(poll)
+        return time.monotonic() - self.started
+
+    def announce(self, id: str, number: str, counter: int) -> None:
+        message = Announcement(id=id, ticket_number=number, category="umum", counter=counter,
+                               counter_name=f"Loket {counter}", text="", repeat=False)  # fmt: skip
+        self.hub.publish(self.topics.display_announce(), message).wait_for_publish(5)
+
+
+@contextmanager
+def display_under_test(
+    url: str, model: Path | None, cache: Path, data: Path, log_path: Path, name: str
+) -> Iterator[DisplayRun]:
+    """Retained services and a busy day on a new site, then ``antrean display`` at 1920×1080 (piper when
+    ``model`` is given) with its clip cache in ``cache``; stopped and the site cleared afterwards."""
+    site = f"{name[0]}{uuid.uuid4().hex[:8]}"
+    topics = Topics(site)
+    hub = MqttLink(url, client_id=f"bench-{name}-{site}")
+    hub.start(wait=10)
+    hub.publish(topics.services(), samples.services(), retain=True).wait_for_publish(5)
+    hub.publish(topics.display_state(), samples.busy_day(), retain=True).wait_for_publish(5)
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", XDG_CACHE_HOME=str(cache),
+               XDG_DATA_HOME=str(data))  # fmt: skip
+    if model is not None:
+        env["ANTREAN_VOICE_PIPER_MODEL"] = str(model)
+    command = [sys.executable, "-m", "firmware.display_node", "--window", "1920x1080", "--mqtt-url", url,
+               "--site", site, "--node-id", "display-bench"]  # fmt: skip
+    with log_path.open("w") as log:
+        started = time.monotonic()
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+        try:
+            yield DisplayRun(process, log_path, hub, topics, started)
+        finally:
+            process.terminate()
+            process.wait(20)
+            hub.publish(topics.display_state(), b"", retain=True)
+            hub.publish(topics.services(), b"", retain=True).wait_for_publish(5)
+            hub.stop()
+
+
 STARTS = ("first start (empty cache)", "restart (clips on disk)", "first start with a voice pack installed")
 
 
@@ -104,42 +161,15 @@ def node_start(url: str, model: Path | None, workdir: Path) -> list[dict[str, fl
         cache = workdir / ("cache" if run < 2 else "cache-pack")
         if run == 2:
             make_pack(workdir / "data" / "antrean" / "voice-pack")
-        site = f"s{uuid.uuid4().hex[:8]}"
-        topics = Topics(site)
-        hub = MqttLink(url, client_id=f"bench-start-{site}")
-        hub.start(wait=10)
-        hub.publish(topics.services(), samples.services(), retain=True).wait_for_publish(5)
-        hub.publish(topics.display_state(), samples.busy_day(), retain=True).wait_for_publish(5)
-        env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", XDG_CACHE_HOME=str(cache),
-                   XDG_DATA_HOME=str(workdir / "data"))  # fmt: skip
-        if model is not None:
-            env["ANTREAN_VOICE_PIPER_MODEL"] = str(model)
-        log_path = workdir / f"start-{run}.log"
-        command = [sys.executable, "-m", "firmware.display_node", "--window", "1920x1080", "--mqtt-url", url,
-                   "--site", site, "--node-id", "display-bench"]  # fmt: skip
         figures: dict[str, float] = {}
-        with log_path.open("w") as log:
-            started = time.monotonic()
-            process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
-            try:
-                while "voice ready" not in log_path.read_text():
-                    if process.poll() is not None or time.monotonic() - started > 300:
-                        raise RuntimeError("display node never got ready:\n" + log_path.read_text())
-                    time.sleep(0.05)
-                figures["ready_s"] = time.monotonic() - started
-                time.sleep(5.0)
-                message = Announcement(id="s1", ticket_number="A-1437", category="umum", counter=3,
-                                       counter_name="Loket 3", text="", repeat=False)  # fmt: skip
-                hub.publish(topics.display_announce(), message).wait_for_publish(5)
-                time.sleep(8.0)
-                status = _status(process.pid)
-                figures["rss_after_call"], figures["peak"] = status["VmRSS"], status["VmHWM"]
-            finally:
-                process.terminate()
-                process.wait(20)
-                hub.publish(topics.display_state(), b"", retain=True)
-                hub.publish(topics.services(), b"", retain=True).wait_for_publish(5)
-                hub.stop()
+        log_path = workdir / f"start-{run}.log"
+        with display_under_test(url, model, cache, workdir / "data", log_path, "start") as node:
+            figures["ready_s"] = node.wait_ready(poll=0.05)
+            time.sleep(5.0)
+            node.announce("s1", "A-1437", 3)
+            time.sleep(8.0)
+            status = _status(node.process.pid)
+            figures["rss_after_call"], figures["peak"] = status["VmRSS"], status["VmHWM"]
         results.append(figures)
     return results
 
