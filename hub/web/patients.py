@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from sqlalchemy import select
@@ -246,17 +245,13 @@ def document(patient_id: int, document_id: int) -> Response:
     row = db().get(PatientDocument, document_id)
     if row is None or row.patient_id != patient_id:
         abort(404)
-    try:
-        path = uploads.resolve(services().data_dir, row.file_path)
-    except uploads.UploadError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    with writing() as session:
-        record(session, "document_view", table="patient_documents", record_id=row.id)
-    response = send_file(path, mimetype=row.content_type or "application/octet-stream", max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return uploads.send_upload(
+        row.file_path,
+        row.content_type or "application/octet-stream",
+        action="document_view",
+        table="patient_documents",
+        record_id=row.id,
+    )
 
 
 @bp.route("/<int:patient_id>/kartu.pdf")

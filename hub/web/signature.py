@@ -13,7 +13,7 @@ import io
 import logging
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from PIL import Image, UnidentifiedImageError
 from werkzeug.wrappers import Response
 
@@ -149,14 +149,10 @@ def image(registration_id: int) -> Response:
     consent = visits.consent_of(db(), registration.id)
     if consent is None or not consent.consent_signature_file:
         abort(404)
-    try:
-        path = uploads.resolve(services().data_dir, consent.consent_signature_file)
-    except uploads.UploadError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    with writing() as session:
-        record(session, "consent_signature_view", table="mandatory_info_consents", record_id=registration.id)
-    response = send_file(path, mimetype="image/png", max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return uploads.send_upload(
+        consent.consent_signature_file,
+        "image/png",
+        action="consent_signature_view",
+        table="mandatory_info_consents",
+        record_id=registration.id,
+    )

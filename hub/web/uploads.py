@@ -1,5 +1,6 @@
 """Patient documents (KTP, KK, BPJS card, KIA): type checked by content, size-limited, stored under
-data_dir/uploads (never under the web root) with random names."""
+data_dir/uploads (never under the web root) with random names, and served back to staff (audited,
+sandboxed) by :func:`send_upload`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,12 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+
+from flask import abort, send_file
+from werkzeug.wrappers import Response
+
+from hub.web.audit import record
+from hub.web.db import services, writing
 
 DOCUMENT_TYPES = {"ktp": "KTP", "kk": "KK", "bpjs_card": "Kartu BPJS", "kia": "KIA"}
 MAX_BYTES = 5 * 1024 * 1024
@@ -79,3 +86,19 @@ def resolve(data_dir: Path, relative_path: str) -> Path:
     if root not in target.parents:
         raise UploadError("Lokasi berkas tidak valid.")
     return target
+
+
+def send_upload(relative_path: str, mimetype: str, *, action: str, table: str, record_id: int) -> Response:
+    """A stored upload as the answer to a staff request: 404 for a path outside the uploads or a file that
+    is gone, the view audited (``action``), served with no caching in a sandbox (never run as a page)."""
+    try:
+        path = resolve(services().data_dir, relative_path)
+    except UploadError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    with writing() as session:
+        record(session, action, table=table, record_id=record_id)
+    response = send_file(path, mimetype=mimetype, max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
