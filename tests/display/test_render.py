@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from firmware.display_node import render, samples
+from firmware.display_node import fonts, render, samples
 from firmware.display_node.layout import Box
 from firmware.display_node.model import ScreenModel
 from firmware.display_node.render import Fonts, Renderer
@@ -158,7 +158,7 @@ def test_text_of_only_zero_width_characters_draws_nothing(text: str) -> None:
 def test_dejavu_has_the_wheelchair_sign() -> None:
     font = Fonts().font("bold", 40)
     assert font.metrics("♿")[0] is not None
-    assert render.FONT_FILES["bold"].is_file()
+    assert fonts.FONT_FILES["bold"].is_file()
 
 
 POLY_NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz /", min_size=1, max_size=70).map(str.title)
